@@ -1,0 +1,47 @@
+# The course's commands. README shows `make lab` and `make test`; .ci/run calls `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8888
+
+.PHONY: install lab test bench lint stamp lock clean
+
+# Re-install only when the dependency files change: a second `make test` costs seconds, not minutes.
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# JupyterLab on the course. --allow-root: JupyterLab refuses to start as root without it (e.g. in containers).
+lab: install
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --allow-root \
+		--ServerApp.root_dir="$(CURDIR)" notebooks/00_start_here.ipynb
+
+# Unit tests, then every notebook re-executed by nbval; writes reports/notebook_budget.json.
+test: install
+	$(PY) -m pytest
+
+# Judge the notebook budgets (60 s per notebook, 10 s per cell, 1.5 GB kernel) from the last test run's report.
+bench:
+	$(PY) -m tools.nbbudget --strict
+
+lint: install
+	$(VENV)/bin/ruff check helpers tests tools notebooks
+
+# Re-stamp the Colab bootstrap and badges after changing [tool.course] in pyproject.toml.
+stamp: install
+	$(PY) tools/nbtool.py stamp
+
+# Regenerate the tested lock from the current venv.
+lock: install
+	(echo "# Tested lock for CI and make (pip constraints). Regenerate with: make lock"; \
+	 $(PY) -m pip freeze --exclude-editable) > constraints.txt
+
+clean:
+	rm -rf $(VENV) build reports/*.json
