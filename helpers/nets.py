@@ -1,0 +1,391 @@
+"""Small convolutional networks and a compact training loop for the CNN notebooks (06, 07, 09).
+
+The notebooks show the ideas (a neuron, a convolution, a loss) in a few visible lines; this module holds the
+plumbing that would distract: a small CNN with a fixed, documented layout, a seeded training loop with a progress
+bar and a history, and batched prediction. It imports torch at the top, so only torch notebooks import it.
+
+Layout of :class:`SmallCNN` (``n_blocks=3``, ``width=w``)::
+
+    input (N, C, H, W)
+    features:   [conv3x3(C→w)   - BN - ReLU - maxpool2]      H/2
+                [conv3x3(w→2w)  - BN - ReLU - maxpool2]      H/4
+                [conv3x3(2w→4w) - BN - ReLU]  <- last_conv   H/4 (no pool: keeps a finer map for saliency)
+    pool:       global average pooling                       (N, 4w)
+    classifier: linear(4w → n_classes)                       (N, n_classes) logits
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = [
+    "SmallCNN",
+    "train_classifier",
+    "predict_proba",
+    "evaluate",
+    "feature_maps",
+    "set_seed",
+    "count_parameters",
+    "plot_history",
+]
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python's and torch's global random generators (NumPy code should pass its own ``default_rng(seed)``).
+
+    Parameters
+    ----------
+    seed : int
+        Non-negative seed.
+
+    Notes
+    -----
+    Weight initialisation in ``torch.nn`` draws from torch's global generator, so call this right before building
+    a model to make its initial weights reproducible. On the CPU, the same seed and thread count give the same run.
+    """
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    random.seed(int(seed))
+    torch.manual_seed(int(seed))
+
+
+class SmallCNN(nn.Module):
+    """A small CNN classifier: conv blocks, global average pooling, one linear layer.
+
+    Parameters
+    ----------
+    in_channels : int, optional
+        Channels of the input images (1 for grey, 3 for RGB).
+    n_classes : int, optional
+        Number of output classes (logits).
+    width : int, optional
+        Channels of the first conv block; block *k* has ``width * 2**k`` channels.
+    n_blocks : int, optional
+        Number of conv blocks (2 to 5). All but the last end with 2×2 max pooling.
+
+    Attributes
+    ----------
+    features : torch.nn.Sequential
+        The convolutional part: ``(N, C, H, W) -> (N, width * 2**(n_blocks-1), H / 2**(n_blocks-1), ...)``.
+    pool : torch.nn.Module
+        Global average pooling and flattening, ``-> (N, channels)``.
+    classifier : torch.nn.Linear
+        ``(N, channels) -> (N, n_classes)`` logits.
+    last_conv : torch.nn.Conv2d
+        The last convolution layer (the usual target of Grad-CAM style saliency).
+
+    Notes
+    -----
+    Input is ``(N, C, H, W)`` float32 with ``H, W >= 2**(n_blocks-1) * 4`` (32 for the default is comfortable).
+    Convolutions use 'same' padding, so the network takes any image size above the minimum; global average pooling
+    makes the output independent of it.
+    """
+
+    def __init__(self, in_channels: int = 1, n_classes: int = 2, width: int = 16, *, n_blocks: int = 3):
+        super().__init__()
+        for name, value, low in [("in_channels", in_channels, 1), ("n_classes", n_classes, 2),
+                                 ("width", width, 1)]:
+            if not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+        if not isinstance(n_blocks, int) or not 2 <= n_blocks <= 5:
+            raise ValueError(f"n_blocks must be an int from 2 to 5, got {n_blocks!r}")
+        self.in_channels, self.n_classes, self.width, self.n_blocks = in_channels, n_classes, width, n_blocks
+        layers: list[nn.Module] = []
+        c_in = in_channels
+        for k in range(n_blocks):
+            c_out = width * 2**k
+            # bias=False: the BatchNorm right after has its own shift
+            layers += [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
+            if k < n_blocks - 1:
+                layers.append(nn.MaxPool2d(2))
+            c_in = c_out
+        self.features = nn.Sequential(*layers)
+        self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.classifier = nn.Linear(c_in, n_classes)
+        self.last_conv = [m for m in self.features if isinstance(m, nn.Conv2d)][-1]
+
+    @property
+    def min_size(self) -> int:
+        """Smallest input height/width in pixels (each pooled map keeps at least 4 pixels)."""
+        return 4 * 2 ** (self.n_blocks - 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return logits ``(N, n_classes)`` for images ``(N, C, H, W)``."""
+        if x.ndim != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(f"expected input (N, {self.in_channels}, H, W), got {tuple(x.shape)}; "
+                             "add a channel axis with x[:, None] for grey images")
+        if min(x.shape[2:]) < self.min_size:
+            raise ValueError(f"images must be at least {self.min_size}×{self.min_size} pixels, got "
+                             f"{tuple(x.shape[2:])}; use fewer blocks (n_blocks) or larger images")
+        return self.classifier(self.pool(self.features(x)))
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters of ``model``."""
+    return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
+
+
+def _as_images(images, *, name: str = "images") -> torch.Tensor:
+    """Validate and convert ``(n, H, W)`` or ``(n, C, H, W)`` arrays/tensors to a float32 ``(n, C, H, W)`` tensor."""
+    x = images if isinstance(images, torch.Tensor) else torch.from_numpy(np.asarray(images))
+    if x.ndim == 3:
+        x = x[:, None]
+    if x.ndim != 4:
+        raise ValueError(f"{name} must have shape (n, H, W) or (n, C, H, W), got {tuple(x.shape)}")
+    if not torch.is_floating_point(x):
+        raise TypeError(f"{name} must be a float array (e.g. float32 scaled to ~[0, 1]), got {x.dtype}")
+    return x.float()
+
+
+def _as_labels(labels, n: int, *, name: str = "labels") -> torch.Tensor:
+    """Validate and convert integer class labels ``(n,)`` to an int64 tensor."""
+    y = labels if isinstance(labels, torch.Tensor) else torch.from_numpy(np.asarray(labels))
+    if y.ndim != 1 or y.shape[0] != n:
+        raise ValueError(f"{name} must have shape ({n},) to match the images, got {tuple(y.shape)}")
+    if torch.is_floating_point(y) or y.dtype == torch.bool:
+        raise TypeError(f"{name} must be integer class indices (0, 1, ...), got {y.dtype}")
+    if n and int(y.min()) < 0:
+        raise ValueError(f"{name} must be class indices >= 0, got minimum {int(y.min())}")
+    return y.long()
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, images, labels, *, batch_size: int = 256) -> tuple[float, float]:
+    """Mean cross-entropy loss and accuracy of ``model`` on a labelled set (eval mode, no gradients).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A classifier returning logits ``(N, n_classes)``.
+    images : ndarray or Tensor, shape (n, H, W) or (n, C, H, W), float
+        Images.
+    labels : ndarray or Tensor, shape (n,), int
+        Class indices.
+    batch_size : int, optional
+        Images per forward pass.
+
+    Returns
+    -------
+    loss : float
+        Mean cross-entropy (nats).
+    accuracy : float
+        Fraction of correct arg-max predictions, in [0, 1].
+    """
+    x = _as_images(images)
+    y = _as_labels(labels, len(x))
+    was_training = model.training
+    model.eval()
+    total_loss, correct = 0.0, 0
+    for start in range(0, len(x), batch_size):
+        logits = model(x[start:start + batch_size])
+        yb = y[start:start + batch_size]
+        total_loss += float(nn.functional.cross_entropy(logits, yb, reduction="sum"))
+        correct += int((logits.argmax(1) == yb).sum())
+    model.train(was_training)
+    return total_loss / max(len(x), 1), correct / max(len(x), 1)
+
+
+def train_classifier(model: nn.Module, images, labels, *, val=None, epochs: int = 8, batch_size: int = 64,
+                     lr: float = 3e-3, seed: int = 0, augment: Callable | None = None,
+                     progress: bool = True) -> dict:
+    """Train a classifier with Adam and cross-entropy; returns the per-epoch history.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Returns logits ``(N, n_classes)`` for ``(N, C, H, W)`` input; trained in place, left in eval mode.
+    images : ndarray or Tensor, shape (n, H, W) or (n, C, H, W), float32
+        Training images (scaled to roughly [0, 1]).
+    labels : ndarray or Tensor, shape (n,), int
+        Class indices.
+    val : tuple (images, labels), optional
+        A validation set, evaluated after every epoch (eval mode, no augmentation).
+    epochs : int, optional
+        Passes over the training set.
+    batch_size : int, optional
+        Images per gradient step.
+    lr : float, optional
+        Peak learning rate; it follows a one-cycle schedule (warm up, then anneal), which makes short runs stable.
+    seed : int, optional
+        Seeds the batch order and any randomness in ``augment`` (torch's global generator).
+    augment : callable, optional
+        ``augment(batch) -> batch`` on a float tensor ``(B, C, H, W)``, applied to every training batch.
+    progress : bool, optional
+        Show a ``tqdm`` progress bar over the training steps.
+
+    Returns
+    -------
+    dict
+        ``{"loss", "train_acc", "val_loss", "val_acc"}``: lists with one value per epoch (train values are running
+        means over the epoch's batches; val lists are empty without ``val``), and ``"seconds"``: wall time (s).
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad shapes, non-integer labels, or non-positive ``epochs``/``batch_size``/``lr``.
+    """
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
+    if not isinstance(batch_size, int) or batch_size < 2:
+        raise ValueError(f"batch_size must be an int >= 2 (BatchNorm needs 2 images), got {batch_size!r}")
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0, got {lr!r}")
+    x = _as_images(images)
+    y = _as_labels(labels, len(x))
+    if len(x) < 2:
+        raise ValueError(f"need at least 2 training images, got {len(x)}")
+    if val is not None:
+        if not (isinstance(val, (tuple, list)) and len(val) == 2):
+            raise TypeError("val must be a tuple (images, labels)")
+        val = (_as_images(val[0], name="val images"), _as_labels(val[1], len(val[0]), name="val labels"))
+
+    set_seed(seed)  # also drives torch-based augmentation
+    order_rng = torch.Generator().manual_seed(seed)
+    steps_per_epoch = -(-len(x) // batch_size)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch)
+    history: dict = {"loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+    bar = _progress_bar(epochs * steps_per_epoch, progress)
+    t0 = time.perf_counter()
+    for _ in range(epochs):
+        model.train()
+        order = torch.randperm(len(x), generator=order_rng)
+        loss_sum, correct, seen = 0.0, 0, 0
+        for start in range(0, len(x), batch_size):
+            idx = order[start:start + batch_size]
+            if len(idx) < 2:  # BatchNorm cannot train on a single image
+                schedule.step()
+                bar.update(1)
+                continue
+            xb, yb = x[idx], y[idx]
+            if augment is not None:
+                xb = augment(xb)
+            logits = model(xb)
+            loss = nn.functional.cross_entropy(logits, yb)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            loss_sum += loss.item() * len(idx)
+            correct += int((logits.argmax(1) == yb).sum())
+            seen += len(idx)
+            bar.update(1)
+        history["loss"].append(loss_sum / seen)
+        history["train_acc"].append(correct / seen)
+        postfix = {"loss": f"{history['loss'][-1]:.3f}"}
+        if val is not None:
+            vloss, vacc = evaluate(model, *val)
+            history["val_loss"].append(vloss)
+            history["val_acc"].append(vacc)
+            postfix["val_acc"] = f"{vacc:.3f}"
+        bar.set_postfix(postfix)
+    bar.close()
+    model.eval()
+    history["seconds"] = time.perf_counter() - t0
+    return history
+
+
+def _progress_bar(total: int, enabled: bool):
+    """A tqdm bar (or a silent stand-in with the same methods)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="training", unit="step", disable=not enabled, leave=True)
+
+
+@torch.no_grad()
+def predict_proba(model: nn.Module, images, *, batch_size: int = 256) -> np.ndarray:
+    """Class probabilities of ``model`` (softmax of its logits), in eval mode.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A classifier returning logits ``(N, n_classes)``.
+    images : ndarray or Tensor, shape (n, H, W) or (n, C, H, W), float
+        Images.
+    batch_size : int, optional
+        Images per forward pass (memory vs speed).
+
+    Returns
+    -------
+    ndarray, float64
+        ``(n,)`` probability of class 1 for a two-class model, else ``(n, n_classes)`` with rows summing to 1.
+    """
+    x = _as_images(images)
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
+    was_training = model.training
+    model.eval()
+    chunks = [torch.softmax(model(x[s:s + batch_size]), dim=1) for s in range(0, len(x), batch_size)]
+    model.train(was_training)
+    proba = torch.cat(chunks).double().numpy() if chunks else np.zeros((0, 2))
+    return proba[:, 1] if proba.shape[1] == 2 else proba
+
+
+@torch.no_grad()
+def feature_maps(model: SmallCNN, image) -> list[np.ndarray]:
+    """Activations after each ReLU of ``model.features`` for one image.
+
+    Parameters
+    ----------
+    model : SmallCNN
+        Or any module with a ``features`` ``nn.Sequential`` containing ReLU layers.
+    image : ndarray or Tensor, shape (H, W) or (C, H, W), float
+        One image.
+
+    Returns
+    -------
+    list of ndarray, float32
+        One ``(channels, h, w)`` array per conv block, in order.
+    """
+    x = _as_images(np.asarray(image)[None] if not isinstance(image, torch.Tensor) else image[None])
+    was_training = model.training
+    model.eval()
+    maps = []
+    for layer in model.features:
+        x = layer(x)
+        if isinstance(layer, nn.ReLU):
+            maps.append(x[0].numpy().copy())
+    model.train(was_training)
+    return maps
+
+
+def plot_history(history: dict, *, title: str = "Training history", axes=None):
+    """Loss and accuracy curves per epoch (train and, if present, validation).
+
+    Parameters
+    ----------
+    history : dict
+        As returned by :func:`train_classifier`.
+    title : str, optional
+        Figure title.
+    axes : sequence of two matplotlib Axes, optional
+        Where to draw; a new 1×2 figure if omitted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if not history.get("loss"):
+        raise ValueError("history has no 'loss' values; pass the dict returned by train_classifier")
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    fig = axes[0].figure
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    for ax, key, label in [(axes[0], "loss", "cross-entropy loss (nats)"), (axes[1], "acc", "accuracy")]:
+        train_key = "loss" if key == "loss" else "train_acc"
+        ax.plot(epochs, history[train_key], "o-", label="train")
+        if history.get(f"val_{key}"):
+            ax.plot(epochs, history[f"val_{key}"], "s--", label="validation")
+        ax.set(xlabel="epoch", ylabel=label)
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
