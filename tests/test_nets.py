@@ -1,0 +1,188 @@
+"""Tests of helpers.nets on small synthetic tensors (fast: the whole file runs in a few seconds)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from helpers import nets
+
+torch.set_num_threads(1)  # unit tests share a 2-core machine with the team
+
+
+def _bright_square_task(n=128, size=32, seed=0):
+    """Class 1 = a bright 6×6 square somewhere on noise; easy enough to learn in a couple of epochs."""
+    rng = np.random.default_rng(seed)
+    images = rng.normal(0.5, 0.1, (n, size, size)).astype(np.float32)
+    labels = rng.integers(0, 2, n)
+    for i in np.flatnonzero(labels):
+        r, c = rng.integers(4, size - 10, 2)
+        images[i, r:r + 6, c:c + 6] += 0.6
+    return images, labels
+
+
+def test_small_cnn_shapes_and_attributes():
+    model = nets.SmallCNN(in_channels=3, n_classes=4, width=4)
+    x = torch.rand(5, 3, 40, 40)
+    assert model(x).shape == (5, 4)
+    assert isinstance(model.last_conv, torch.nn.Conv2d) and model.last_conv.out_channels == 16
+    assert model.last_conv is [m for m in model.features if isinstance(m, torch.nn.Conv2d)][-1]
+    assert model.classifier.in_features == model.features(x).shape[1] == 16
+    assert model.features(x).shape[2:] == (10, 10)  # two 2×2 pools
+    # global average pooling: any size above the minimum gives the same output shape
+    assert model(torch.rand(2, 3, 64, 48)).shape == (2, 4)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"in_channels": 0}, "in_channels"),
+    ({"n_classes": 1}, "n_classes"),
+    ({"width": 2.5}, "width"),
+    ({"n_blocks": 7}, "n_blocks"),
+    ({"bn_momentum": 0.0}, "bn_momentum"),
+])
+def test_small_cnn_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        nets.SmallCNN(**kwargs)
+
+
+def test_small_cnn_rejects_bad_input():
+    model = nets.SmallCNN(width=4)
+    with pytest.raises(ValueError, match="channel axis"):
+        model(torch.rand(2, 32, 32))
+    with pytest.raises(ValueError, match="at least 16"):
+        model(torch.rand(2, 1, 8, 8))
+
+
+def test_set_seed_makes_initial_weights_reproducible():
+    nets.set_seed(3)
+    a = nets.SmallCNN(width=4).state_dict()
+    nets.set_seed(3)
+    b = nets.SmallCNN(width=4).state_dict()
+    nets.set_seed(4)
+    c = nets.SmallCNN(width=4).state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not torch.equal(a["features.0.weight"], c["features.0.weight"])
+    with pytest.raises(ValueError, match="non-negative"):
+        nets.set_seed(-1)
+
+
+def test_train_classifier_learns_and_reports_history():
+    images, labels = _bright_square_task(n=160)
+    nets.set_seed(0)
+    model = nets.SmallCNN(width=4)
+    hist = nets.train_classifier(model, images[:128], labels[:128], val=(images[128:], labels[128:]), epochs=5,
+                                 batch_size=16, lr=1e-2, progress=False)
+    assert set(hist) == {"loss", "train_acc", "val_loss", "val_acc", "seconds"}
+    assert len(hist["loss"]) == len(hist["val_acc"]) == 5 and hist["seconds"] > 0
+    assert hist["loss"][-1] < hist["loss"][0]
+    assert hist["val_acc"][-1] >= 0.85, hist
+    assert not model.training  # left in eval mode
+    p = nets.predict_proba(model, images[128:])
+    assert p.shape == (32,) and np.all((p >= 0) & (p <= 1))
+    assert np.mean((p > 0.5) == labels[128:]) == pytest.approx(hist["val_acc"][-1])
+
+
+def test_train_classifier_is_reproducible_for_a_seed():
+    images, labels = _bright_square_task(n=48)
+    runs = []
+    for seed in (0, 0, 1):
+        nets.set_seed(0)
+        model = nets.SmallCNN(width=4)
+        runs.append(nets.train_classifier(model, images, labels, epochs=1, batch_size=16, seed=seed,
+                                          progress=False)["loss"])
+    assert runs[0] == runs[1]
+    assert runs[0] != runs[2]  # the seed drives the batch order
+
+
+def test_train_classifier_applies_augment_to_every_batch():
+    images, labels = _bright_square_task(n=40)
+    shapes = []
+
+    def augment(batch):
+        shapes.append(tuple(batch.shape))
+        return torch.flip(batch, dims=[3])
+
+    nets.set_seed(0)
+    nets.train_classifier(nets.SmallCNN(width=4), images, labels, epochs=2, batch_size=16, augment=augment,
+                          progress=False)
+    assert shapes == [(16, 1, 32, 32), (16, 1, 32, 32), (8, 1, 32, 32)] * 2
+
+
+def test_train_classifier_skips_a_single_image_batch():
+    images, labels = _bright_square_task(n=17)
+    nets.set_seed(0)
+    hist = nets.train_classifier(nets.SmallCNN(width=4), images, labels, epochs=1, batch_size=16, progress=False)
+    assert np.isfinite(hist["loss"][0])
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"epochs": 0}, ValueError, "epochs"),
+    ({"batch_size": 1}, ValueError, "batch_size"),
+    ({"lr": 0}, ValueError, "lr"),
+    ({"val": [np.zeros((2, 32, 32), np.float32)]}, TypeError, "val"),
+])
+def test_train_classifier_rejects_bad_options(kwargs, error, match):
+    images, labels = _bright_square_task(n=8)
+    with pytest.raises(error, match=match):
+        nets.train_classifier(nets.SmallCNN(width=4), images, labels, progress=False, **kwargs)
+
+
+@pytest.mark.parametrize("images, labels, error, match", [
+    (np.zeros((4, 32), np.float32), np.zeros(4, int), ValueError, r"\(n, H, W\)"),
+    (np.zeros((4, 32, 32), np.uint8), np.zeros(4, int), TypeError, "float"),
+    (np.zeros((4, 32, 32), np.float32), np.zeros(3, int), ValueError, r"shape \(4,\)"),
+    (np.zeros((4, 32, 32), np.float32), np.zeros(4), TypeError, "integer"),
+    (np.zeros((4, 32, 32), np.float32), -np.ones(4, int), ValueError, ">= 0"),
+])
+def test_train_classifier_rejects_bad_data(images, labels, error, match):
+    with pytest.raises(error, match=match):
+        nets.train_classifier(nets.SmallCNN(width=4), images, labels, progress=False)
+
+
+def test_predict_proba_multiclass_rows_sum_to_one_and_match_logits():
+    nets.set_seed(0)
+    model = nets.SmallCNN(n_classes=3, width=4).eval()
+    x = np.random.default_rng(0).random((7, 1, 32, 32)).astype(np.float32)
+    p = nets.predict_proba(model, x, batch_size=3)  # batching must not change the answer
+    assert p.shape == (7, 3)
+    np.testing.assert_allclose(p.sum(1), 1, atol=1e-6)
+    with torch.no_grad():
+        expected = torch.softmax(model(torch.from_numpy(x)), 1).numpy()
+    np.testing.assert_allclose(p, expected, atol=1e-6)
+    with pytest.raises(ValueError, match="batch_size"):
+        nets.predict_proba(model, x, batch_size=0)
+
+
+def test_evaluate_agrees_with_predict_proba():
+    images, labels = _bright_square_task(n=20)
+    nets.set_seed(0)
+    model = nets.SmallCNN(width=4)
+    loss, acc = nets.evaluate(model, images, labels)
+    p = nets.predict_proba(model, images)
+    assert acc == pytest.approx(np.mean((p > 0.5) == labels))
+    nll = -np.mean(np.log(np.where(labels == 1, p, 1 - p)))
+    assert loss == pytest.approx(nll, rel=1e-5)
+    assert model.training  # restored
+
+
+def test_feature_maps_follow_the_blocks():
+    nets.set_seed(0)
+    model = nets.SmallCNN(width=4, n_blocks=3)
+    maps = nets.feature_maps(model, np.random.default_rng(0).random((32, 32)).astype(np.float32))
+    assert [m.shape for m in maps] == [(4, 32, 32), (8, 16, 16), (16, 8, 8)]
+    assert all((m >= 0).all() for m in maps)  # after ReLU
+
+
+def test_count_parameters_by_hand():
+    model = nets.SmallCNN(in_channels=1, n_classes=2, width=2, n_blocks=2)
+    # conv 1→2 (18) + BN (4) + conv 2→4 (72) + BN (8) + linear 4→2 (10)
+    assert nets.count_parameters(model) == 18 + 4 + 72 + 8 + 10
+
+
+def test_plot_history_draws_train_and_validation():
+    hist = {"loss": [1.0, 0.5], "train_acc": [0.5, 0.8], "val_loss": [0.9, 0.6], "val_acc": [0.6, 0.7]}
+    fig = nets.plot_history(hist, title="t")
+    assert len(fig.axes) == 2 and len(fig.axes[1].lines) == 2
+    with pytest.raises(ValueError, match="loss"):
+        nets.plot_history({})
