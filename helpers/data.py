@@ -51,6 +51,7 @@ __all__ = [
     "sample_path",
     "sha256_file",
     "nifti_to_zyx",
+    "CHECKED_VERSIONS",
 ]
 
 
@@ -220,6 +221,15 @@ def _mni_entry(name, title, which, units, dtype, fname, sha256, description) -> 
         options={"which": which},
     )
 
+
+# Package versions whose files the sha256 values below were taken from (a newer release may change a file).
+CHECKED_VERSIONS: dict[str, str] = {
+    "pydicom": "3.0.2",
+    "pydicom-data": "1.0.0",
+    "nilearn": "0.14.1",
+    "nibabel": "5.4.2",
+    "scikit-image": "0.26.0",
+}
 
 _T1_FILE = "mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz"
 _T1_SHA = "421a10e872fd6cadae7f61d358dffbcc1795a497d61ee76c5dda2503e1a1e9e6"
@@ -680,11 +690,11 @@ def _verified_path(e: _Entry) -> Path:
     path = sample_path(e.name)
     digest = sha256_file(path)
     if digest != e.sha256:
+        version = CHECKED_VERSIONS[e.source_package]
         raise ChecksumError(
             f"sample {e.name!r}: sha256 of {path} is {digest}, expected {e.sha256}. The file differs "
-            f"from the "
-            f"one this catalogue was checked against; reinstall with `pip install --force-reinstall "
-            f"{e.source_package}` (or the version named in data/README.md)"
+            f"from the one this catalogue was checked against ({e.source_package} {version}); reinstall it "
+            f"with `pip install --force-reinstall {e.source_package}=={version}`"
         )
     return path
 
@@ -873,6 +883,7 @@ def _load_dicom(e: _Entry, path: Path) -> tuple[np.ndarray, dict]:
         "RescaleSlope",
         "RescaleIntercept",
         "KVP",
+        "CountsAccumulated",
         "SliceThickness",
         "SpacingBetweenSlices",
         "FrameTime",
