@@ -125,3 +125,207 @@ def test_hausdorff_3d():
     a[3:7, 3:7, 3:7] = True
     b = np.roll(a, 2, axis=0)
     assert tasks.hausdorff_mm(a, b, (3.0, 1.0, 1.0)) == pytest.approx(6.0)
+
+
+# --- registration ---------------------------------------------------------------------------------------------
+
+
+def _phantom(shape=(64, 72)):
+    """An asymmetric, smooth test image: two disks and a bar (so rotations are identifiable), blurred."""
+    from scipy import ndimage as ndi
+
+    image = 0.2 * _disk(shape, (30, 30), 20) + 0.5 * _disk(shape, (22, 38), 6)
+    image[40:44, 20:40] += 0.8
+    return ndi.gaussian_filter(image, 1.5)
+
+
+def test_mutual_information_properties():
+    rng = np.random.default_rng(0)
+    x = _phantom()
+    noise = rng.random(x.shape)
+    assert tasks.mutual_information(x, x) == pytest.approx(tasks.mutual_information(x, 1 - x), rel=1e-9)
+    assert tasks.mutual_information(x, x) > 5 * tasks.mutual_information(x, noise)
+    assert tasks.mutual_information(x, noise) >= 0
+    # MI equals its textbook definition from numpy's own joint histogram
+    joint, _, _ = np.histogram2d(x.ravel(), noise.ravel(), bins=16)
+    p = joint / joint.sum()
+    px, py = p.sum(1, keepdims=True), p.sum(0, keepdims=True)
+    nz = p > 0
+    expected = (p[nz] * np.log(p[nz] / (px @ py)[nz])).sum()
+    assert tasks.mutual_information(x, noise, bins=16) == pytest.approx(expected, rel=1e-6)
+
+
+def test_mutual_information_errors():
+    with pytest.raises(ValueError, match="same shape"):
+        tasks.mutual_information(np.zeros((3, 3)), np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="bins"):
+        tasks.mutual_information(np.zeros((3, 3)), np.zeros((3, 3)), bins=1)
+
+
+def test_rigid_transform_moves_a_point_as_documented():
+    image = np.zeros((41, 41))
+    image[10, 20] = 1.0  # 10 rows above the centre (20, 20)
+    turned = tasks.rigid_transform(image, angle_deg=90.0, order=0)
+    # counter-clockwise as displayed: "up" goes to "left"
+    assert np.unravel_index(turned.argmax(), turned.shape) == (20, 10)
+    moved = tasks.rigid_transform(image, shift_px=(3, -2), order=0)
+    assert np.unravel_index(moved.argmax(), moved.shape) == (13, 18)
+
+
+def test_invert_rigid_round_trip():
+    x = _phantom()
+    angle, shift = 12.0, (3.5, -2.0)
+    back = tasks.invert_rigid(angle, shift)
+    restored = tasks.rigid_transform(tasks.rigid_transform(x, angle_deg=angle, shift_px=shift, order=3),
+                                     angle_deg=back[0], shift_px=back[1], order=3)
+    inside = _disk(x.shape, (32, 36), 20)
+    assert np.abs(restored - x)[inside].mean() < 0.02
+
+
+@pytest.mark.parametrize("metric", ["mi", "ssd"])
+def test_register_rigid_recovers_a_known_transform(metric):
+    fixed = _phantom()
+    truth = (6.0, (2.5, -3.0))
+    inverse = tasks.invert_rigid(*truth)
+    moving = tasks.rigid_transform(fixed, angle_deg=inverse[0], shift_px=inverse[1])
+    angle, shift = tasks.register_rigid(moving, fixed, metric=metric)
+    assert abs(angle - truth[0]) < 1.0
+    assert np.hypot(shift[0] - truth[1][0], shift[1] - truth[1][1]) < 1.0
+
+
+def test_mi_registers_across_modalities_where_ssd_fails():
+    fixed = _phantom()
+    other_modality = np.where(fixed > 0.01, 1.0 - fixed, 0.0)  # tissue intensities inverted, background kept
+    truth = (8.0, (3.0, 2.0))
+    inverse = tasks.invert_rigid(*truth)
+    moving = tasks.rigid_transform(other_modality, angle_deg=inverse[0], shift_px=inverse[1])
+    angle_mi, _ = tasks.register_rigid(moving, fixed, metric="mi")
+    angle_ssd, _ = tasks.register_rigid(moving, fixed, metric="ssd")
+    assert abs(angle_mi - truth[0]) < 1.0
+    assert abs(angle_ssd - truth[0]) > abs(angle_mi - truth[0])
+
+
+def test_register_rigid_errors():
+    with pytest.raises(ValueError, match="metric"):
+        tasks.register_rigid(np.zeros((8, 8)), np.zeros((8, 8)), metric="ncc")
+    with pytest.raises(ValueError, match="same shape"):
+        tasks.register_rigid(np.zeros((8, 8)), np.zeros((8, 9)))
+    with pytest.raises(ValueError, match="2D"):
+        tasks.rigid_transform(np.zeros((2, 8, 8)))
+
+
+# --- FROC -----------------------------------------------------------------------------------------------------
+
+
+def test_froc_counts_hits_duplicates_and_false_positives():
+    truths = [np.array([[10, 10], [40, 40]]), np.zeros((0, 2))]
+    candidates = [
+        np.array([[11, 10, 0.9],    # hit lesion 1
+                  [10, 12, 0.8],    # duplicate on lesion 1: ignored
+                  [25, 25, 0.7],    # false positive
+                  [41, 39, 0.3]]),  # hit lesion 2
+        np.array([[5, 5, 0.5]]),    # false positive on a lesion-free image
+    ]
+    fp, sens, thr = tasks.froc_curve(candidates, truths, max_distance_px=3)
+    np.testing.assert_allclose(thr, [0.9, 0.7, 0.5, 0.3])
+    np.testing.assert_allclose(sens, [0.5, 0.5, 0.5, 1.0])
+    np.testing.assert_allclose(fp, [0.0, 0.5, 1.0, 1.0])
+
+
+def test_froc_errors():
+    with pytest.raises(ValueError, match="one candidate array per image"):
+        tasks.froc_curve([np.zeros((0, 3))], [], max_distance_px=2)
+    with pytest.raises(ValueError, match="no lesions"):
+        tasks.froc_curve([np.zeros((0, 3))], [np.zeros((0, 2))], max_distance_px=2)
+    with pytest.raises(ValueError, match="max_distance_px"):
+        tasks.froc_curve([np.zeros((0, 3))], [np.ones((1, 2))], max_distance_px=0)
+
+
+# --- annotators -----------------------------------------------------------------------------------------------
+
+
+def test_annotators_differ_but_agree_roughly():
+    mask = _disk((64, 64), (32, 32), 10)
+    drawn = tasks.simulate_annotators(mask, n_annotators=5, seed=1)
+    assert drawn.shape == (5, 64, 64) and drawn.dtype == bool
+    scores = [tasks.dice(d, mask) for d in drawn]
+    assert all(0.7 < s < 1.0 for s in scores), scores
+    assert len({d.sum() for d in drawn}) > 1  # not all the same
+    again = tasks.simulate_annotators(mask, n_annotators=5, seed=1)
+    assert np.array_equal(drawn, again)  # seeded
+    exact = tasks.simulate_annotators(mask, n_annotators=2, bias_px=0.0, wobble_px=0.0)
+    assert all(tasks.dice(d, mask) == 1.0 for d in exact)
+
+
+def test_annotators_errors():
+    with pytest.raises(ValueError, match="bool"):
+        tasks.simulate_annotators(np.zeros((8, 8)))
+    with pytest.raises(ValueError, match="n_annotators"):
+        tasks.simulate_annotators(np.zeros((8, 8), bool), n_annotators=0)
+
+
+# --- upsampler ------------------------------------------------------------------------------------------------
+
+
+def _block_mean(x, f):
+    n, h, w = x.shape
+    return x.reshape(n, h // f, f, w // f, f).mean(axis=(2, 4))
+
+
+def test_linear_upsampler_learns_and_beats_nearest():
+    rng = np.random.default_rng(0)
+    smooth = np.stack([np.sin(np.linspace(0, 6, 48))[:, None] * np.cos(np.linspace(0, 4 + k, 48))[None]
+                       for k in range(4)])
+    smooth += 0.01 * rng.standard_normal(smooth.shape)
+    low = _block_mean(smooth, 2)
+    filters = tasks.fit_linear_upsampler(low[:3], smooth[:3], factor=2, size=3)
+    assert filters.shape == (2, 2, 10)
+    up = tasks.apply_linear_upsampler(low[3], filters)
+    nearest = np.repeat(np.repeat(low[3], 2, 0), 2, 1)
+    assert up.shape == (48, 48)
+    assert np.mean((up - smooth[3]) ** 2) < 0.5 * np.mean((nearest - smooth[3]) ** 2)
+
+
+def test_linear_upsampler_recovers_an_exact_linear_rule():
+    """If the high-res image IS a linear function of the low-res one, least squares finds it exactly."""
+    low = np.random.default_rng(1).random((2, 10, 12))
+    high = np.repeat(np.repeat(low, 2, axis=1), 2, axis=2) * 2.0 + 0.5
+    filters = tasks.fit_linear_upsampler(low, high, factor=2, size=3)
+    np.testing.assert_allclose(tasks.apply_linear_upsampler(low, filters), high, atol=1e-9)
+
+
+def test_linear_upsampler_errors():
+    with pytest.raises(ValueError, match="odd size"):
+        tasks.fit_linear_upsampler(np.zeros((1, 8, 8)), np.zeros((1, 16, 16)), size=4)
+    with pytest.raises(ValueError, match="high"):
+        tasks.fit_linear_upsampler(np.zeros((1, 8, 8)), np.zeros((1, 15, 16)))
+    with pytest.raises(ValueError, match="filters"):
+        tasks.apply_linear_upsampler(np.zeros((8, 8)), np.zeros((2, 3, 10)))
+
+
+# --- bootstrap ------------------------------------------------------------------------------------------------
+
+
+def test_bootstrap_ci_contains_the_estimate_and_shrinks_with_n():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+
+    def sample(n):
+        y = rng.integers(0, 2, n)
+        return y, y + rng.normal(0, 1.0, n)
+
+    y, s = sample(200)
+    lo, hi = tasks.bootstrap_ci(y, s, n_boot=300)
+    assert lo < roc_auc_score(y, s) < hi
+    assert tasks._auc(y, s) == pytest.approx(roc_auc_score(y, s))
+    y2, s2 = sample(2000)
+    lo2, hi2 = tasks.bootstrap_ci(y2, s2, n_boot=300)
+    assert hi2 - lo2 < 0.6 * (hi - lo)
+
+
+def test_bootstrap_ci_errors():
+    with pytest.raises(ValueError, match="one class"):
+        tasks.bootstrap_ci(np.ones(10), np.arange(10.0))
+    with pytest.raises(ValueError, match="n_boot"):
+        tasks.bootstrap_ci(np.r_[0, 1], np.r_[0.0, 1.0], n_boot=10)
