@@ -190,8 +190,19 @@ def read(path: str | Path, *, force: bool = False, stop_before_pixels: bool = Fa
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     size = path.stat().st_size
-    if not force:
+    try:
         _check_dicm_prefix(path, size)
+    except NotDicomError:
+        if not force:
+            raise
+        try:  # without the prefix, a parse failure means "not DICOM" rather than "truncated"
+            return _read_checked(path, size, force=True, stop_before_pixels=stop_before_pixels)
+        except TruncatedDicomError as exc:
+            raise NotDicomError(f"not a DICOM file: {path} (force=True could not parse it: {exc})") from exc
+    return _read_checked(path, size, force=force, stop_before_pixels=stop_before_pixels)
+
+
+def _read_checked(path: Path, size: int, *, force: bool, stop_before_pixels: bool) -> Dataset:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -1084,6 +1095,7 @@ def load_series(
     rescale: bool = True,
     strict: bool = False,
     tolerance: float = 0.05,
+    fill_gaps: float | None = None,
 ) -> Volume:
     """Stack the slices of one DICOM series into a (z, y, x) volume with its patient geometry.
 
@@ -1100,6 +1112,11 @@ def load_series(
         Raise :class:`SeriesGeometryError` on missing slices or uneven gaps instead of warning.
     tolerance : float, optional
         Allowed relative deviation of a slice gap from the median gap. Default 0.05 (5 %).
+    fill_gaps : float, optional
+        Insert missing slices filled with this value (e.g. ``np.nan``) so that the volume is a
+        regular grid and the affine holds for every slice; the array is then float32 and the
+        inserted slices have ``None`` in ``files``/``frames``. Default None: missing slices are only
+        reported, and the affine is exact only up to the first gap.
 
     Returns
     -------
@@ -1137,21 +1154,27 @@ def load_series(
         raise ValueError(f"tolerance must be in (0, 0.5), got {tolerance}")
     notes: list[str] = []
     headers = _read_headers(_collect_paths(source), notes)
-    uid, chosen = _choose_series(headers, series_uid, source)
+    uid, chosen = _choose_series(headers, series_uid, source, notes)
     slices = [s for path, ds in chosen for s in _slices_of(path, ds, notes)]
     geometry = _geometry(slices, chosen[0][1], notes, strict=strict, tolerance=tolerance)
-    order = geometry.pop("order")
-    array, units = _stack(slices, order, rescale=rescale, modality=chosen[0][1].get("Modality"))
+    order, grid = geometry.pop("order"), geometry.pop("grid")
+    if fill_gaps is None:
+        grid = list(range(len(order)))
+    elif grid[-1] + 1 > len(order):
+        notes.append(f"{grid[-1] + 1 - len(order)} missing slice(s) inserted, filled with {fill_gaps}")
+    placed: list[_Slice | None] = [None] * (grid[-1] + 1)
+    for z, i in zip(grid, order, strict=True):
+        placed[z] = slices[i]
+    array, units = _stack(placed, rescale=rescale, modality=chosen[0][1].get("Modality"), fill=fill_gaps)
     for note in notes:
         warnings.warn(note, SeriesWarning, stacklevel=2)
-    sorted_slices = [slices[i] for i in order]
-    first_path = sorted_slices[0].path
+    first_path = placed[0].path
     header = next(ds for path, ds in chosen if path == first_path)
     return Volume(
         array=array,
         series_uid=uid,
-        files=[s.path for s in sorted_slices],
-        frames=[s.frame for s in sorted_slices],
+        files=[s.path if s else None for s in placed],
+        frames=[s.frame if s else None for s in placed],
         modality=header.get("Modality"),
         units=units,
         warnings=notes,
@@ -1194,9 +1217,9 @@ def _read_headers(paths: list[Path], notes: list[str]) -> list[tuple[str, Datase
     return headers
 
 
-def _choose_series(headers, series_uid, source) -> tuple[str, list[tuple[str, Dataset]]]:
+def _choose_series(headers, series_uid, source, notes) -> tuple[str, list[tuple[str, Dataset]]]:
     if not headers:
-        raise DicomError(f"no DICOM image found in {source}")
+        raise DicomError(f"no DICOM image found in {source}: " + "; ".join(notes))
     groups: dict[str, list[tuple[str, Dataset]]] = {}
     for path, ds in headers:
         groups.setdefault(str(ds.get("SeriesInstanceUID", "<no SeriesInstanceUID>")), []).append((path, ds))
@@ -1289,11 +1312,13 @@ def _geometry(slices: list[_Slice], ds: Dataset, notes: list[str], *, strict: bo
     if positioned:
         distance = np.array([float(normal @ s.position) for s in slices])
         order = [int(i) for i in np.argsort(distance, kind="stable")]
-        dz = _slice_gap(distance[order], slices, order, notes, strict=strict, tolerance=tolerance)
+        dz, grid = _slice_gap(distance[order], slices, order, notes, strict=strict, tolerance=tolerance)
+        if dz is None:
+            dz = _fallback_gap(ds, 1, notes)
         _check_tilt([slices[i].position for i in order], normal, notes)
         origin = slices[order[0]].position
     else:
-        order = list(range(len(slices)))
+        order, grid = list(range(len(slices))), list(range(len(slices)))
         dz = _fallback_gap(ds, len(slices), notes)
         origin = slices[0].position
         if origin is None:
@@ -1304,7 +1329,7 @@ def _geometry(slices: list[_Slice], ds: Dataset, notes: list[str], *, strict: bo
     affine = np.eye(4)
     affine[:3, :3] = direction * np.array(spacing)
     affine[:3, 3] = origin
-    return {"order": order, "spacing_mm": spacing, "origin_mm": np.asarray(origin, dtype=np.float64),
+    return {"order": order, "grid": grid, "spacing_mm": spacing, "origin_mm": np.asarray(origin, dtype=np.float64),
             "direction": direction, "affine": affine}
 
 
@@ -1320,10 +1345,10 @@ def _check_same(slices: list[_Slice], attr: str, label: str) -> None:
             )
 
 
-def _slice_gap(distance, slices, order, notes, *, strict: bool, tolerance: float) -> float:
+def _slice_gap(distance, slices, order, notes, *, strict: bool, tolerance: float) -> tuple[float | None, list[int]]:
+    """Median gap between sorted slice distances and each slice's index on the regular grid."""
     if len(distance) == 1:
-        notes.append("a single slice: z spacing taken from (0018,0088)/(0018,0050), else 1 mm")
-        return 1.0
+        return None, [0]
     gaps = np.diff(distance)
     if np.any(gaps < 1e-3):
         i = int(np.argmin(gaps))
@@ -1333,12 +1358,14 @@ def _slice_gap(distance, slices, order, notes, *, strict: bool, tolerance: float
             "the series holds several acquisitions (echoes, phases, time points?): split it first"
         )
     median = float(np.median(gaps))
-    problems = []
+    problems, grid = [], [0]
     for i, gap in enumerate(gaps):
         steps = round(gap / median)
+        grid.append(grid[-1] + 1)
         if abs(gap - median) <= tolerance * median:
             continue
         if steps >= 2 and abs(gap - steps * median) <= tolerance * median:
+            grid[-1] += steps - 1
             problems.append(f"{steps - 1} missing slice(s) between d = {distance[i]:.2f} and "
                             f"{distance[i + 1]:.2f} mm (gap {gap:.2f} mm, spacing {median:.2f} mm)")
         else:
@@ -1347,7 +1374,7 @@ def _slice_gap(distance, slices, order, notes, *, strict: bool, tolerance: float
     if problems and strict:
         raise SeriesGeometryError("; ".join(problems) + " (strict=True)")
     notes.extend(problems)
-    return median
+    return median, grid
 
 
 def _check_tilt(positions, normal, notes) -> None:
@@ -1370,11 +1397,13 @@ def _fallback_gap(ds: Dataset, n: int, notes: list[str]) -> float:
     return 1.0
 
 
-def _stack(slices: list[_Slice], order: list[int], *, rescale: bool, modality: str | None):
-    position = {id(slices[i]): z for z, i in enumerate(order)}
+def _stack(placed: list[_Slice | None], *, rescale: bool, modality: str | None, fill: float | None):
+    """Read each file once and put its frames at their z index; empty z get `fill`."""
+    position = {id(s): z for z, s in enumerate(placed) if s is not None}
     by_file: dict[str, list[_Slice]] = {}
-    for s in slices:
-        by_file.setdefault(s.path, []).append(s)
+    for s in placed:
+        if s is not None:
+            by_file.setdefault(s.path, []).append(s)
     array, units = None, "stored value"
     for path, items in by_file.items():
         ds = read(path)
@@ -1387,7 +1416,8 @@ def _stack(slices: list[_Slice], order: list[int], *, rescale: bool, modality: s
             frames = to_modality_units(frames, ds).astype(np.float32)
             units = _units(ds, modality)
         if array is None:
-            array = np.empty((len(slices),) + frames.shape[1:], dtype=frames.dtype)
+            shape = (len(placed),) + frames.shape[1:]
+            array = np.empty(shape, frames.dtype) if fill is None else np.full(shape, fill, np.float32)
         for s in items:
             array[position[id(s)]] = frames[0 if s.frame is None else s.frame]
     return array, units
@@ -2302,7 +2332,7 @@ def _deid_file_meta(ds: Dataset, ctx: _DeidContext) -> None:
 
 def _mark_deidentified(ds: Dataset) -> None:
     ds.PatientIdentityRemoved = "YES"
-    ds.DeidentificationMethod = "DICOM PS3.15 E.1 Basic Application Level Confidentiality Profile (helpers.dicom)"
+    ds.DeidentificationMethod = "PS3.15 E.1 Basic Profile (helpers.dicom)"  # LO: <= 64 chars
     code = Dataset()
     code.CodeValue, code.CodingSchemeDesignator = "113100", "DCM"
     code.CodeMeaning = "Basic Application Confidentiality Profile"
