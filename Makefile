@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8888
 
-.PHONY: install lab test bench lint stamp lock clean
+.PHONY: install browser-deps lab test bench site site-student lint stamp lock clean
 
 # Re-install only when the dependency files change: a second `make test` costs seconds, not minutes.
 $(STAMP): requirements.txt constraints.txt pyproject.toml
@@ -23,9 +23,25 @@ lab: install
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --allow-root \
 		--ServerApp.root_dir="$(CURDIR)" notebooks/00_start_here.ipynb
 
-# Unit tests, then every notebook re-executed by nbval; writes reports/notebook_budget.json.
-test: install
+# Debian's Chromium for the real-browser test (no browser download); installed when missing and we are root.
+browser-deps:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		{ echo "Chromium is missing: run 'sudo apt-get install chromium' (Debian/Ubuntu), then make test"; exit 1; }
+
+# Unit tests, the real-browser test, then every notebook re-executed by nbval; writes reports/notebook_budget.json.
+test: install browser-deps
 	$(PY) -m pytest
+
+# The static site: every notebook executed and rendered to HTML (build/site), checked for basic accessibility.
+site: install
+	$(PY) -m tools.build_site
+	$(PY) -m tools.a11y build/site
+
+# The same without the exercise solutions, for students (build/site-student).
+site-student: install
+	$(PY) -m tools.build_site --student
+	$(PY) -m tools.a11y build/site-student
 
 # Judge the notebook budgets (60 s per notebook, 10 s per cell, 1.5 GB kernel) from the last test run's report.
 bench:

@@ -1,0 +1,167 @@
+"""End-to-end in a real browser: JupyterLab on 127.0.0.1 driven by headless Chromium (Debian's package).
+
+For every notebook: open it, run all cells, and assert there is no error output and that the viewers' widgets
+render; a screenshot per notebook goes to reports/browser/. On 00_start_here, moving a slider must change the image
+shown; the RISE slideshow must open. The notebooks are copied to a temporary folder first, so JupyterLab's autosave
+never writes outputs into the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SHOTS = ROOT / "reports" / "browser"
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+TOKEN = "course-e2e"
+RUN_TIMEOUT_MS = 180_000  # 3x the 60 s notebook budget: a hang, not a slow machine
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+# JupyterLab settings for the test user: no news pop-up, no autosave (nothing is written back anyway)
+SETTINGS = {"@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
+            "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False}}
+KERNEL_IDLE_AND_DONE = """() => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
+    const code = panel.content.widgets.filter(c => c.model.type === 'code');
+    return kernel && kernel.status === 'idle' && code.length > 0
+        && code.every(c => c.model.executionCount !== null);
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_api(url: str, proc: subprocess.Popen, log: Path, timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited early:\n{log.read_text()[-3000:]}") from None
+            time.sleep(0.5)
+    raise RuntimeError(f"JupyterLab did not answer {url} within {timeout_s} s")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on 127.0.0.1 serving a temporary copy of notebooks/; yields its base URL."""
+    root = tmp_path_factory.mktemp("lab")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    settings = root / "settings"
+    for name, value in SETTINGS.items():
+        (settings / name).parent.mkdir(parents=True, exist_ok=True)
+        (settings / name).write_text(json.dumps(value))
+    port, log = _free_port(), root / "lab.log"
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings)}
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--ip=127.0.0.1", f"--port={port}", "--no-browser",
+           "--allow-root", f"--IdentityProvider.token={TOKEN}", "--expose-app-in-browser",
+           f"--ServerApp.root_dir={root}"]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        _wait_for_api(f"http://127.0.0.1:{port}/api", proc, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium driven by Playwright (no browser download)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's package (apt-get install chromium; "
+                    "`make test` does this when run as root) or set CHROMIUM=/path/to/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def _open_and_run(browser, lab: str, name: str):
+    """Open a notebook in JupyterLab, run all cells, wait until done; return the page."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{lab}/lab/tree/notebooks/{name}?token={TOKEN}")
+    page.wait_for_function("() => { const p = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+                           " return p && p.sessionContext && p.sessionContext.session"
+                           " && p.sessionContext.session.kernel; }", timeout=90_000)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(KERNEL_IDLE_AND_DONE, timeout=RUN_TIMEOUT_MS, polling=500)
+    return page
+
+
+def _close(page) -> None:
+    page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+    page.close()
+
+
+def _uses_viewers(path: Path) -> bool:
+    return "Viewer(" in path.read_text()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs_in_jupyterlab(browser, lab, path):
+    page = _open_and_run(browser, lab, path.name)
+    try:
+        errors = page.locator('[data-mime-type="application/vnd.jupyter.error"]')
+        assert errors.count() == 0, f"{path.name}: error output in the browser:\n{errors.first.inner_text()[:2000]}"
+        if _uses_viewers(path):
+            page.wait_for_selector(".widget-slider", timeout=30_000)
+            assert page.locator("text=Error displaying widget").count() == 0
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{path.stem}.png"))
+    finally:
+        _close(page)
+
+
+def test_moving_a_slider_changes_the_image(browser, lab):
+    page = _open_and_run(browser, lab, "00_start_here.ipynb")
+    try:
+        cell = page.locator(".jp-CodeCell", has=page.locator(".widget-slider")).first
+        image = cell.locator(".jp-OutputArea-output img").last
+        cell.scroll_into_view_if_needed()
+        before = image.get_attribute("src")
+        handle = cell.locator(".widget-slider .noUi-handle").first
+        handle.focus()
+        for _ in range(5):
+            handle.press("ArrowRight")
+        deadline = time.monotonic() + 30  # the kernel redraws; the front end swaps the <img> (re-queried here)
+        while image.get_attribute("src") == before and time.monotonic() < deadline:
+            page.wait_for_timeout(250)
+        assert image.get_attribute("src") != before, "moving the slider did not change the image"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        cell.screenshot(path=str(SHOTS / "00_start_here_slider_moved.png"))
+    finally:
+        _close(page)
+
+
+def test_slideshow_opens(browser, lab):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        page.goto(f"{lab}/rise/notebooks/00_start_here.ipynb?token={TOKEN}")
+        page.wait_for_selector(".reveal .slides section", timeout=90_000)
+        assert page.locator(".reveal .slides > section").count() >= 3
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "00_start_here_slideshow.png"))
+    finally:
+        page.close()
