@@ -206,10 +206,17 @@ def _split_skimage(mask: np.ndarray, min_distance: int) -> np.ndarray:
     from skimage.segmentation import watershed
 
     distance = ndi.distance_transform_edt(mask)
-    peaks = peak_local_max(distance, min_distance=min_distance, labels=label(mask), exclude_border=False)
+    components = label(mask)
+    peaks = peak_local_max(distance, min_distance=min_distance, labels=components, exclude_border=False)
+    # a blob too small or too flat to have a peak still gets one seed (its deepest pixel), so nothing is dropped
+    seeded = np.unique(components[tuple(peaks.T)])
+    missing = np.setdiff1d(np.arange(1, components.max() + 1), seeded)
+    if missing.size:
+        extra = np.array(ndi.maximum_position(distance, components, missing), dtype=int).reshape(-1, 2)
+        peaks = np.vstack([peaks.reshape(-1, 2), extra])
     markers = np.zeros(mask.shape, np.int32)
     markers[tuple(peaks.T)] = np.arange(1, len(peaks) + 1)
-    return watershed(-distance, markers, mask=mask).astype(np.int32)
+    return watershed(-distance, markers, mask=mask, connectivity=2).astype(np.int32)  # 8-neighbours, as label()
 
 
 def _split_opencv(mask: np.ndarray, min_distance: int) -> np.ndarray:
@@ -790,7 +797,7 @@ class ThresholdViewer(_Viewer):
         viz.render_image(ax_img, self.image, spacing_mm=self.spacing_mm, window=self.window)
         viz.draw_overlay(ax_img, self.mask, spacing_mm=self.spacing_mm, alpha=0.45)
         ax_img.set_title(f"{self.title or 'image'}: > {self.threshold.value:.4g} ({100 * self.mask.mean():.1f}%)")
-        ax_hist.hist(self.image.ravel(), bins=self.nbins, color="0.45", log=True)
+        ax_hist.hist(self.image.ravel(), bins=self.nbins, color="0.45", log=True, histtype="stepfilled")
         ax_hist.axvline(self.threshold.value, color=_ORANGE, lw=2, label=f"threshold {self.threshold.value:.4g}")
         ax_hist.axvline(self.otsu, color=_BLUE, lw=1.5, ls="--", label=f"Otsu {self.otsu:.4g}")
         ax_hist.set_xlabel(f"pixel value ({self.units})")
@@ -941,7 +948,7 @@ class WatershedViewer(_Viewer):
             raise ValueError(f"image shape {np.shape(image)} does not match mask shape {self.mask.shape}")
         self.image = self.mask.astype(np.float32) if image is None else np.asarray(image)
         self.spacing_mm, self.title = spacing_mm, title
-        self.min_distance = _int_slider("min distance", min_distance, 1, 30)
+        self.min_distance = _int_slider("min distance", min_distance, 1, 40)
         self._watch(self.min_distance)
         self._redraw()
 
