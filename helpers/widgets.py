@@ -141,7 +141,7 @@ class ImageViewer(_WindowMixin, _Viewer):
 
     def _apply_preset(self, change) -> None:
         if change["new"] in self.presets:
-            center, width = self.presets[change["new"]]
+            center, width = tuple(self.presets[change["new"]])[:2]  # (center, width[, source])
             # set width first so the centre is not clipped by a stale range; one redraw per slider is fine
             self.width.value, self.center.value = width, center
 
