@@ -1,7 +1,8 @@
 """A basic automated accessibility check of the rendered site's HTML pages.
 
-Checks, per page: the document has a ``lang`` and a ``<title>``; every ``<img>`` has non-empty alt text that is not
-nbconvert's placeholder; headings do not skip levels on the way down (h1 -> h3). Returns the problems found.
+Checks, per page: the document has a ``lang`` and a ``<title>``; every ``<img>`` has non-empty alt text that is
+neither nbconvert's placeholder nor the site builder's generic fallback; headings do not skip levels on the way
+down (h1 -> h3). Returns the problems found.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 PLACEHOLDER = "No description has been provided for this image"
+GENERIC = "Figure of the section"  # tools/build_site.py's fallback when a notebook gives no "*Figure:*" sentence
 
 
 class _Audit(HTMLParser):
@@ -32,6 +34,9 @@ class _Audit(HTMLParser):
             alt = (attrs.get("alt") or "").strip()
             if not alt or alt == PLACEHOLDER:
                 self.problems.append(f"image {self.n_images} has no alt text")
+            elif alt.startswith(GENERIC):
+                self.problems.append(f"image {self.n_images} has only generic alt text ({alt!r}): add a "
+                                     "'*Figure:*' sentence to the markdown before it")
         elif len(tag) == 2 and tag[0] == "h" and tag[1].isdigit():
             level = int(tag[1])
             if self.levels and level > self.levels[-1] + 1:
