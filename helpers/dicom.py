@@ -265,21 +265,28 @@ def _transfer_syntax(ds: Dataset) -> _uid.UID | None:
     return None
 
 
-def pixels(ds: Dataset) -> np.ndarray:
+def pixels(ds: Dataset, *, frame: int | None = None, raw: bool = False) -> np.ndarray:
     """Decode the pixel data of a dataset, with errors that say what to do.
 
     Parameters
     ----------
     ds : pydicom.dataset.Dataset
         A dataset read with pixel data (not ``stop_before_pixels``).
+    frame : int, optional
+        Decode only this frame (0-based) of a multi-frame image: fast and light for long cines,
+        since compressed frames are stored one by one. Default None: all frames.
+    raw : bool, optional
+        Keep colour pixels in the colour space they are stored in: (0028,0004) Photometric
+        Interpretation YBR_FULL / YBR_FULL_422 (JPEG's YCbCr) stays YCbCr instead of being converted
+        to RGB, which costs seconds for a long cine. Channel 0 is then the luminance Y. Default False.
 
     Returns
     -------
     numpy.ndarray
         Stored values (before the Modality LUT), shape ``(rows, cols)``, ``(frames, rows, cols)``,
-        ``(rows, cols, samples)`` or ``(frames, rows, cols, samples)``; dtype from (0028,0100) Bits
-        Allocated and (0028,0103) Pixel Representation (e.g. uint16 or int16). YCbCr data are
-        returned as RGB (pydicom's default).
+        ``(rows, cols, samples)`` or ``(frames, rows, cols, samples)`` (without the frame axis when
+        `frame` is given); dtype from (0028,0100) Bits Allocated and (0028,0103) Pixel Representation
+        (e.g. uint16 or int16). YCbCr data are returned as RGB (pydicom's default) unless `raw`.
 
     Raises
     ------
@@ -290,6 +297,8 @@ def pixels(ds: Dataset) -> np.ndarray:
         ``.packages`` name what to ``pip install``.
     TruncatedDicomError
         If the pixel data are shorter than Rows x Columns x Frames x Samples x Bits Allocated.
+    IndexError
+        If `frame` is not in ``0 .. NumberOfFrames - 1``.
 
     Examples
     --------
@@ -297,20 +306,43 @@ def pixels(ds: Dataset) -> np.ndarray:
     >>> arr = pixels(read(get_testdata_file("CT_small.dcm", download=False)))
     >>> arr.shape, arr.dtype
     ((128, 128), dtype('int16'))
+    >>> emri = read(get_testdata_file("emri_small.dcm", download=False))
+    >>> pixels(emri, frame=3).shape
+    (64, 64)
     """
     if not isinstance(ds, Dataset):
         raise TypeError(f"ds must be a pydicom Dataset, got {type(ds).__name__}; use read(path) first")
     if not any(k in ds for k in _PIXEL_KEYWORDS):
         raise NoPixelDataError(_no_pixels_message(ds))
+    n_frames = int(ds.get("NumberOfFrames") or 1)
+    if frame is not None and (isinstance(frame, bool) or not isinstance(frame, (int, np.integer))
+                              or not 0 <= frame < n_frames):
+        raise IndexError(f"frame must be an integer in 0..{n_frames - 1} (the dataset has {n_frames} frame(s)), "
+                         f"got {frame!r}")
     ts = _transfer_syntax(ds)
     if ts is not None:
         _require_decoder(ts)
     try:
-        return ds.pixel_array
+        if frame is None and not raw:
+            return ds.pixel_array
+        # The decoder API reads one frame or skips the colour conversion without caching state on `ds`.
+        ts = ts or _encoding_syntax(ds)
+        arr, _ = _decoder_for(ts).as_array(ds, index=None if frame is None else int(frame), raw=raw)
+        return arr
     except ValueError as exc:
-        if "less than expected" in str(exc):
+        if "less than expected" in str(exc) or "insufficient pixel data" in str(exc):
             raise TruncatedDicomError(f"{_describe(ds)}: {exc}") from exc
         raise
+
+
+def _encoding_syntax(ds: Dataset) -> _uid.UID:
+    """Transfer syntax of a dataset read without (0002,0010), from the encoding it was read with."""
+    implicit, little = getattr(ds, "original_encoding", (None, None))
+    if implicit is None:
+        raise AttributeError(f"{_describe(ds)} has no (0002,0010) Transfer Syntax UID; set ds.file_meta first")
+    if implicit:
+        return _uid.ImplicitVRLittleEndian
+    return _uid.ExplicitVRLittleEndian if little else _uid.ExplicitVRBigEndian
 
 
 def _describe(ds: Dataset) -> str:
@@ -2380,6 +2412,12 @@ def write(
     window: tuple[float, float] | None = None,
     description: str = "Derived image (helpers.dicom.write)",
     rgb: bool | None = None,
+    study_uid: str | None = None,
+    series_uid: str | None = None,
+    instance_number: int | None = None,
+    position_mm: tuple[float, float, float] | None = None,
+    orientation: tuple[float, ...] | None = None,
+    slice_thickness_mm: float | None = None,
 ) -> Dataset:
     """Write a numpy array as a new DICOM Secondary Capture file.
 
@@ -2405,6 +2443,21 @@ def write(
         (0008,103E) Series Description.
     rgb : bool, optional
         Whether a trailing axis of length 3 is colour; default: True when the last axis has length 3.
+    study_uid, series_uid : str, optional
+        (0020,000D) Study and (0020,000E) Series Instance UID. Pass the same values to every slice of
+        a series written one file per slice (e.g. from ``pydicom.uid.generate_uid()``). Default: `like`'s
+        study (else a new one) and a new series for each call.
+    instance_number : int, optional
+        (0020,0013) Instance Number; default 1.
+    position_mm : (float, float, float), optional
+        (0020,0032) Image Position (Patient): the patient-coordinate (LPS, mm) centre of the first
+        transmitted pixel (row 0, column 0). Single-frame images only.
+    orientation : 6 floats, optional
+        (0020,0037) Image Orientation (Patient): direction cosines of the rows (along a row, i.e.
+        increasing column) then of the columns (down a column), two orthogonal unit vectors in LPS.
+        Required with `position_mm`.
+    slice_thickness_mm : float, optional
+        (0018,0050) Slice Thickness in mm.
 
     Returns
     -------
@@ -2418,7 +2471,9 @@ def write(
     Class UID) and the data set. Pixel module: Bits Allocated = Bits Stored = the dtype's bit depth,
     High Bit = Bits Stored - 1, Pixel Representation 1 for signed dtypes, Photometric
     Interpretation MONOCHROME2 or RGB (Planar Configuration 0). New UIDs come from
-    ``pydicom.uid.generate_uid``.
+    ``pydicom.uid.generate_uid``. With `position_mm` the Image Plane attributes (PS3.3 C.7.6.2) are
+    added, with a (0020,0052) Frame of Reference UID taken from `like` or derived from the study UID
+    (so every slice of a study written here shares it); :func:`load_series` stacks such files.
 
     Examples
     --------
@@ -2431,19 +2486,88 @@ def write(
     True
     """
     arr, is_rgb, n_frames = _check_write_array(array, rgb)
+    plane = _check_plane(position_mm, orientation, multi_frame=arr.ndim == (4 if is_rgb else 3))
+    uids = {key: _check_uid(value, key) for key, value in (("study_uid", study_uid), ("series_uid", series_uid))}
+    if instance_number is not None and (isinstance(instance_number, bool) or
+                                        not isinstance(instance_number, (int, np.integer)) or instance_number < 0):
+        raise ValueError(f"instance_number must be an integer >= 0, got {instance_number!r}")
+    thickness = None
+    if slice_thickness_mm is not None:
+        try:
+            thickness = float(slice_thickness_mm)
+        except (TypeError, ValueError):
+            thickness = math.nan
+        if not (math.isfinite(thickness) and thickness > 0):
+            raise ValueError(f"slice_thickness_mm must be a finite number > 0, got {slice_thickness_mm!r}")
     ds = _new_dataset(arr, is_rgb, n_frames)
+    like_ds = None
     if like is not None:
-        _copy_like(ds, like if isinstance(like, Dataset) else read(like, stop_before_pixels=True))
+        like_ds = like if isinstance(like, Dataset) else read(like, stop_before_pixels=True)
+        _copy_like(ds, like_ds)
     ds.Modality = modality or ds.get("Modality") or "OT"
     ds.SeriesDescription = description
+    if uids["study_uid"]:
+        ds.StudyInstanceUID = uids["study_uid"]
+    if uids["series_uid"]:
+        ds.SeriesInstanceUID = uids["series_uid"]
+    if instance_number is not None:
+        ds.InstanceNumber = int(instance_number)
     if spacing_mm is not None:
         ds.PixelSpacing = [f"{v:.6g}" for v in _check_pair(spacing_mm, "spacing_mm", positive=True)]
+    if thickness is not None:
+        ds.SliceThickness = f"{thickness:.6g}"
+    if plane is not None:
+        _set_plane(ds, *plane, like=like_ds)
     if window is not None:
         center, width = _check_pair(window, "window", positive=False)
         _check_window(center, width, "LINEAR")
         ds.WindowCenter, ds.WindowWidth = f"{center:.6g}", f"{width:.6g}"
     ds.save_as(path, enforce_file_format=True)
     return ds
+
+
+def _check_uid(value: Any, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _uid.UID(value).is_valid:
+        raise ValueError(f"{name} must be a valid DICOM UID string (digits and dots, <= 64 chars), got {value!r}; "
+                         "make one with pydicom.uid.generate_uid()")
+    return value
+
+
+def _check_plane(position: Any, orientation: Any, *, multi_frame: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """Validate (0020,0032) and (0020,0037): 3 finite numbers; two orthogonal unit vectors."""
+    if position is None and orientation is None:
+        return None
+    if position is None or orientation is None:
+        raise ValueError("position_mm and orientation go together: pass both (Image Plane module, PS3.3 C.7.6.2)")
+    if multi_frame:
+        raise ValueError("position_mm/orientation describe one slice: write one file per slice (a 2D array each)")
+    vectors = []
+    for name, value, n in (("position_mm", position, 3), ("orientation", orientation, 6)):
+        try:
+            vec = np.asarray([float(v) for v in value], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be {n} numbers, got {value!r}") from None
+        if vec.shape != (n,) or not np.all(np.isfinite(vec)):
+            raise ValueError(f"{name} must be {n} finite numbers, got {value!r}")
+        vectors.append(vec)
+    row, col = vectors[1][:3], vectors[1][3:]
+    if not (np.isclose(np.linalg.norm(row), 1, atol=1e-3) and np.isclose(np.linalg.norm(col), 1, atol=1e-3)
+            and abs(float(row @ col)) < 1e-3):
+        raise ValueError(f"orientation must be two orthogonal unit vectors (row cosines, column cosines), "
+                         f"got {list(orientation)!r}")
+    return vectors[0], vectors[1]
+
+
+def _set_plane(ds: Dataset, position: np.ndarray, orientation: np.ndarray, *, like: Dataset | None) -> None:
+    ds.ImagePositionPatient = [f"{v:.6g}" for v in position]
+    ds.ImageOrientationPatient = [f"{v:.6g}" for v in orientation]
+    if like is not None and "FrameOfReferenceUID" in like:
+        ds.FrameOfReferenceUID = like.FrameOfReferenceUID
+    else:  # same study -> same frame of reference, so the slices of one study line up
+        ds.FrameOfReferenceUID = _uid.generate_uid(entropy_srcs=[str(ds.StudyInstanceUID), "FrameOfReferenceUID"])
+    ds.PositionReferenceIndicator = ""
 
 
 def _check_write_array(array: Any, rgb: bool | None) -> tuple[np.ndarray, bool, int]:

@@ -149,6 +149,55 @@ def test_pixels_without_pixel_data(tmp_path):
         hd.pixels(tf("CT_small.dcm"))
 
 
+@pytest.mark.parametrize("name", ["emri_small.dcm", "emri_small_jpeg_2k_lossless.dcm", "emri_small_RLE.dcm"])
+def test_pixels_decodes_one_frame(name):
+    ds = hd.read(tf(name))
+    every = hd.pixels(ds)
+    for k in (0, 4, 9):
+        np.testing.assert_array_equal(hd.pixels(ds, frame=k), every[k])
+    assert hd.pixels(ds, frame=np.int64(2)).shape == (64, 64)
+
+
+@pytest.mark.parametrize(("name", "frame"), [("SC_rgb_jpeg_dcmtk.dcm", None), ("color3d_jpeg_baseline.dcm", 7),
+                                             ("SC_ybr_full_422_uncompressed.dcm", None)])
+def test_pixels_raw_keeps_ycbcr_and_converts_like_pydicom(name, frame):
+    from pydicom.pixels import convert_color_space
+
+    ds = hd.read(tf(name))
+    assert ds.PhotometricInterpretation.startswith("YBR_FULL")
+    ybr = hd.pixels(ds, frame=frame, raw=True)
+    rgb = hd.pixels(ds, frame=frame)
+    assert ybr.shape == rgb.shape and ybr.dtype == rgb.dtype == np.uint8
+    assert not np.array_equal(ybr, rgb)
+    np.testing.assert_array_equal(convert_color_space(ybr, "YBR_FULL", "RGB"), rgb)
+    # Channel 0 is the luminance Y = 0.299 R + 0.587 G + 0.114 B (PS3.3 C.7.6.3.1.2); colours outside the RGB
+    # gamut were clipped by the conversion, so a few pixels differ more than rounding.
+    luma = rgb.astype(np.float64) @ [0.299, 0.587, 0.114]
+    diff = np.abs(ybr[..., 0] - luma)
+    assert np.mean(diff <= 1.0) >= 0.95 and diff.mean() < 0.5
+
+
+def test_pixels_raw_is_a_no_op_for_grayscale_and_rgb():
+    for name in ("CT_small.dcm", "SC_rgb_dcmtk_ebcr_dcmd.dcm"):
+        ds = hd.read(tf(name))
+        np.testing.assert_array_equal(hd.pixels(ds, raw=True), hd.pixels(ds))
+    ds = hd.read(tf("CT_small.dcm"))
+    np.testing.assert_array_equal(hd.pixels(ds, frame=0), hd.pixels(ds))
+
+
+def test_pixels_frame_errors_and_missing_transfer_syntax():
+    emri = hd.read(tf("emri_small.dcm"))
+    for bad in (10, -1, True, 1.0):
+        with pytest.raises(IndexError, match=r"0\.\.9 \(the dataset has 10 frame"):
+            hd.pixels(emri, frame=bad)
+    with pytest.raises(IndexError, match="1 frame"):
+        hd.pixels(hd.read(tf("CT_small.dcm")), frame=1)
+    ds = hd.read(tf("CT_small.dcm"))
+    expected = hd.pixels(ds)
+    del ds.file_meta.TransferSyntaxUID  # frame/raw fall back on the encoding the file was read with
+    np.testing.assert_array_equal(hd.pixels(ds, frame=0), expected)
+
+
 @pytest.mark.parametrize(
     ("name", "package"),
     [
@@ -812,6 +861,55 @@ def test_write_like_joins_the_study(tmp_path):
     assert back.SeriesInstanceUID != ct.SeriesInstanceUID and back.Modality == "CT"
     assert back.SourceImageSequence[0].ReferencedSOPInstanceUID == ct.SOPInstanceUID
     assert first.SOPInstanceUID != second.SOPInstanceUID and second.Modality == "OT"
+
+
+def test_write_series_with_geometry_loads_back_as_a_volume(tmp_path):
+    rng = np.random.default_rng(0)
+    volume = rng.integers(0, 4000, size=(6, 5, 7)).astype(np.uint16)
+    study, series = generate_uid(), generate_uid()
+    origin, dz = np.array([-10.0, 20.0, -30.5]), 3.0
+    for rank, k in enumerate(rng.permutation(6)):  # shuffled names and instance numbers
+        hd.write(tmp_path / f"IM{rng.integers(10**6):06d}.dcm", volume[k], spacing_mm=(0.5, 0.8),
+                 study_uid=study, series_uid=series, instance_number=rank + 1,
+                 position_mm=origin + [0, 0, k * dz], orientation=(1, 0, 0, 0, 1, 0), slice_thickness_mm=dz)
+    vol = hd.load_series(tmp_path, rescale=False)
+    assert vol.warnings == [] and vol.series_uid == series
+    np.testing.assert_array_equal(vol.array, volume)
+    np.testing.assert_allclose(vol.spacing_mm, (dz, 0.5, 0.8))
+    np.testing.assert_allclose(vol.affine @ [5, 0, 0, 1], np.r_[origin + [0, 0, 5 * dz], 1])
+    headers = [hd.read(f, stop_before_pixels=True) for f in vol.files]
+    assert {h.StudyInstanceUID for h in headers} == {study}
+    assert len({h.FrameOfReferenceUID for h in headers}) == 1 and len({h.SOPInstanceUID for h in headers}) == 6
+    assert float(headers[0].SliceThickness) == dz
+    assert sorted(int(h.InstanceNumber) for h in headers) == list(range(1, 7))
+    derived = hd.write(tmp_path / "derived.dcm", np.zeros((4, 4), np.int16), like=tf("CT_small.dcm"),
+                       position_mm=(0, 0, 0), orientation=(1, 0, 0, 0, 1, 0))  # same frame of reference as its source
+    assert derived.FrameOfReferenceUID == hd.read(tf("CT_small.dcm")).FrameOfReferenceUID
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"position_mm": (0, 0, 0)}, "go together"),
+        ({"orientation": (1, 0, 0, 0, 1, 0)}, "go together"),
+        ({"position_mm": (0, 0), "orientation": (1, 0, 0, 0, 1, 0)}, "position_mm must be 3 finite"),
+        ({"position_mm": (0, 0, "a"), "orientation": (1, 0, 0, 0, 1, 0)}, "position_mm must be 3 numbers"),
+        ({"position_mm": (0, 0, 0), "orientation": (1, 0, 0, 1, 0, 0)}, "orthogonal unit vectors"),
+        ({"position_mm": (0, 0, 0), "orientation": (2, 0, 0, 0, 1, 0)}, "orthogonal unit vectors"),
+        ({"series_uid": "1.2.abc"}, "series_uid must be a valid DICOM UID"),
+        ({"study_uid": 12}, "study_uid must be a valid DICOM UID"),
+        ({"instance_number": -1}, "instance_number must be an integer >= 0"),
+        ({"slice_thickness_mm": 0}, "slice_thickness_mm must be a finite number > 0"),
+        ({"slice_thickness_mm": "thick"}, "slice_thickness_mm must be a finite number > 0"),
+    ],
+)
+def test_write_validates_geometry(tmp_path, kwargs, message):
+    path = tmp_path / "x.dcm"
+    with pytest.raises(ValueError, match=message):
+        hd.write(path, np.zeros((4, 4), np.uint8), **kwargs)
+    with pytest.raises(ValueError, match="one file per slice"):
+        hd.write(path, np.zeros((2, 4, 4), np.uint8), position_mm=(0, 0, 0), orientation=(1, 0, 0, 0, 1, 0))
+    assert not path.exists()
 
 
 def test_write_validates_input(tmp_path):
