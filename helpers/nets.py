@@ -4,14 +4,20 @@ The notebooks show the ideas (a neuron, a convolution, a loss) in a few visible 
 plumbing that would distract: a small CNN with a fixed, documented layout, a seeded training loop with a progress
 bar and a history, and batched prediction. It imports torch at the top, so only torch notebooks import it.
 
-Layout of :class:`SmallCNN` (``n_blocks=3``, ``width=w``)::
+Layout of :class:`SmallCNN` (defaults ``n_blocks=3``, ``stem_stride=2``, ``pool="max"``; ``width=w``)::
 
     input (N, C, H, W)
-    features:   [conv3x3(C→w)   - BN - ReLU - maxpool2]      H/2
-                [conv3x3(w→2w)  - BN - ReLU - maxpool2]      H/4
-                [conv3x3(2w→4w) - BN - ReLU]  <- last_conv   H/4 (no pool: keeps a finer map for saliency)
-    pool:       global average pooling                       (N, 4w)
-    classifier: linear(4w → n_classes)                       (N, n_classes) logits
+    features:   [conv3x3 stride 2 (C→w) - BN - ReLU]                 H/2  (the strided 'stem')
+                [conv3x3 (w→2w)  - BN - ReLU - maxpool2]             H/4
+                [conv3x3 (2w→4w) - BN - ReLU]  <- last_conv          H/4  (no pool: a finer map for saliency)
+    pool:       global max pooling (or average)                      (N, 4w)
+    classifier: linear(4w → n_classes)                               (N, n_classes) logits
+
+Why these defaults (measured on the 64×64 lesion slices of :mod:`helpers.datasets`, 2-core CPU): the strided
+first convolution replaces conv + 2×2 pooling at full resolution, which cost most of the time (a 1-channel
+convolution's backward pass and BatchNorm/ReLU on 64×64 maps), and makes training about 4× faster. Global *max*
+pooling answers "is there a lesion anywhere?"; global *average* pooling dilutes a small lesion's response over the
+whole map and did not learn the task in a few epochs (test AUC ≈ 0.6 vs ≈ 0.98).
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ def set_seed(seed: int) -> None:
 
 
 class SmallCNN(nn.Module):
-    """A small CNN classifier: conv blocks, global average pooling, one linear layer.
+    """A small CNN classifier: conv blocks, global pooling, one linear layer.
 
     Parameters
     ----------
@@ -67,7 +73,13 @@ class SmallCNN(nn.Module):
     width : int, optional
         Channels of the first conv block; block *k* has ``width * 2**k`` channels.
     n_blocks : int, optional
-        Number of conv blocks (2 to 5). All but the last end with 2×2 max pooling.
+        Number of conv blocks (2 to 5). Every block but the last halves the image size: the first by its
+        stride (``stem_stride=2``) or 2×2 max pooling (``stem_stride=1``), the others by 2×2 max pooling.
+    stem_stride : {2, 1}, optional
+        Stride of the first convolution. 2 is about 4× faster on 64×64 images; 1 is the textbook
+        conv-BN-ReLU-pool block everywhere.
+    pool : {"max", "avg"}, optional
+        Global pooling over the last feature map. "max" suits "is there a small finding anywhere?" tasks.
     bn_momentum : float, optional
         Update rate of BatchNorm's running mean/variance (used in eval mode). Higher than torch's 0.1 because the
         course trains for only a few dozen steps: with 0.1 the running statistics lag and validation accuracy sits
@@ -78,7 +90,7 @@ class SmallCNN(nn.Module):
     features : torch.nn.Sequential
         The convolutional part: ``(N, C, H, W) -> (N, width * 2**(n_blocks-1), H / 2**(n_blocks-1), ...)``.
     pool : torch.nn.Module
-        Global average pooling and flattening, ``-> (N, channels)``.
+        Global max (or average) pooling and flattening, ``-> (N, channels)``.
     classifier : torch.nn.Linear
         ``(N, channels) -> (N, n_classes)`` logits.
     last_conv : torch.nn.Conv2d
@@ -87,12 +99,12 @@ class SmallCNN(nn.Module):
     Notes
     -----
     Input is ``(N, C, H, W)`` float32 with ``H, W >= 2**(n_blocks-1) * 4`` (32 for the default is comfortable).
-    Convolutions use 'same' padding, so the network takes any image size above the minimum; global average pooling
-    makes the output independent of it.
+    Convolutions use padding 1, so the network takes any image size above the minimum; global pooling makes the
+    output independent of it. Odd sizes are fine (the strided stem rounds up, pooling rounds down).
     """
 
     def __init__(self, in_channels: int = 1, n_classes: int = 2, width: int = 16, *, n_blocks: int = 3,
-                 bn_momentum: float = 0.3):
+                 stem_stride: int = 2, pool: str = "max", bn_momentum: float = 0.3):
         super().__init__()
         for name, value, low in [("in_channels", in_channels, 1), ("n_classes", n_classes, 2),
                                  ("width", width, 1)]:
@@ -100,21 +112,28 @@ class SmallCNN(nn.Module):
                 raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
         if not isinstance(n_blocks, int) or not 2 <= n_blocks <= 5:
             raise ValueError(f"n_blocks must be an int from 2 to 5, got {n_blocks!r}")
+        if stem_stride not in (1, 2):
+            raise ValueError(f"stem_stride must be 1 or 2, got {stem_stride!r}")
+        if pool not in ("max", "avg"):
+            raise ValueError(f"pool must be 'max' or 'avg', got {pool!r}")
         if not 0 < bn_momentum <= 1:
             raise ValueError(f"bn_momentum must be in (0, 1], got {bn_momentum!r}")
         self.in_channels, self.n_classes, self.width, self.n_blocks = in_channels, n_classes, width, n_blocks
+        self.stem_stride, self.pool_mode = stem_stride, pool
         layers: list[nn.Module] = []
         c_in = in_channels
         for k in range(n_blocks):
             c_out = width * 2**k
+            stride = stem_stride if k == 0 else 1
             # bias=False: the BatchNorm right after has its own shift
-            layers += [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out, momentum=bn_momentum),
-                       nn.ReLU()]
-            if k < n_blocks - 1:
+            layers += [nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False),
+                       nn.BatchNorm2d(c_out, momentum=bn_momentum), nn.ReLU()]
+            if k < n_blocks - 1 and stride == 1:  # a strided stem already halved the size
                 layers.append(nn.MaxPool2d(2))
             c_in = c_out
         self.features = nn.Sequential(*layers)
-        self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        global_pool = nn.AdaptiveMaxPool2d(1) if pool == "max" else nn.AdaptiveAvgPool2d(1)
+        self.pool = nn.Sequential(global_pool, nn.Flatten())
         self.classifier = nn.Linear(c_in, n_classes)
         self.last_conv = [m for m in self.features if isinstance(m, nn.Conv2d)][-1]
 

@@ -34,12 +34,27 @@ def test_small_cnn_shapes_and_attributes():
     assert model(torch.rand(2, 3, 64, 48)).shape == (2, 4)
 
 
+@pytest.mark.parametrize("stem_stride, pool", [(1, "avg"), (1, "max"), (2, "avg")])
+def test_small_cnn_variants_downsample_alike(stem_stride, pool):
+    model = nets.SmallCNN(width=4, n_blocks=4, stem_stride=stem_stride, pool=pool)
+    x = torch.rand(2, 1, 64, 64)
+    assert model.features(x).shape == (2, 32, 8, 8)  # 64 / 2**(n_blocks - 1)
+    with torch.no_grad():
+        maps = model.features(x)
+        expected = maps.amax(dim=(2, 3)) if pool == "max" else maps.mean(dim=(2, 3))
+        torch.testing.assert_close(model.pool(maps), expected)
+    n_pools = sum(isinstance(m, torch.nn.MaxPool2d) for m in model.features)
+    assert n_pools == (3 if stem_stride == 1 else 2)
+
+
 @pytest.mark.parametrize("kwargs, match", [
     ({"in_channels": 0}, "in_channels"),
     ({"n_classes": 1}, "n_classes"),
     ({"width": 2.5}, "width"),
     ({"n_blocks": 7}, "n_blocks"),
     ({"bn_momentum": 0.0}, "bn_momentum"),
+    ({"stem_stride": 3}, "stem_stride"),
+    ({"pool": "mean"}, "pool"),
 ])
 def test_small_cnn_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -170,7 +185,8 @@ def test_feature_maps_follow_the_blocks():
     nets.set_seed(0)
     model = nets.SmallCNN(width=4, n_blocks=3)
     maps = nets.feature_maps(model, np.random.default_rng(0).random((32, 32)).astype(np.float32))
-    assert [m.shape for m in maps] == [(4, 32, 32), (8, 16, 16), (16, 8, 8)]
+    # strided stem (no pool) → 16×16; block 2 (ReLU before its pool) 16×16; block 3 after the pool 8×8
+    assert [m.shape for m in maps] == [(4, 16, 16), (8, 16, 16), (16, 8, 8)]
     assert all((m >= 0).all() for m in maps)  # after ReLU
 
 
