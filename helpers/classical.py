@@ -548,29 +548,44 @@ def _detector(name: str, n_features: int):
     raise ValueError(f"detector must be 'sift' or 'orb' (OpenCV's main build), got {name!r}")
 
 
-def match_features(image0, image1, *, detector: str = "sift", ratio: float = 0.75, n_features: int = 0) -> Matches:
-    """Detect keypoints in two images and match their descriptors (OpenCV), keeping matches that pass Lowe's test.
+def match_features(image0, image1, *, detector: str = "sift", backend: str = "opencv", ratio: float = 0.75,
+                   n_features: int = 0) -> Matches:
+    """Detect keypoints in two images and match their descriptors, keeping matches that pass Lowe's ratio test.
 
     Parameters
     ----------
     image0, image1 : ndarray, (rows, cols), uint8
     detector : {"sift", "orb"}
         SIFT (float descriptors, L2 distance) or ORB (binary descriptors, Hamming distance).
+    backend : {"opencv", "skimage"}
+        OpenCV (``cv2.SIFT_create`` / ``cv2.ORB_create`` + brute-force k-NN matching) or scikit-image
+        (``skimage.feature.SIFT`` / ``ORB`` + ``match_descriptors`` with cross-checking).
     ratio : float
         Lowe's ratio test: keep a match only if its distance is below ``ratio`` times the second-best's.
     n_features : int
-        Keypoints to keep per image (0 = SIFT's "all"; ORB then uses 2000).
+        Keypoints to keep per image (0 = all for SIFT; ORB then uses 2000 in OpenCV, 1000 in scikit-image).
 
     Returns
     -------
     Matches
     """
-    import cv2
-
     image0, image1 = _as_frame(image0, "image0"), _as_frame(image1, "image1")
     if not 0 < ratio <= 1:
         raise ValueError(f"ratio must be in (0, 1], got {ratio}")
-    algorithm, norm = _detector(detector, int(n_features) or (0 if detector == "sift" else 2000))
+    if detector not in ("sift", "orb"):
+        raise ValueError(f"detector must be 'sift' or 'orb' (both free; SURF is not in OpenCV's main build), "
+                         f"got {detector!r}")
+    if backend == "opencv":
+        return _match_opencv(image0, image1, detector, ratio, int(n_features))
+    if backend == "skimage":
+        return _match_skimage(image0, image1, detector, ratio, int(n_features))
+    raise ValueError(f"backend must be 'opencv' or 'skimage', got {backend!r}")
+
+
+def _match_opencv(image0, image1, detector: str, ratio: float, n_features: int) -> Matches:
+    import cv2
+
+    algorithm, norm = _detector(detector, n_features or (0 if detector == "sift" else 2000))
     kp0, des0 = algorithm.detectAndCompute(image0, None)
     kp1, des1 = algorithm.detectAndCompute(image1, None)
     xy0 = np.float32([k.pt for k in kp0]).reshape(-1, 2)
@@ -582,6 +597,21 @@ def match_features(image0, image1, *, detector: str = "sift", ratio: float = 0.7
     points0 = np.float32([xy0[g.queryIdx] for g in good]).reshape(-1, 2)
     points1 = np.float32([xy1[g.trainIdx] for g in good]).reshape(-1, 2)
     return Matches(detector, xy0, xy1, points0, points1)
+
+
+def _match_skimage(image0, image1, detector: str, ratio: float, n_features: int) -> Matches:
+    from skimage import feature
+
+    def extract(image):
+        extractor = feature.SIFT(n_octaves=4) if detector == "sift" else feature.ORB(n_keypoints=n_features or 1000)
+        extractor.detect_and_extract(image.astype(np.float32) / 255.0)
+        return extractor.keypoints[:, ::-1].astype(np.float32), extractor.descriptors  # (row, col) -> (x, y)
+
+    (xy0, des0), (xy1, des1) = extract(image0), extract(image1)
+    if detector == "sift" and n_features:
+        xy0, des0, xy1, des1 = xy0[:n_features], des0[:n_features], xy1[:n_features], des1[:n_features]
+    pairs = feature.match_descriptors(des0, des1, cross_check=True, max_ratio=ratio)
+    return Matches(detector, xy0, xy1, xy0[pairs[:, 0]].reshape(-1, 2), xy1[pairs[:, 1]].reshape(-1, 2))
 
 
 def estimate_homography(points0, points1, *, ransac_px: float = 3.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -682,13 +712,14 @@ def threshold_detector(images, *, sigma: float = 1.0, threshold: float = 0.5, mi
         raise ValueError(f"sigma and min_area_px must be >= 0, got {sigma} and {min_area_px}")
     smooth = ndi.gaussian_filter(images, sigma=(0, sigma, sigma)) if sigma > 0 else images
     raw = smooth > threshold if bright else smooth < threshold
-    masks = np.zeros(raw.shape, bool)
-    for i, candidate in enumerate(raw):
-        lab, n = ndi.label(candidate)
-        if n:
-            sizes = np.bincount(lab.ravel())
-            keep = np.flatnonzero(sizes >= max(int(min_area_px), 1))
-            masks[i] = np.isin(lab, keep[keep > 0])
+    # label the whole stack at once; the structuring element never connects neighbouring images
+    structure = np.zeros((3, 3, 3), bool)
+    structure[1] = ndi.generate_binary_structure(2, 2)
+    lab, _ = ndi.label(raw, structure=structure)
+    sizes = np.bincount(lab.ravel())
+    big = sizes >= max(int(min_area_px), 1)
+    big[0] = False
+    masks = big[lab]
     return masks, masks.any(axis=(1, 2)).astype(np.int64)
 
 
@@ -971,7 +1002,7 @@ class WatershedViewer(_Viewer):
         ax = fig.subplots()
         labels = self.labels
         viz.render_image(ax, self.image, spacing_mm=self.spacing_mm)
-        viz.draw_overlay(ax, find_boundaries(labels, mode="inner"), spacing_mm=self.spacing_mm, alpha=1.0,
+        viz.draw_overlay(ax, find_boundaries(labels, mode="thick"), spacing_mm=self.spacing_mm, alpha=1.0,
                          cmap=viz.overlay_cmap((0.94, 0.89, 0.26)))
         ax.set_title(f"{self.title or 'watershed'}: {labels.max()} objects (min distance "
                      f"{self.min_distance.value} px)", fontsize=10)

@@ -102,6 +102,21 @@ def test_split_touching_backends_agree_on_discs_and_only_split_on_real_masks(cam
         assert labels.max() >= n_components and np.array_equal(labels > 0, real)
 
 
+def test_split_touching_equals_the_plain_recipe_shown_in_the_notebook(two_disks):
+    """Distance transform -> peaks -> watershed, written out as in 05_classical_cv.ipynb."""
+    from scipy import ndimage as ndi
+    from skimage import feature, segmentation
+
+    mask = two_disks.copy()
+    mask[draw.disk((20, 100), 8)] = True  # a third, separate blob
+    distance = ndi.distance_transform_edt(mask)
+    peaks = feature.peak_local_max(distance, min_distance=8, labels=measure.label(mask), exclude_border=False)
+    markers = np.zeros(mask.shape, np.int32)
+    markers[tuple(peaks.T)] = np.arange(1, len(peaks) + 1)
+    recipe = segmentation.watershed(-distance, markers, mask=mask, connectivity=2)
+    assert np.array_equal(cl.split_touching(mask, min_distance=8), recipe)
+
+
 def test_split_touching_min_distance_controls_oversplitting(two_disks):
     assert cl.split_touching(two_disks, min_distance=35).max() == 1
     assert cl.split_touching(two_disks, min_distance=8).max() == 2
@@ -221,6 +236,16 @@ def test_matching_and_ransac_recover_the_transform(camera, detector, tolerance):
     assert cl.corner_error(homography, truth, camera.shape) < tolerance
 
 
+@pytest.mark.parametrize("detector, tolerance", [("sift", 1.5), ("orb", 6.0)])  # ORB's FAST corners are coarser
+def test_skimage_backend_matches_well_enough_for_ransac(camera, detector, tolerance):
+    small = camera[::2, ::2].copy()  # 256x256 keeps scikit-image's pure-Python extractors fast
+    view, truth = cl.similarity_view(small, angle_deg=20, scale=0.9)
+    matches = cl.match_features(small, view, detector=detector, backend="skimage")
+    assert len(matches) >= 20
+    homography, _ = cl.estimate_homography(matches.points0, matches.points1)
+    assert cl.corner_error(homography, truth, small.shape) < tolerance
+
+
 def test_corner_error_is_zero_for_equal_transforms_and_scale_free():
     h = np.array([[1.0, 0.1, 5.0], [0.0, 0.9, -2.0], [0.0, 0.0, 1.0]])
     assert cl.corner_error(h, 3.0 * h, (100, 200)) == pytest.approx(0.0, abs=1e-9)
@@ -234,6 +259,8 @@ def test_matching_rejects_bad_options(camera):
         cl.match_features(camera, camera, detector="surf")
     with pytest.raises(ValueError, match="ratio"):
         cl.match_features(camera, camera, ratio=1.5)
+    with pytest.raises(ValueError, match="backend"):
+        cl.match_features(camera, camera, backend="vlfeat")
     with pytest.raises(ValueError, match="at least 4"):
         cl.estimate_homography(np.zeros((3, 2)), np.zeros((3, 2)))
 
