@@ -1,0 +1,274 @@
+"""Data augmentation for medical images with ``torchvision.transforms.v2``: joint image + mask transforms, two
+pixel transforms torchvision lacks, per-image randomness for training batches, and a gallery widget.
+
+Notebook 07 builds its transforms in plain sight (``v2.RandomAffine(...)``, ``v2.ElasticTransform(...)``); this
+module holds the plumbing around them:
+
+- :class:`RandomGamma` and :class:`RandomIntensity`: intensity transforms common in medical imaging (MR intensities
+  have no fixed scale) that change the image and leave masks alone, like torchvision's own pixel transforms;
+- :func:`augment_pair`: apply one transform to an image and its mask with the *same* random parameters
+  (``tv_tensors.Image`` + ``tv_tensors.Mask``), seeded, numpy in and out;
+- :func:`per_sample`: a batch augmenter for ``helpers.nets.train_classifier(augment=...)`` that draws new random
+  parameters for every image (a v2 transform called on a whole batch tensor draws them once for the batch);
+- :class:`AugmentationGallery`: pick a transform and a seed, see an image and its mask augmented several times.
+
+Randomness: torchvision's random transforms draw from torch's global generator. :func:`augment_pair` and the
+gallery seed it inside ``torch.random.fork_rng`` so the caller's random stream is untouched; :func:`per_sample`
+uses the global stream, which ``train_classifier(seed=...)`` seeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import torch
+from torchvision import tv_tensors
+from torchvision.transforms import v2
+
+from .widgets import _Viewer
+
+__all__ = ["RandomGamma", "RandomIntensity", "augment_pair", "per_sample", "AugmentationGallery"]
+
+
+def _is_plain_tensor(x) -> bool:
+    return type(x) is torch.Tensor
+
+
+class _PixelTransform(v2.Transform):
+    """Base of intensity-only transforms: images (and plain tensors) change; masks, boxes, labels pass through."""
+
+    _transformed_types = (tv_tensors.Image, tv_tensors.Video, _is_plain_tensor)
+
+    @staticmethod
+    def _uniform(bounds: tuple[float, float]) -> float:
+        lo, hi = bounds
+        return float(torch.empty(()).uniform_(lo, hi))  # torch's global generator, like torchvision's transforms
+
+
+def _check_range(name: str, bounds, *, low: float | None = None) -> tuple[float, float]:
+    try:
+        lo, hi = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a (low, high) pair of numbers, got {bounds!r}") from None
+    if lo > hi or (low is not None and lo <= low):
+        where = f" with low > {low}" if low is not None else ""
+        raise ValueError(f"{name} must be (low, high) with low <= high{where}, got {bounds!r}")
+    return lo, hi
+
+
+class RandomGamma(_PixelTransform):
+    """Random gamma curve ``y = lo + (hi - lo) * ((x - lo) / (hi - lo)) ** gamma`` per image (masks unchanged).
+
+    ``lo`` and ``hi`` are the image's own minimum and maximum, so the intensity range is kept: gamma < 1 brightens
+    the mid-tones, gamma > 1 darkens them (a different contrast between tissues, as between scanners or sequences).
+
+    Parameters
+    ----------
+    gamma : (float, float), optional
+        Range the exponent is drawn from (uniformly); both > 0.
+    """
+
+    def __init__(self, gamma: tuple[float, float] = (0.7, 1.5)):
+        super().__init__()
+        self.gamma = _check_range("gamma", gamma, low=0.0)
+
+    def make_params(self, flat_inputs):
+        return {"gamma": self._uniform(self.gamma)}
+
+    def transform(self, inpt, params):
+        lo = inpt.amin(dim=(-2, -1), keepdim=True)
+        span = (inpt.amax(dim=(-2, -1), keepdim=True) - lo).clamp_min(1e-12)
+        out = lo + span * ((inpt - lo) / span).clamp(0, 1) ** params["gamma"]
+        return tv_tensors.wrap(out, like=inpt) if isinstance(inpt, tv_tensors.TVTensor) else out
+
+
+class RandomIntensity(_PixelTransform):
+    """Random linear intensity change ``y = a * x + b`` per image (masks unchanged), without clipping.
+
+    Parameters
+    ----------
+    scale : (float, float), optional
+        Range of the factor ``a`` (uniform).
+    shift : (float, float), optional
+        Range of the offset ``b`` (uniform), in the image's units.
+    """
+
+    def __init__(self, scale: tuple[float, float] = (0.8, 1.2), shift: tuple[float, float] = (-0.1, 0.1)):
+        super().__init__()
+        self.scale = _check_range("scale", scale)
+        self.shift = _check_range("shift", shift)
+
+    def make_params(self, flat_inputs):
+        return {"scale": self._uniform(self.scale), "shift": self._uniform(self.shift)}
+
+    def transform(self, inpt, params):
+        out = inpt * params["scale"] + params["shift"]
+        return tv_tensors.wrap(out, like=inpt) if isinstance(inpt, tv_tensors.TVTensor) else out
+
+
+def augment_pair(image, mask=None, *, transform: Callable, seed: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
+    """Apply one random transform to an image and its mask together (same rotation, shift, warp ...).
+
+    Parameters
+    ----------
+    image : array, (H, W) float
+        Grey image, e.g. in [0, 1].
+    mask : array, (H, W) bool, optional
+        Segmentation mask; geometric transforms move it with the image (nearest-neighbour, so it stays binary),
+        pixel transforms (noise, gamma, blur ...) leave it unchanged.
+    transform : callable
+        A ``torchvision.transforms.v2`` transform (or ``v2.Compose``) that accepts ``(Image, Mask)``.
+    seed : int, optional
+        Seeds torch's generator for this call only (the caller's random stream is restored afterwards).
+
+    Returns
+    -------
+    image : ndarray, (H, W) float32
+    mask : ndarray, (H, W) bool, or None when no mask was given
+
+    Examples
+    --------
+    >>> from torchvision.transforms import v2
+    >>> img, m = augment_pair(np.eye(8, dtype=np.float32), np.eye(8, dtype=bool),
+    ...                       transform=v2.RandomHorizontalFlip(p=1.0))
+    >>> bool(m[0, 7])
+    True
+    """
+    if not callable(transform):
+        raise TypeError(f"transform must be a callable torchvision v2 transform, got {type(transform).__name__}")
+    image = np.asarray(image)
+    if image.ndim != 2:
+        raise ValueError(f"image must be 2D (H, W), got shape {image.shape}")
+    if not np.issubdtype(image.dtype, np.floating):
+        raise TypeError(f"image must be a float array (e.g. scaled to [0, 1]), got {image.dtype}")
+    if mask is not None and np.shape(mask) != image.shape:
+        raise ValueError(f"mask shape {np.shape(mask)} differs from image shape {image.shape}")
+    img_t = tv_tensors.Image(torch.from_numpy(image.astype(np.float32))[None])
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))
+        if mask is None:
+            return transform(img_t)[0].numpy(), None
+        out_img, out_mask = transform(img_t, tv_tensors.Mask(torch.from_numpy(np.asarray(mask, dtype=bool))[None]))
+    return out_img[0].numpy(), out_mask[0].numpy().astype(bool)
+
+
+class _PerSample:
+    """Callable ``(B, C, H, W) -> (B, C, H, W)`` that transforms each image with its own random parameters."""
+
+    def __init__(self, transform: Callable):
+        self.transform = transform
+
+    def __call__(self, batch: torch.Tensor) -> torch.Tensor:
+        if not isinstance(batch, torch.Tensor) or batch.ndim != 4:
+            raise ValueError(f"expected a (B, C, H, W) tensor, got {getattr(batch, 'shape', type(batch))}")
+        return torch.stack([self.transform(tv_tensors.Image(x)).as_subclass(torch.Tensor) for x in batch])
+
+    def __repr__(self) -> str:
+        return f"per_sample({self.transform!r})"
+
+
+def per_sample(transform: Callable) -> Callable:
+    """Wrap a transform so each image of a batch gets its own random parameters.
+
+    A ``torchvision.transforms.v2`` transform called on a ``(B, C, H, W)`` tensor draws its random parameters once
+    and applies them to all ``B`` images (one rotation for the whole batch). For training you want a different
+    draw per image; this wrapper loops over the batch.
+
+    Parameters
+    ----------
+    transform : callable
+        A v2 transform for one ``(C, H, W)`` image.
+
+    Returns
+    -------
+    callable
+        ``augment(batch) -> batch`` for ``helpers.nets.train_classifier(augment=...)``; uses torch's global
+        generator, which ``train_classifier(seed=...)`` seeds.
+    """
+    if not callable(transform):
+        raise TypeError(f"transform must be callable, got {type(transform).__name__}")
+    return _PerSample(transform)
+
+
+class AugmentationGallery(_Viewer):
+    """An image (and mask) with several random draws of a chosen transform; pick the transform and the seed.
+
+    Parameters
+    ----------
+    image : array, (H, W) float
+    transforms : mapping of name -> v2 transform
+        Offered in a drop-down.
+    mask : array, (H, W) bool, optional
+        Drawn as an outline on every panel, so you can see it move with the image.
+    n : int, optional
+        Number of augmented copies (besides the original).
+    seed : int, optional
+        Initial seed (slider 0..99); copy ``k`` uses seed ``seed * 1000 + k``.
+    window : (center, width), optional
+        Shared grey window; default the original's 2nd-98th percentile, so intensity changes stay visible.
+    title : str, optional
+
+    Notes
+    -----
+    Like the viewers in :mod:`helpers.widgets`, it renders a PNG on every change and leaves a static figure when no
+    front end is attached. Tests set ``gallery.transform.value`` / ``gallery.seed.value`` and read ``state``.
+    """
+
+    def __init__(self, image, transforms: Mapping[str, Callable], *, mask=None, n: int = 5, seed: int = 0,
+                 window=None, title: str | None = None):
+        super().__init__()
+        import ipywidgets as w
+
+        from . import viz
+
+        image = np.asarray(image, dtype=np.float32)
+        if image.ndim != 2:
+            raise ValueError(f"image must be 2D (H, W), got shape {image.shape}")
+        if mask is not None and np.shape(mask) != image.shape:
+            raise ValueError(f"mask shape {np.shape(mask)} differs from image shape {image.shape}")
+        if not transforms:
+            raise ValueError("transforms must name at least one transform, e.g. {'rotate': v2.RandomRotation(20)}")
+        if not isinstance(n, int) or not 1 <= n <= 11:
+            raise ValueError(f"n must be an int from 1 to 11, got {n!r}")
+        self.image, self.mask, self.n, self.title = image, mask, n, title
+        self.transforms = dict(transforms)
+        self.window = window or viz.auto_window(image)
+        self.transform = w.Dropdown(options=list(self.transforms), description="transform")
+        self.seed = w.IntSlider(value=int(seed), min=0, max=99, description="seed", continuous_update=False)
+        self._watch(self.transform, self.seed)
+        self._redraw()
+
+    def _figure_size(self):
+        return (1.9 * (self.n + 1), 2.3)
+
+    @property
+    def state(self) -> dict:
+        """The current choice: transform name and seed."""
+        return {"transform": self.transform.value, "seed": self.seed.value}
+
+    def augmented(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """The ``n`` (image, mask) pairs currently shown."""
+        transform = self.transforms[self.transform.value]
+        return [augment_pair(self.image, self.mask, transform=transform, seed=self.seed.value * 1000 + k)
+                for k in range(self.n)]
+
+    def _render(self, fig) -> None:
+        from . import viz
+
+        axes = fig.subplots(1, self.n + 1)
+        panels = [(self.image, self.mask, "original")]
+        panels += [(im, m, f"draw {k + 1}") for k, (im, m) in enumerate(self.augmented())]
+        for ax, (im, m, label) in zip(axes, panels, strict=True):
+            viz.render_image(ax, im, window=self.window)
+            if m is not None and m.any():
+                # pixel centres in render_image's coordinates (row 0 at the top)
+                ax.contour(np.arange(m.shape[1]) + 0.5, np.arange(m.shape[0]) + 0.5, m.astype(float),
+                           levels=[0.5], colors=[viz.MASK_COLOUR], linewidths=1.0)
+            ax.set_title(label, fontsize=9)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_xlabel("")
+            ax.set_ylabel("")
+        fig.suptitle(f"{self.title + ': ' if self.title else ''}{self.transform.value} (seed {self.seed.value})",
+                     fontsize=10)
