@@ -107,14 +107,13 @@ _GDCM_LICENCE = f"from GDCM; {_PYDICOM_README} gives the GDCM BSD-style licence 
 _MNI_CITATION = (
     "Fonov V, Evans AC, Botteron K, Almli CR, McKinstry RC, Collins DL. Unbiased average age-appropriate "
     "atlases for pediatric studies. NeuroImage 2011;54(1):313-327. doi:10.1016/j.neuroimage.2010.07.033; "
-    "Fonov VS, Evans AC, McKinstry RC, Almli CR, Collins DL. Unbiased nonlinear average "
-    "age-appropriate brain "
-    "templates from birth to adulthood. NeuroImage 2009;47(Suppl 1):S102"
+    "Fonov VS, Evans AC, McKinstry RC, Almli CR, Collins DL. Unbiased nonlinear average age-appropriate "
+    "brain templates from birth to adulthood. NeuroImage 2009;47(Suppl 1):S102. "
+    "doi:10.1016/S1053-8119(09)70884-5"
 )
 _MNI_LICENCE = (
-    "nilearn (BSD-3-Clause) ships it; nilearn's dataset description (icbm152_2009.rst) says "
-    "'License: unknown'; "
-    "upstream terms: see http://www.bic.mni.mcgill.ca/ServicesAtlases/ICBM152NLin2009"
+    "nilearn (BSD-3-Clause) ships it; nilearn's dataset description (icbm152_2009.rst) says 'License: "
+    "unknown'; upstream terms: see http://www.bic.mni.mcgill.ca/ServicesAtlases/ICBM152NLin2009"
 )
 
 
@@ -271,9 +270,8 @@ _ENTRIES: tuple[_Entry, ...] = (
         licence=f"pydicom-data package: MIT; {_NO_RESTRICTION}",
         citation=f"RG3 from the {_WG04}; via pydicom-data",
         sha256="9ef0260919de89774da90336ad16c03a5be899a8bb663bbaea52b6d0769bec78",
-        description="A real AP radiograph of the lower leg; the study description reads "
-        "'Non-ossifying fibroma "
-        "of distal tibia'. MONOCHROME1, no pixel spacing in the header.",
+        description="A real AP radiograph of the lower leg; the study description reads 'Non-ossifying "
+        "fibroma of distal tibia'. MONOCHROME1, no pixel spacing in the header.",
     ),
     _dicom_entry(
         name="ct_head",
@@ -288,8 +286,8 @@ _ENTRIES: tuple[_Entry, ...] = (
         photometric="MONOCHROME2",
         pkg="pydicom-data",
         fname="693_UNCI.dcm",
-        licence="pydicom-data package: MIT; no licence note for this file in the package (see package); the "
-        "header's Patient ID 'CQ500-CT-310' points to the CQ500 head-CT collection",
+        licence="pydicom-data package: MIT; no licence note for this file in the package (see package); "
+        "the header's Patient ID 'CQ500-CT-310' points to the CQ500 head-CT collection",
         citation="pydicom regression file for issue #693; via pydicom-data",
         sha256="42d6c33d6666bf569a53951211be6fca2ab04956db43c3f75a9720d976ab128c",
         description="A real non-contrast head CT slice (140 kVp, 5 mm) in Hounsfield units. Pixels outside "
@@ -310,12 +308,13 @@ _ENTRIES: tuple[_Entry, ...] = (
         pkg="pydicom-data",
         fname="explicit_VR-UN.dcm",
         licence=f"pydicom-data package: MIT; {_PYDICOM_README}: original image from "
-        "https://www.cancerimagingarchive.net ('freely available de-identified datasets'); terms: "
-        "see package",
+        "https://www.cancerimagingarchive.net ('freely available de-identified datasets'); terms: see "
+        "package",
         citation="TCIA (header: Institution NIH, 'Pancreas-CT', PANCREAS_0001); pydicom issue #968",
         sha256="28c4a61022d7dbebec97e2f1bbdad0ed097bee2c62727c26a3f3720248c9c6e7",
-        description="A real contrast-enhanced abdominal CT slice in Hounsfield units (JPEG 2000 lossless in "
-        "the file). The file stores rows posterior-first; the array is flipped so anterior is at the top.",
+        description="A real contrast-enhanced abdominal CT slice in Hounsfield units (JPEG 2000 lossless "
+        "in the file). The file stores rows posterior-first; the array is flipped so anterior is at the "
+        "top.",
         decoder_packages="pylibjpeg pylibjpeg-openjpeg",
     ),
     _dicom_entry(
@@ -334,8 +333,8 @@ _ENTRIES: tuple[_Entry, ...] = (
         licence=f"pydicom package: MIT; {_NO_RESTRICTION}",
         citation=f"{_PYDICOM_README}: reduced to 128×128 from 'CT1_UNC' of the {_WG04}",
         sha256="3dd31e5cc835b3f2cdd46c9da1982f59251e78518fefa8163d914631c66437d6",
-        description="A small real contrast CT image (120 kVp) around a vertebral body, in Hounsfield units; "
-        "it contains bone, muscle, fat and the aorta but almost no outside air.",
+        description="A small real contrast CT image (120 kVp) around a vertebral body, in Hounsfield "
+        "units; it contains bone, muscle, fat and the aorta but almost no outside air.",
     ),
     _dicom_entry(
         name="mr_shoulder",
@@ -354,8 +353,8 @@ _ENTRIES: tuple[_Entry, ...] = (
         citation=f"MR2 from the {_WG04}; via pydicom-data",
         sha256="7f79ac33e1ab32e1a8ca10ce62f18e5a2372e78c8a6684af17302b1a0171fc46",
         description="A real oblique-coronal T1-weighted spin-echo image of the shoulder (protocol "
-        "T1W/SE/1024). "
-        "Stored values; the header's Rescale Slope/Intercept (type 'US', unspecified) are in meta.extra.",
+        "T1W/SE/1024). Stored values; the header's Rescale Slope/Intercept (type 'US', unspecified) are in "
+        "meta.extra.",
     ),
     _dicom_entry(
         name="mr_abdomen_overlay",
@@ -373,9 +372,9 @@ _ENTRIES: tuple[_Entry, ...] = (
         licence=f"pydicom-data package: MIT; {_GDCM_LICENCE}",
         citation="GDCM test data (Siemens Avanto 1.5 T, 2005); via pydicom-data",
         sha256="094faf56c63bff84c30567e29de0c67d7c5a8ae05cf880ac12175491b6b645d2",
-        description="A real contrast-enhanced axial T1 (3D VIBE, fat-suppressed) image of the upper abdomen; "
-        "series 'marked lesion'. The 1-bit overlay plane (6000,3000) with the reader's graphics is in "
-        "meta.extra['overlay'] (bool, same shape).",
+        description="A real contrast-enhanced axial T1 (3D VIBE, fat-suppressed) image of the upper "
+        "abdomen; series 'marked lesion'. The 1-bit overlay plane (6000,3000) with the reader's graphics "
+        "is in meta.extra['overlay'] (bool, same shape).",
     ),
     _dicom_entry(
         name="mr_enhanced",
@@ -393,9 +392,8 @@ _ENTRIES: tuple[_Entry, ...] = (
         licence="pydicom-data package: MIT; no note for this file in the package (see package)",
         citation="pydicom-data test file emri_small.dcm (Enhanced MR Image Storage)",
         sha256="151233ec63f64ebb63b979df51aa827cd612a53422c073f6ef341770c7bc9a56",
-        description="A small real multi-frame Enhanced MR object (3 T, T1TFE). Frames are slices 1.2 "
-        "mm apart "
-        "((0018,0088)); the functional groups were stripped, so in-plane spacing and orientation are "
+        description="A small real multi-frame Enhanced MR object (3 T, T1TFE). Frames are slices 1.2 mm "
+        "apart ((0018,0088)); the functional groups were stripped, so in-plane spacing and orientation are "
         "unknown.",
     ),
     _dicom_entry(
@@ -414,10 +412,9 @@ _ENTRIES: tuple[_Entry, ...] = (
         licence="pydicom-data package: MIT; no note for this file in the package (see package)",
         citation="pydicom-data test file color3d_jpeg_baseline.dcm (SonoSite)",
         sha256="c8798b8abf8ae0a18e8c9952e7c7f75f3cc8465234b1b63f9e3ba3bebb9d5625",
-        description="A real cardiac ultrasound cine loop (SonoSite), 120 frames 33.3 ms apart, "
-        "stored as lossy "
-        "JPEG baseline in YBR_FULL_422 and returned as RGB. Spacing comes from the (0018,6011) ultrasound "
-        "region (0.051 cm per pixel) and holds inside that region only.",
+        description="A real cardiac ultrasound cine loop (SonoSite), 120 frames 33.3 ms apart, stored as "
+        "lossy JPEG baseline in YBR_FULL_422 and returned as RGB. Spacing comes from the (0018,6011) "
+        "ultrasound region (0.051 cm per pixel) and holds inside that region only.",
         frame_time_ms=33.333,
         decoder_packages="pillow",
     ),
@@ -437,8 +434,8 @@ _ENTRIES: tuple[_Entry, ...] = (
         licence=f"pydicom-data package: MIT; {_NO_RESTRICTION}",
         citation=f"US1 from the {_WG04}; via pydicom-data",
         sha256="b7556a5414d5ed6bd0359b8222eda10efcce81762428848d9a3ac6be5b55cb6c",
-        description="A real B-mode ultrasound screen capture (GE LOGIQ 700) with a colour Doppler box over a "
-        "lymph node, burned-in text and a scale bar. No ultrasound region or spacing in the header.",
+        description="A real B-mode ultrasound screen capture (GE LOGIQ 700) with a colour Doppler box over "
+        "a lymph node, burned-in text and a scale bar. No ultrasound region or spacing in the header.",
     ),
     _dicom_entry(
         name="nm_bone_scan",
@@ -456,9 +453,8 @@ _ENTRIES: tuple[_Entry, ...] = (
         licence=f"pydicom-data package: MIT; {_NO_RESTRICTION}",
         citation=f"{_PYDICOM_README}: edited 'NM1_J2KI' from the {_WG04}; uncompressed twin of JPEG2000.dcm",
         sha256="645ff302c7f7ee6c402d74c7c9e3cb5efdb861a828959cc2adc8775a8260688d",
-        description="A real whole-body Tc-99m bone scintigram (GE Millennium MG). "
-        "Pixel values "
-        "are counts decoded from an earlier lossy JPEG 2000 step, hence a few small negative values.",
+        description="A real whole-body Tc-99m bone scintigram (GE Millennium MG). Pixel values are counts "
+        "decoded from an earlier lossy JPEG 2000 step, hence a few small negative values.",
     ),
     _mni_entry(
         name="mri_brain_t1",
@@ -520,8 +516,8 @@ _ENTRIES: tuple[_Entry, ...] = (
         source_package="nibabel",
         import_name="nibabel",
         relpath="tests/data/example4d.nii.gz",
-        licence="nibabel package: MIT (its COPYING covers 'all examples'); "
-        "no file-specific note (see package)",
+        licence="nibabel package: MIT (its COPYING covers 'all examples'); no file-specific note (see "
+        "package)",
         citation="nibabel test data example4d.nii.gz (FSL 3.3 NIfTI-1)",
         sha256="42097dfbab9d2a036b41ae5c97a359591cf2cf5c3f8dc6ca6455c0b8a7f22696",
         description="A real echo-planar BOLD fMRI series cut to 2 volumes (24 oblique axial slices). The "
@@ -569,11 +565,11 @@ _ENTRIES: tuple[_Entry, ...] = (
         import_name="skimage",
         relpath="data/retina.jpg",
         licence="CC0 1.0 Universal Public Domain Dedication (skimage.data.retina docstring)",
-        citation="Häggström M. Medical gallery of Mikael Häggström 2014. WikiJournal of Medicine 2014;1(2). "
-        "doi:10.15347/wjm/2014.008; skimage.data.retina",
+        citation="Häggström M. Medical gallery of Mikael Häggström 2014. WikiJournal of Medicine "
+        "2014;1(2). doi:10.15347/wjm/2014.008; skimage.data.retina",
         sha256="38a07f36f27f095e818aea7b96d34202c05176d30253c66733f2e00379e9e0e6",
-        description="A real colour fundus photograph of a normal left eye "
-        "(optic disc, macula, retinal vessels).",
+        description="A real colour fundus photograph of a normal left eye (optic disc, macula, retinal "
+        "vessels).",
         loader="skimage",
         options={"func": "retina"},
     ),
@@ -596,8 +592,8 @@ _ENTRIES: tuple[_Entry, ...] = (
         citation="Shepp LA, Logan BF. The Fourier reconstruction of a head section. IEEE Trans Nucl Sci "
         "1974;21(3):21-43. doi:10.1109/TNS.1974.6499235; skimage.data.shepp_logan_phantom",
         sha256="552ff698167aa402cceb17981130607a228a0a0aa7c519299eaa4d5f301ba36c",
-        description="The classic mathematical head phantom used to test CT reconstruction "
-        "(not a patient image).",
+        description="The classic mathematical head phantom used to test CT reconstruction (not a patient "
+        "image).",
         loader="skimage",
         options={"func": "shepp_logan_phantom"},
     ),
