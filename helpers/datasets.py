@@ -63,7 +63,7 @@ class LesionSet:
     scanner : str, key of :data:`SCANNERS`
     seed : int
     radius_mm : (n,) float64, nominal lesion radius (NaN for negatives)
-    contrast : (n,) float64, lesion contrast before normalisation (NaN for negatives)
+    contrast : (n,) float64, lesion brightness above white matter, template units (NaN for negatives)
     slice_index : (n,) int64, template slice (2 mm voxel index along z) each image comes from
     """
 
