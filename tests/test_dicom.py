@@ -391,6 +391,20 @@ def test_apply_window_linear_follows_ps33_formula():
     assert np.all(np.diff(grey) >= 0) and grey[0] == 0 and grey[-1] == 255
 
 
+@pytest.mark.parametrize("preset", ["brain", "soft tissue", "lung", "bone", "stroke"])
+def test_linear_exact_is_the_notebooks_one_line_window(preset):
+    """notebooks/02_dicom shows the window as np.clip((x - (L - W/2)) / W, 0, 1): it is LINEAR_EXACT and viz's range."""
+    from helpers import viz
+
+    center, width, _ = hd.CT_WINDOW_PRESETS[preset]
+    hu = hd.to_modality_units(hd.pixels(hd.read(tf("CT_small.dcm"))), hd.read(tf("CT_small.dcm")))
+    one_line = np.clip((hu - (center - width / 2)) / width, 0, 1)
+    np.testing.assert_allclose(hd.apply_window(hu, center=center, width=width, function="LINEAR_EXACT"), one_line)
+    assert hd.window_bounds(center, width, function="LINEAR_EXACT") == viz.window_to_range(center, width)
+    linear = hd.apply_window(hu, center=center, width=width)  # the DICOM default differs by about one unit
+    assert np.abs(linear - one_line).max() <= 1.0 / (width - 1) + 1e-12
+
+
 def test_window_validation_errors():
     with pytest.raises(ValueError, match="Window Width must be >= 1"):
         hd.apply_window(np.zeros(3), center=0, width=0.5)
