@@ -349,7 +349,7 @@ def _draw_lesions(
 
 
 def _choose_centers(dist: np.ndarray, radius_px: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A random centre per image where the brain extends at least radius + 1.5 px around it; (m, 2)."""
+    """A random centre per image where the brain extends at least `radius_px` + 1.5 px around it; (m, 2)."""
     m, _, w = dist.shape
     centers = np.empty((m, 2))
     for i in range(m):
@@ -443,10 +443,10 @@ def lesion_slices(
         radius[pos] = r_lo + (r_hi - r_lo) / (1.0 + np.exp(-1.3 * score))
         contrast_v[pos] = rng.uniform(c_lo, c_hi, n_pos)
         radius_px = radius[pos] / spacing
-        centers[pos] = _choose_centers(dist[pos], radius_px, rng)
-        images[pos], masks[pos] = _draw_lesions(
-            images[pos], centers[pos], radius_px, contrast_v[pos], _lesion_params(mal_pos, rng)
-        )
+        params = _lesion_params(mal_pos, rng)
+        reach_px = radius_px * np.sqrt(params["elong"]) * (1 + params["harm_amp"].sum(axis=1))
+        centers[pos] = _choose_centers(dist[pos], reach_px, rng)  # the whole outline stays in the brain
+        images[pos], masks[pos] = _draw_lesions(images[pos], centers[pos], radius_px, contrast_v[pos], params)
     images = _acquire(images, rng, psf_sigma_px=0.5 * size / 64)
     images = apply_scanner(images, scanner, seed=seed + 1)
     area = masks.sum(axis=(1, 2)) * spacing**2
