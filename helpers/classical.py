@@ -765,6 +765,12 @@ def _int_slider(description: str, value: int, lo: int, hi: int, step: int = 1):
                        continuous_update=False)
 
 
+def _eight_bit(image, window) -> np.ndarray:
+    """uint8 images pass unchanged (unless a window is given); anything else goes through :func:`to_uint8`."""
+    image = _as_2d(image)
+    return image if image.dtype == np.uint8 and window is None else to_uint8(image, window=window)
+
+
 def _no_ticks(ax) -> None:
     ax.set_xticks([])
     ax.set_yticks([])
@@ -846,7 +852,7 @@ class LocalThresholdViewer(_Viewer):
     Parameters
     ----------
     image : ndarray, (rows, cols)
-        Any range; mapped to uint8 with :func:`to_uint8` (``window``).
+        uint8 is used as is; other types are mapped to uint8 with :func:`to_uint8` (``window``).
     block_size : int
         Odd neighbourhood size in pixels, >= 3.
     offset : float
@@ -859,7 +865,7 @@ class LocalThresholdViewer(_Viewer):
 
     def __init__(self, image, *, block_size=31, offset=4.0, dark=False, window=None, title=None):
         super().__init__()
-        self.image = to_uint8(image, window=window)
+        self.image = _eight_bit(image, window)
         if int(block_size) < 3 or int(block_size) % 2 == 0:
             raise ValueError(f"block_size must be an odd number >= 3, got {block_size}")
         self.dark, self.title = dark, title
@@ -907,7 +913,7 @@ class CannyViewer(_Viewer):
     Parameters
     ----------
     image : ndarray, (rows, cols)
-        Mapped to uint8 with :func:`to_uint8` (``window``).
+        uint8 is used as is; other types are mapped to uint8 with :func:`to_uint8` (``window``).
     low, high : float
         Hysteresis thresholds on the Sobel gradient magnitude (L2 norm) of the uint8 image: pixels above ``high``
         start an edge, pixels above ``low`` continue one.
@@ -920,7 +926,7 @@ class CannyViewer(_Viewer):
 
     def __init__(self, image, *, low=50.0, high=150.0, sigma=1.0, window=None, spacing_mm=None, title=None):
         super().__init__()
-        self.image = to_uint8(image, window=window)
+        self.image = _eight_bit(image, window)
         if not 0 <= low <= high:
             raise ValueError(f"need 0 <= low <= high, got low={low}, high={high}")
         self.spacing_mm, self.title = spacing_mm, title

@@ -17,6 +17,11 @@ def camera():
 
 
 @pytest.fixture(scope="module")
+def small_camera(camera):
+    return camera[::4, ::4].copy()  # 128x128: viewer tests redraw figures, keep them cheap
+
+
+@pytest.fixture(scope="module")
 def two_disks():
     """Two touching discs of radius 18 px whose centres are 30 px apart."""
     mask = np.zeros((80, 120), bool)
@@ -309,32 +314,33 @@ def test_threshold_detector_and_scores_validate():
 
 
 # --------------------------------------------------------------------------------------------- viewers
-def test_threshold_viewer_starts_at_otsu_and_follows_its_slider(camera):
-    viewer = cl.ThresholdViewer(camera, units="grey")
+def test_threshold_viewer_starts_at_otsu_and_follows_its_slider(small_camera):
+    viewer = cl.ThresholdViewer(small_camera, units="grey")
     assert viewer.state["threshold"] == pytest.approx(viewer.otsu, abs=viewer.threshold.step)
-    assert viewer.otsu == pytest.approx(filters.threshold_otsu(camera.astype(float)))
+    assert viewer.otsu == pytest.approx(filters.threshold_otsu(small_camera.astype(float)))
     first = viewer.png
     viewer.threshold.value = 200.0
     assert viewer.png != first and viewer.n_redraws == 2
-    assert viewer.state["fraction_above"] == pytest.approx((camera > 200).mean())
+    assert viewer.state["fraction_above"] == pytest.approx((small_camera > 200).mean())
     with pytest.raises(ValueError, match="2D"):
         cl.ThresholdViewer(np.zeros((4, 4, 3)))
 
 
-def test_local_threshold_viewer_follows_its_sliders(camera):
-    viewer = cl.LocalThresholdViewer(camera, block_size=31, offset=4, dark=True)
-    expected = cv2.adaptiveThreshold(camera, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV, 31, 4) > 0
+def test_local_threshold_viewer_follows_its_sliders(small_camera):
+    viewer = cl.LocalThresholdViewer(small_camera, block_size=31, offset=4, dark=True)
+    expected = cv2.adaptiveThreshold(small_camera, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV, 31,
+                                     4) > 0
     assert np.array_equal(viewer.mask, expected)
     before = viewer.state["fraction"]
     viewer.offset.value = 20.0  # ask for a clearer difference: fewer pixels qualify
     assert viewer.state["fraction"] < before
     with pytest.raises(ValueError, match="odd"):
-        cl.LocalThresholdViewer(camera, block_size=30)
+        cl.LocalThresholdViewer(small_camera, block_size=30)
 
 
-def test_canny_viewer_matches_opencv_and_higher_thresholds_keep_fewer_edges(camera):
-    viewer = cl.CannyViewer(camera, low=50, high=150, sigma=1.0)
-    blurred = cv2.GaussianBlur(camera, (0, 0), 1.0)
+def test_canny_viewer_matches_opencv_and_higher_thresholds_keep_fewer_edges(small_camera):
+    viewer = cl.CannyViewer(small_camera, low=50, high=150, sigma=1.0)
+    blurred = cv2.GaussianBlur(small_camera, (0, 0), 1.0)
     assert np.array_equal(viewer.edges, cv2.Canny(blurred, 50, 150, L2gradient=True) > 0)
     before = viewer.state["edge_pixels"]
     viewer.high.value = 300.0
@@ -342,7 +348,16 @@ def test_canny_viewer_matches_opencv_and_higher_thresholds_keep_fewer_edges(came
     viewer.sigma.value = 4.0
     assert viewer.state["edge_pixels"] < before
     with pytest.raises(ValueError, match="low <= high"):
-        cl.CannyViewer(camera, low=200, high=100)
+        cl.CannyViewer(small_camera, low=200, high=100)
+
+
+def test_viewers_keep_uint8_and_window_other_types():
+    hu = np.linspace(-1000, 1000, 64 * 64).reshape(64, 64)
+    viewer = cl.CannyViewer(hu, window=(0, 400))
+    assert np.array_equal(viewer.image, cl.to_uint8(hu, window=(0, 400)))
+    grey = np.full((64, 64), 100, np.uint8)
+    grey[20:40, 20:40] = 120  # a low-contrast square must not be stretched to 0..255
+    assert np.array_equal(cl.LocalThresholdViewer(grey).image, grey)
 
 
 def test_watershed_viewer_counts_objects(two_disks):
@@ -353,9 +368,10 @@ def test_watershed_viewer_counts_objects(two_disks):
 
 
 def test_flow_viewer_measures_motion_per_frame(camera):
-    moved = cl.to_uint8(cl.shift_image(camera, (0.0, 2.0)), window=(127.5, 255))
-    viewer = cl.FlowViewer(np.stack([camera, moved, moved]), frame_time_ms=40.0, spacing_mm=(0.5, 0.5),
-                           mask=cl.textured_mask(camera))
+    half = camera[::2, ::2].copy()
+    moved = cl.to_uint8(cl.shift_image(half, (0.0, 2.0)), window=(127.5, 255))
+    viewer = cl.FlowViewer(np.stack([half, moved, moved]), frame_time_ms=40.0, spacing_mm=(0.5, 0.5),
+                           mask=cl.textured_mask(half))
     assert viewer.state["mean_px_per_frame"] == pytest.approx(2.0, abs=0.5)
     viewer.frame.value = 1  # identical frames: no motion
     assert viewer.state["mean_px_per_frame"] < 0.1 and viewer.n_redraws == 2
