@@ -810,16 +810,35 @@ def _require(import_name: str, pip_name: str):
         ) from err
 
 
-def _dicom_pixels(e: _Entry, ds, path: Path) -> np.ndarray:
-    from pydicom.pixels import pixel_array
+def _jpeg_frames_with_pillow(ds) -> np.ndarray | None:
+    """Decode multi-frame JPEG Baseline pixel data frame by frame with Pillow; None if that is not possible.
 
+    For the 120-frame echo cine this is ~5x faster than going through pydicom's decoder pipeline and gives the
+    identical RGB array (checked in tests/test_data.py against pydicom's own decoding).
+    """
+    if ds.file_meta.TransferSyntaxUID != "1.2.840.10008.1.2.4.50" or int(ds.get("NumberOfFrames", 1)) < 2:
+        return None
     try:
-        if e.decoder_packages == "pillow":  # Pillow decodes the 120 JPEG frames ~4x faster than pylibjpeg
-            try:
-                return pixel_array(path, decoding_plugin="pillow")
-            except (RuntimeError, ImportError, ValueError):
-                pass
-        return ds.pixel_array
+        import io
+        from concurrent.futures import ThreadPoolExecutor
+
+        from PIL import Image
+        from pydicom.encaps import generate_frames
+    except ImportError:
+        return None
+
+    def decode(frame: bytes) -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(frame)).convert("RGB"))
+
+    frames = generate_frames(ds.PixelData, number_of_frames=int(ds.NumberOfFrames))
+    with ThreadPoolExecutor(max_workers=2) as pool:  # Pillow releases the GIL while decoding
+        return np.stack(list(pool.map(decode, frames)))
+
+
+def _dicom_pixels(e: _Entry, ds, path: Path) -> np.ndarray:
+    try:
+        fast = _jpeg_frames_with_pillow(ds) if e.decoder_packages == "pillow" else None
+        return fast if fast is not None else ds.pixel_array
     except (RuntimeError, ImportError, NotImplementedError) as err:
         raise MissingPackageError(
             f"sample {e.name!r}: pydicom could not decode {ds.file_meta.TransferSyntaxUID.name} pixel data "
