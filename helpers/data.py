@@ -23,6 +23,10 @@ Conventions
   Rescale Intercept, is applied (PS3.3 C.11.1). Other DICOM arrays are stored values; MONOCHROME1 images are
   *not* inverted (``meta.photometric`` says so; :mod:`helpers.viz` inverts for display). Colour DICOM is
   returned as RGB (``meta.extra["stored_photometric"]`` keeps the file's value).
+* **Lossless versions**: pydicom-data ships each WG04 test image twice uncompressed: ``*_UNCR`` (decoded from the
+  reversible JPEG 2000, i.e. the original pixels) and ``*_UNCI`` (decoded from a lossy, 10:1 to 339:1, JPEG 2000;
+  its header says (0028,2110) Lossy Image Compression = 01). The catalogue uses the ``_UNCR`` files, so students
+  see the images without compression artefacts (the 693 head CT differs by 63 HU on average between the two).
 """
 
 from __future__ import annotations
@@ -246,10 +250,10 @@ _ENTRIES: tuple[_Entry, ...] = (
         units="a.u. (stored values, 15 bits)",
         photometric="MONOCHROME1",
         pkg="pydicom-data",
-        fname="RG1_UNCI.dcm",
+        fname="RG1_UNCR.dcm",
         licence=f"pydicom-data package: MIT; {_NO_RESTRICTION}",
         citation=f"RG1 from the {_WG04}; via pydicom-data",
-        sha256="3561020824868615a93a51078671b3ff73bb2578c966f76def99b4d982897e75",
+        sha256="946f28f48b9fbf360196a9b835c8fce83b0c654bf85a5107663c8a61df02e498",
         description="A real posteroanterior chest radiograph (computed radiography, 150 kVp). MONOCHROME1: "
         "low stored values are bright, so bone is dark until the display inverts it. The header's "
         "(0028,0030) Pixel Spacing is 0.000, so the pixel size is unknown.",
@@ -266,10 +270,10 @@ _ENTRIES: tuple[_Entry, ...] = (
         units="a.u. (stored values, 10 bits)",
         photometric="MONOCHROME1",
         pkg="pydicom-data",
-        fname="RG3_UNCI.dcm",
+        fname="RG3_UNCR.dcm",
         licence=f"pydicom-data package: MIT; {_NO_RESTRICTION}",
         citation=f"RG3 from the {_WG04}; via pydicom-data",
-        sha256="9ef0260919de89774da90336ad16c03a5be899a8bb663bbaea52b6d0769bec78",
+        sha256="6babfc42dd404213e1758d6dbb93648c248783cc23f593103fff4295c3374dfb",
         description="A real AP radiograph of the lower leg; the study description reads 'Non-ossifying "
         "fibroma of distal tibia'. MONOCHROME1, no pixel spacing in the header.",
     ),
@@ -285,14 +289,14 @@ _ENTRIES: tuple[_Entry, ...] = (
         units="HU",
         photometric="MONOCHROME2",
         pkg="pydicom-data",
-        fname="693_UNCI.dcm",
+        fname="693_UNCR.dcm",
         licence="pydicom-data package: MIT; no licence note for this file in the package (see package); "
         "the header's Patient ID 'CQ500-CT-310' points to the CQ500 head-CT collection",
         citation="pydicom regression file for issue #693; via pydicom-data",
-        sha256="42d6c33d6666bf569a53951211be6fca2ab04956db43c3f75a9720d976ab128c",
+        sha256="cc4cdd599231922ecf63de2ddacf03d51c4588805c9154c2eef1ff49c23b32be",
         description="A real non-contrast head CT slice (140 kVp, 5 mm) in Hounsfield units. Pixels outside "
-        "the reconstruction circle carry the (0028,0120) Pixel Padding Value -2000 (about -3024 HU after "
-        "rescale), smeared by an earlier lossy compression; they are not tissue.",
+        "the reconstruction circle carry the (0028,0120) Pixel Padding Value (about -3024 HU after rescale); "
+        "they are not tissue.",
     ),
     _dicom_entry(
         name="ct_abdomen",
@@ -348,10 +352,10 @@ _ENTRIES: tuple[_Entry, ...] = (
         units="a.u. (stored values)",
         photometric="MONOCHROME2",
         pkg="pydicom-data",
-        fname="MR2_UNCI.dcm",
+        fname="MR2_UNCR.dcm",
         licence=f"pydicom-data package: MIT; {_NO_RESTRICTION}",
         citation=f"MR2 from the {_WG04}; via pydicom-data",
-        sha256="7f79ac33e1ab32e1a8ca10ce62f18e5a2372e78c8a6684af17302b1a0171fc46",
+        sha256="c14c7f0c6e25bd4dfbb822fe264e540fc7142bf1c9d15d4c652ec8f5f97fa9e8",
         description="A real oblique-coronal T1-weighted spin-echo image of the shoulder (protocol "
         "T1W/SE/1024). Stored values; the header's Rescale Slope/Intercept (type 'US', unspecified) are in "
         "meta.extra.",
@@ -430,10 +434,10 @@ _ENTRIES: tuple[_Entry, ...] = (
         units="RGB uint8",
         photometric="RGB",
         pkg="pydicom-data",
-        fname="US1_UNCI.dcm",
+        fname="US1_UNCR.dcm",
         licence=f"pydicom-data package: MIT; {_NO_RESTRICTION}",
         citation=f"US1 from the {_WG04}; via pydicom-data",
-        sha256="b7556a5414d5ed6bd0359b8222eda10efcce81762428848d9a3ac6be5b55cb6c",
+        sha256="af5a66e40cd49d15dfbf7b78c850eba0662bdc7339339c3fa13f123a57e812cb",
         description="A real B-mode ultrasound screen capture (GE LOGIQ 700) with a colour Doppler box over "
         "a lymph node, burned-in text and a scale bar. No ultrasound region or spacing in the header.",
     ),

@@ -72,7 +72,7 @@ def _asset_row(what: str, package: str, finder) -> dict:
 def _pydicom_data_file():
     from pydicom.data import get_testdata_file
 
-    return get_testdata_file("RG1_UNCI.dcm")  # the chest radiograph lives in pydicom-data, not in pydicom itself
+    return get_testdata_file("RG1_UNCR.dcm")  # the chest radiograph lives in pydicom-data, not in pydicom itself
 
 
 def _mni_template_file():
