@@ -58,7 +58,9 @@ def bootstrap_code(settings: dict | None = None) -> str:
     s = settings or course_settings()
     return "\n".join([
         f"{BOOT_START}: does nothing outside Google Colab (stamped by tools/nbtool.py) ---",
-        "import os, subprocess, sys",
+        "import os",
+        "import subprocess",
+        "import sys",
         f'COURSE_REPO, COURSE_REF = "https://github.com/{s["github"]}.git", "{s["ref"]}"',
         'if "google.colab" in sys.modules:',
         f'    if not os.path.isdir("{CLONE_DIR}"):',
