@@ -36,6 +36,7 @@ __all__ = [
 # Scales (pixels) of the blob detector features: the lesions of helpers.datasets span a few to ~12 pixels radius.
 _LOG_SIGMAS = (1.5, 3.0, 6.0)
 _ENTROPY_BINS = 32
+_BLOCK = 256  # images per block of filtering
 
 FEATURE_NAMES: tuple[str, ...] = (
     "mean",                 # mean intensity
@@ -116,6 +117,12 @@ def handcrafted_features(images) -> np.ndarray:
     True
     """
     x = _as_stack(images)
+    # blocks of images keep the filter intermediates small (~50 MB) however long the stack is
+    return np.concatenate([_feature_block(x[i:i + _BLOCK]) for i in range(0, len(x), _BLOCK)])
+
+
+def _feature_block(x: np.ndarray) -> np.ndarray:
+    """Features of one (n, h, w) float32 block; see :func:`handcrafted_features`."""
     n = len(x)
     flat = x.reshape(n, -1)
     mean = flat.mean(axis=1)

@@ -55,6 +55,14 @@ def test_features_are_per_image():
     np.testing.assert_allclose(both[2], alone[0], rtol=1e-5, atol=1e-7)
 
 
+def test_features_of_a_long_stack_are_computed_in_blocks_identically():
+    images = np.random.default_rng(4).random((tasks._BLOCK + 5, 16, 16)).astype(np.float32)
+    everything = tasks.handcrafted_features(images)
+    for i in (0, tasks._BLOCK - 1, tasks._BLOCK + 3):
+        np.testing.assert_allclose(everything[i], tasks.handcrafted_features(images[i:i + 1])[0], rtol=1e-5,
+                                   atol=1e-7)
+
+
 @pytest.mark.parametrize("bad, error, match", [
     (np.zeros((32, 32)), ValueError, "stack"),
     (np.zeros((0, 32, 32)), ValueError, "at least one"),
