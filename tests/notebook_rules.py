@@ -61,6 +61,19 @@ def exercise_problems(nb) -> list[str]:
     return problems
 
 
+def deck_problems(nb) -> list[str]:
+    """The slide deck makes sense: a title slide, and each section heading starts a slide or sub-slide."""
+    problems = []
+    if nb.cells[0].metadata.get("slideshow", {}).get("slide_type") != "slide":
+        problems.append("cell 0 (the title) must be a 'slide'")
+    for i, cell in enumerate(nb.cells[1:], start=1):
+        starts_section = cell.cell_type == "markdown" and re.match(r"##\s", cell.source)
+        slide = cell.metadata.get("slideshow", {}).get("slide_type")
+        if starts_section and slide not in ("slide", "subslide"):
+            problems.append(f"cell {i} starts a section ('##') but is a {slide!r}, not a slide or subslide")
+    return problems
+
+
 def notebook_problems(path: Path) -> list[str]:
     """All convention problems of one notebook file (empty list = clean)."""
     try:
@@ -77,4 +90,4 @@ def notebook_problems(path: Path) -> list[str]:
     setup = [i for i, c in enumerate(nb.cells) if "setup" in c.metadata.get("tags", [])]
     if setup[:1] != [1] or nb.cells[1].cell_type != "code":
         problems.append("cell 1 must be the code cell tagged 'setup'")
-    return problems + cell_problems(nb) + exercise_problems(nb)
+    return problems + cell_problems(nb) + exercise_problems(nb) + deck_problems(nb)

@@ -61,6 +61,9 @@ def _good_notebook_copy(tmp_path, edit) -> Path:
     (lambda nb: nb.cells[2].metadata.pop("slideshow"), "slide_type"),
     (lambda nb: nb.cells[2].metadata.update(tags=["mystery"]), "unknown tags"),
     (lambda nb: nb.metadata["kernelspec"].update(name="julia"), "kernelspec"),
+    (lambda nb: nb.cells[0].metadata["slideshow"].update(slide_type="-"), "title"),
+    (lambda nb: nb.cells.append(nbformat.v4.new_markdown_cell("## New section", metadata={
+        "slideshow": {"slide_type": "fragment"}})), "starts a section"),
     (lambda nb: nb.cells.append(nbformat.v4.new_code_cell("x", metadata={"tags": ["exercise"],
                                                                           "slideshow": {"slide_type": "-"}})),
      "no solution"),
