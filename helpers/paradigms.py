@@ -284,13 +284,13 @@ def _as_bags(bags, labels=None):
 
 
 def train_mil(model: MILNet, bags, labels, *, epochs: int = 100, lr: float = 1e-2, weight_decay: float = 1e-4,
-              seed: int = 0, progress: bool = True) -> list[float]:
+              progress: bool = True) -> list[float]:
     """Train a MIL model on bag labels only (full batch, Adam, binary cross-entropy).
 
     Parameters
     ----------
     model : MILNet
-        Trained in place (build it after ``torch.manual_seed`` for reproducible weights).
+        Trained in place (build it right after ``torch.manual_seed`` for reproducible weights).
     bags : array_like, (n_bags, bag_size, n_features)
         Instance features (standardise them first).
     labels : array_like, (n_bags,)
@@ -298,9 +298,8 @@ def train_mil(model: MILNet, bags, labels, *, epochs: int = 100, lr: float = 1e-
     epochs : int, keyword-only
     lr, weight_decay : float, keyword-only
         Adam settings.
-    seed : int, keyword-only
-        Seeds torch for the run (dropout-free model: only matters for reproducible initialisation elsewhere).
     progress : bool, keyword-only
+        Show a ``tqdm`` progress bar over the epochs.
 
     Returns
     -------
@@ -310,7 +309,7 @@ def train_mil(model: MILNet, bags, labels, *, epochs: int = 100, lr: float = 1e-
     x, y = _as_bags(bags, labels)
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
-    torch.manual_seed(int(seed))
+    # full-batch gradient descent without dropout: the run is deterministic given the initial weights
     optimiser = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     history = []
     model.train()

@@ -156,3 +156,14 @@ def test_mil_errors():
         paradigms.train_mil(model, np.zeros((4, 3)), np.zeros(4), progress=False)
     with pytest.raises(ValueError, match="0 or 1"):
         paradigms.train_mil(model, np.zeros((4, 2, 3)), np.array([0, 1, 2, 1]), progress=False)
+
+
+def test_train_mil_is_reproducible_from_the_initial_weights():
+    x, y, _ = _toy_bags(n_bags=20)
+
+    def run():
+        torch.manual_seed(3)
+        model = paradigms.MILNet(3, hidden=4, pooling="attention")
+        return paradigms.train_mil(model, x, y, epochs=10, progress=False)
+
+    assert run() == run()
