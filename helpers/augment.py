@@ -28,7 +28,8 @@ from torchvision.transforms import v2
 
 from .widgets import _Viewer
 
-__all__ = ["RandomGamma", "RandomIntensity", "augment_pair", "per_sample", "AugmentationGallery"]
+__all__ = ["RandomGamma", "RandomIntensity", "augment_pair", "per_sample", "draw_outline", "plot_seed_results",
+           "AugmentationGallery"]
 
 
 def _is_plain_tensor(x) -> bool:
@@ -191,6 +192,74 @@ def per_sample(transform: Callable) -> Callable:
     return _PerSample(transform)
 
 
+def draw_outline(ax, mask, *, spacing_mm=None, colour=None, linewidth: float = 1.0):
+    """Outline a boolean mask on an image drawn by ``helpers.viz`` (same pixel or mm coordinates, row 0 on top).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        Axes holding an image drawn by ``viz.render_image`` / ``viz.show_image`` / ``viz.compare``.
+    mask : array, (H, W) bool
+    spacing_mm : (row_mm, col_mm), optional
+        The spacing the image was drawn with (``None``: pixel units).
+    colour : colour, optional
+        Default ``viz.MASK_COLOUR`` (bluish green, colour-blind-safe).
+    linewidth : float, optional
+
+    Returns
+    -------
+    matplotlib.contour.QuadContourSet or None
+        None when the mask is empty (nothing to outline).
+    """
+    from . import viz
+
+    mask = np.asarray(mask)
+    if mask.ndim != 2:
+        raise ValueError(f"mask must be 2D (H, W), got shape {mask.shape}")
+    if not mask.any():
+        return None
+    dy, dx = (1.0, 1.0) if spacing_mm is None else (float(spacing_mm[0]), float(spacing_mm[1]))
+    # contour levels sit at pixel centres: (index + 0.5) * spacing in render_image's extent
+    rows, cols = (np.arange(n) + 0.5 for n in mask.shape)
+    return ax.contour(cols * dx, rows * dy, mask.astype(float), levels=[0.5], colors=[colour or viz.MASK_COLOUR],
+                      linewidths=linewidth)
+
+
+def plot_seed_results(results: Mapping[str, object], *, ylabel: str = "test AUC", title: str | None = None,
+                      ax=None):
+    """Dot plot of a metric over seeds for several conditions: every run, plus mean ± standard deviation.
+
+    Parameters
+    ----------
+    results : mapping of condition name -> sequence of float
+        One value per seed, e.g. ``{"no augmentation": [0.71, 0.65, 0.72], "augmented": [...]}``.
+    ylabel : str, optional
+    title : str, optional
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if not results or any(len(np.atleast_1d(v)) == 0 for v in results.values()):
+        raise ValueError("results must map each condition name to at least one value")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.9 * len(results) + 2.5, 3.2), layout="constrained")
+    for i, values in enumerate(results.values()):
+        values = np.asarray(values, dtype=float)
+        ax.plot(np.full(len(values), i - 0.08), values, "o", color="#0072B2", alpha=0.8,
+                label="one seed" if i == 0 else None)
+        ax.errorbar(i + 0.12, values.mean(), yerr=values.std(), fmt="s", color="#D55E00", capsize=4,
+                    label="mean ± SD" if i == 0 else None)
+    ax.set(xticks=range(len(results)), xticklabels=list(results), xlim=(-0.6, len(results) - 0.4), ylabel=ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax.figure
+
+
 class AugmentationGallery(_Viewer):
     """An image (and mask) with several random draws of a chosen transform; pick the transform and the seed.
 
@@ -261,10 +330,8 @@ class AugmentationGallery(_Viewer):
         panels += [(im, m, f"draw {k + 1}") for k, (im, m) in enumerate(self.augmented())]
         for ax, (im, m, label) in zip(axes, panels, strict=True):
             viz.render_image(ax, im, window=self.window)
-            if m is not None and m.any():
-                # pixel centres in render_image's coordinates (row 0 at the top)
-                ax.contour(np.arange(m.shape[1]) + 0.5, np.arange(m.shape[0]) + 0.5, m.astype(float),
-                           levels=[0.5], colors=[viz.MASK_COLOUR], linewidths=1.0)
+            if m is not None:
+                draw_outline(ax, m)
             ax.set_title(label, fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])

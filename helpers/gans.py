@@ -216,7 +216,7 @@ def _as_gan_data(images, labels, n_classes: int) -> tuple[torch.Tensor, torch.Te
 
 
 def train_gan(G: Generator, D: Discriminator, images, *, steps: int, labels=None, state: dict | None = None,
-              batch_size: int = 32, lr: float = 2e-4, train_discriminator: bool = True, seed: int = 0,
+              batch_size: int | None = None, lr: float = 2e-4, train_discriminator: bool = True, seed: int = 0,
               progress: bool = True) -> dict:
     """Train a GAN for ``steps`` more steps; pass the returned ``state`` back in to continue where it stopped.
 
@@ -238,7 +238,8 @@ def train_gan(G: Generator, D: Discriminator, images, *, steps: int, labels=None
         The dict returned by an earlier call with the same ``G``, ``D`` and images; training resumes with the same
         optimiser moments, random stream and loss history. ``None`` starts fresh.
     batch_size : int, optional
-        Real (and fake) images per step.
+        Real (and fake) images per step, >= 2. Default: 32 when starting fresh, the state's batch size when resuming
+        (a given value replaces it from now on).
     lr : float, optional
         Adam learning rate of both networks (beta1 = 0.5, as in DCGAN). Only used when starting fresh.
     train_discriminator : bool, optional
@@ -254,7 +255,7 @@ def train_gan(G: Generator, D: Discriminator, images, *, steps: int, labels=None
     dict
         ``"step"`` (total steps so far), ``"d_loss"``, ``"g_loss"`` (per-step lists, nats), ``"d_real"``,
         ``"d_fake"`` (per-step mean D probability on the real and fake batch), ``"seconds"`` (total wall time),
-        plus the optimisers and random generator used to resume.
+        ``"batch_size"``, plus the optimisers and random generator used to resume.
 
     Raises
     ------
@@ -267,11 +268,13 @@ def train_gan(G: Generator, D: Discriminator, images, *, steps: int, labels=None
         raise ValueError(f"G and D disagree on n_classes ({G.n_classes} vs {D.n_classes})")
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be an int >= 1, got {steps!r}")
-    if not isinstance(batch_size, int) or batch_size < 2:
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 2):
         raise ValueError(f"batch_size must be an int >= 2 (BatchNorm needs 2 images), got {batch_size!r}")
     x, y = _as_gan_data(images, labels, G.n_classes)
     state = _resume_or_start(state, G, D, x, lr=lr, seed=seed)
-    rng = state["rng"]
+    if batch_size is not None:
+        state["batch_size"] = batch_size
+    rng, batch_size = state["rng"], state["batch_size"]
     G.train()
     D.train(train_discriminator)
     bar = _progress_bar(steps, progress)
@@ -317,7 +320,7 @@ def _resume_or_start(state, G, D, x, *, lr, seed) -> dict:
         if not lr > 0:
             raise ValueError(f"lr must be > 0, got {lr!r}")
         betas = (0.5, 0.999)  # DCGAN: beta1 = 0.5 keeps the adversarial game from oscillating
-        return {"step": 0, "d_loss": [], "g_loss": [], "d_real": [], "d_fake": [], "seconds": 0.0,
+        return {"step": 0, "d_loss": [], "g_loss": [], "d_real": [], "d_fake": [], "seconds": 0.0, "batch_size": 32,
                 "opt_g": torch.optim.Adam(G.parameters(), lr=lr, betas=betas),
                 "opt_d": torch.optim.Adam(D.parameters(), lr=lr, betas=betas),
                 "rng": torch.Generator().manual_seed(int(seed)), "ids": (id(G), id(D)), "n_images": len(x)}

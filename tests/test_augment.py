@@ -168,3 +168,38 @@ def test_gallery_rejects_bad_input(kwargs, match):
     args = {"image": np.zeros((8, 8), np.float32), "transforms": {"flip": v2.RandomHorizontalFlip()}} | kwargs
     with pytest.raises(ValueError, match=match):
         augment.AugmentationGallery(args.pop("image"), args.pop("transforms"), **args)
+
+
+def test_draw_outline_follows_the_mask_in_pixel_and_mm_coordinates():
+    import matplotlib.pyplot as plt
+
+    from helpers import viz
+
+    image, mask = _image_and_mask()  # mask rows 6..13, columns 4..11
+    for spacing, (sy, sx) in [(None, (1.0, 1.0)), ((2.0, 3.0), (2.0, 3.0))]:
+        fig = viz.show_image(image, spacing_mm=spacing)
+        contour = augment.draw_outline(fig.axes[0], mask, spacing_mm=spacing)
+        xy = np.concatenate([p.vertices for p in contour.get_paths()])
+        # the outline runs along the pixel edges of the square
+        assert np.allclose([xy[:, 0].min(), xy[:, 0].max()], [4 * sx, 12 * sx], atol=1e-6)
+        assert np.allclose([xy[:, 1].min(), xy[:, 1].max()], [6 * sy, 14 * sy], atol=1e-6)
+        plt.close(fig)
+    assert augment.draw_outline(plt.gca(), np.zeros((4, 4), bool)) is None
+    with pytest.raises(ValueError, match="2D"):
+        augment.draw_outline(plt.gca(), np.zeros((2, 4, 4), bool))
+    plt.close("all")
+
+
+def test_plot_seed_results_shows_every_run_and_the_mean():
+    import matplotlib.pyplot as plt
+
+    fig = augment.plot_seed_results({"a": [0.6, 0.7, 0.8], "b": [0.9, 0.95]}, title="t")
+    ax = fig.axes[0]
+    dots = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    assert [list(line.get_ydata()) for line in dots] == [[0.6, 0.7, 0.8], [0.9, 0.95]]
+    means = [line for line in ax.get_lines() if line.get_marker() == "s"]
+    assert np.allclose([line.get_ydata()[0] for line in means], [0.7, 0.925])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="at least one value"):
+        augment.plot_seed_results({"a": []})

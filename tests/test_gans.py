@@ -84,8 +84,8 @@ def test_training_resumes_exactly_like_one_long_run():
     one = gans.train_gan(G1, D1, images, labels=labels, steps=6, batch_size=8, progress=False)
     G2, D2 = _nets(n_classes=2)
     state = gans.train_gan(G2, D2, images, labels=labels, steps=4, batch_size=8, progress=False)
-    two = gans.train_gan(G2, D2, images, labels=labels, steps=2, batch_size=8, state=state, progress=False)
-    assert two is state and two["step"] == 6 and len(two["d_loss"]) == 6
+    two = gans.train_gan(G2, D2, images, labels=labels, steps=2, state=state, progress=False)  # keeps batch 8
+    assert two is state and two["step"] == 6 and len(two["d_loss"]) == 6 and two["batch_size"] == 8
     assert np.allclose(one["d_loss"], two["d_loss"]) and np.allclose(one["g_loss"], two["g_loss"])
     for a, b in zip(G1.state_dict().values(), G2.state_dict().values(), strict=True):
         assert torch.allclose(a.float(), b.float())
