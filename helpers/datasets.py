@@ -763,16 +763,20 @@ def _tumour_regions(shape: tuple[int, int], fraction: float, rng: np.random.Gene
     return field_ > np.quantile(field_, 1.0 - fraction)
 
 
-def _add_tumour(slide: np.ndarray, tumour: np.ndarray) -> np.ndarray:
+def _add_tumour(slide: np.ndarray, tumour: np.ndarray, *, band_rows: int = 256) -> np.ndarray:
     """Denser, darker haematoxylin and more DAB inside `tumour`, via colour deconvolution (rgb2hed)."""
     from scipy import ndimage as ndi
     from skimage.color import hed2rgb, rgb2hed
 
-    weight = ndi.gaussian_filter(tumour.astype(np.float32), 4.0)[..., None]  # soft edges
-    hed = rgb2hed(slide)
-    hed[..., 0] *= 1.0 + 0.7 * weight[..., 0]  # haematoxylin: crowded, hyperchromatic nuclei
-    hed[..., 2] = hed[..., 2] * (1.0 + 1.2 * weight[..., 0]) + 0.015 * weight[..., 0]  # DAB: over-expression
-    return np.clip(hed2rgb(hed), 0, 1).astype(np.float32)
+    weight = ndi.gaussian_filter(tumour.astype(np.float32), 4.0)  # soft edges
+    out = np.empty_like(slide, dtype=np.float32)
+    # per-pixel colour maths in bands of rows: rgb2hed works in float64, the whole slide at once costs ~300 MB
+    for r in range(0, slide.shape[0], band_rows):
+        hed, w = rgb2hed(slide[r : r + band_rows]), weight[r : r + band_rows]
+        hed[..., 0] *= 1.0 + 0.7 * w  # haematoxylin: crowded, hyperchromatic nuclei
+        hed[..., 2] = hed[..., 2] * (1.0 + 1.2 * w) + 0.015 * w  # DAB: over-expression
+        out[r : r + band_rows] = np.clip(hed2rgb(hed), 0, 1)
+    return out
 
 
 def mil_bags(
