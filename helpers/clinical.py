@@ -1,0 +1,475 @@
+"""Can we use these clinically? Readers vs models, saliency, failure modes, calibration, regulation categories.
+
+Used by ``notebooks/09_clinical_use.ipynb``. The model under study is the 06 notebook's small CNN
+(:class:`helpers.nets.SmallCNN`): it exposes ``features`` (conv part), ``pool`` and ``classifier``, which is all
+Grad-CAM needs. Every function takes arrays (or that model) and returns arrays or tables; nothing plots.
+
+- readers: :func:`simulate_readers` (simulated, not a reader study), :data:`LIU_2019` (the meta-analysis the lecture
+  cites), :func:`operating_point`;
+- explanations: :func:`gradient_saliency`, :func:`occlusion_map`, :func:`grad_cam`, :func:`pointing_game`,
+  :func:`pointing_chance`;
+- failure modes: :func:`add_marker` (a spurious shortcut), :func:`fgsm` (adversarial perturbation),
+  :func:`reliability_table`, :func:`expected_calibration_error`, :func:`fit_temperature`,
+  :func:`subgroup_table`;
+- regulation: :data:`IMDRF_CATEGORIES`, :func:`imdrf_category`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+__all__ = [
+    "IMDRF_CATEGORIES",
+    "LIU_2019",
+    "add_marker",
+    "expected_calibration_error",
+    "fgsm",
+    "fit_temperature",
+    "grad_cam",
+    "gradient_saliency",
+    "imdrf_category",
+    "logits",
+    "occlusion_map",
+    "operating_point",
+    "pointing_chance",
+    "pointing_game",
+    "reliability_table",
+    "simulate_readers",
+    "subgroup_table",
+]
+
+# Liu X, Faes L, Kale AU, et al. A comparison of deep learning performance against health-care professionals in
+# detecting diseases from medical imaging: a systematic review and meta-analysis. Lancet Digit Health
+# 2019;1:e271-e297, doi:10.1016/S2589-7500(19)30123-2 (FACTS §10). Pooled over the 14 studies that compared deep
+# learning (DL) and health-care professionals (HCP) on the same held-out sample; values in %, (estimate, lo, hi).
+LIU_2019 = {
+    "doi": "10.1016/S2589-7500(19)30123-2",
+    "studies_screened": 31_587,
+    "studies_included": 82,
+    "same_sample_comparisons": 14,
+    "sensitivity": {"DL": (87.0, 83.0, 90.2), "HCP": (86.4, 79.9, 91.0)},
+    "specificity": {"DL": (92.5, 85.1, 96.4), "HCP": (90.5, 80.6, 95.7)},
+}
+
+# IMDRF/SaMD WG/N12FINAL:2014 (18 Sep 2014), SaMD categories by state of the healthcare situation (rows) and
+# significance of the information the software provides (columns); IV = highest impact (FACTS §13).
+IMDRF_CATEGORIES = {
+    "critical": {"treat or diagnose": "IV", "drive clinical management": "III", "inform clinical management": "II"},
+    "serious": {"treat or diagnose": "III", "drive clinical management": "II", "inform clinical management": "I"},
+    "non-serious": {"treat or diagnose": "II", "drive clinical management": "I", "inform clinical management": "I"},
+}
+
+
+def imdrf_category(situation: str, significance: str) -> str:
+    """IMDRF SaMD category (I lowest to IV highest) of a software's intended use (IMDRF N12, 2014).
+
+    Parameters
+    ----------
+    situation : {"critical", "serious", "non-serious"}
+        State of the healthcare situation or condition.
+    significance : {"treat or diagnose", "drive clinical management", "inform clinical management"}
+        Significance of the information the software provides to the healthcare decision.
+
+    Returns
+    -------
+    str
+        ``"I"``, ``"II"``, ``"III"`` or ``"IV"``.
+    """
+    if situation not in IMDRF_CATEGORIES:
+        raise ValueError(f"unknown situation {situation!r}; use one of {sorted(IMDRF_CATEGORIES)}")
+    row = IMDRF_CATEGORIES[situation]
+    if significance not in row:
+        raise ValueError(f"unknown significance {significance!r}; use one of {sorted(row)}")
+    return row[significance]
+
+
+# ----------------------------------------------------------------------------------------------- readers
+def operating_point(labels, scores, threshold: float) -> tuple[float, float]:
+    """Sensitivity and specificity of ``scores >= threshold`` against binary ``labels``.
+
+    Returns
+    -------
+    (float, float)
+        ``(sensitivity, specificity)``, each in [0, 1].
+    """
+    y, s = np.asarray(labels).astype(bool), np.asarray(scores)
+    if y.shape != s.shape or y.ndim != 1 or y.all() or not y.any():
+        raise ValueError("labels and scores must be 1D, of equal length, with both classes present")
+    positive = s >= threshold
+    return float(positive[y].mean()), float((~positive[~y]).mean())
+
+
+def simulate_readers(labels, ease, *, n_readers: int = 5, skill: float = 5.0, seed: int = 0):
+    """Operating points of simulated human readers (not a reader study: a stand-in with known behaviour).
+
+    Each reader sees, for every image, an internal "suspicion" ``z``: standard normal noise for images without a
+    lesion, noise plus ``skill_r × skill × ease`` for images with one (a visible lesion is easier to see). Reader
+    ``r`` calls a lesion when ``z`` exceeds a personal threshold: cautious readers have high thresholds (high
+    specificity), eager readers low ones (high sensitivity). This is the classic signal-detection picture of
+    reading (equal-variance Gaussian model).
+
+    Parameters
+    ----------
+    labels : array_like, (n,) int
+        1 = lesion present.
+    ease : array_like, (n,) float
+        How visible each lesion is, 0..1 (ignored for negatives).
+    n_readers : int
+    skill : float
+        Separation (in noise SDs) for the most visible lesion of an average reader.
+    seed : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per reader: ``reader``, ``threshold``, ``sensitivity``, ``specificity``.
+    """
+    import pandas as pd
+
+    y = np.asarray(labels).astype(bool)
+    ease = np.nan_to_num(np.asarray(ease, dtype=float))
+    if y.shape != ease.shape or n_readers < 1:
+        raise ValueError(f"labels and ease must have equal shapes and n_readers >= 1, got {y.shape}, "
+                         f"{ease.shape}, {n_readers}")
+    rng = np.random.default_rng(seed)
+    rows = []
+    for r in range(n_readers):
+        reader_skill = rng.uniform(0.8, 1.2)
+        threshold = np.linspace(0.6, 1.8, n_readers)[r]  # from eager to cautious
+        z = rng.normal(size=len(y)) + np.where(y, reader_skill * skill * ease, 0.0)
+        sens, spec = operating_point(y, z, threshold)
+        rows.append({"reader": f"reader {r + 1}", "threshold": threshold, "sensitivity": sens, "specificity": spec})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------------------------- saliency
+def _as_batch(images) -> torch.Tensor:
+    x = torch.as_tensor(np.asarray(images), dtype=torch.float32)
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim != 3:
+        raise ValueError(f"images must be (h, w) or (n, h, w) grey, got shape {tuple(x.shape)}")
+    return x[:, None]
+
+
+@torch.no_grad()
+def logits(model, images, *, batch_size: int = 64) -> np.ndarray:
+    """Raw logits ``(n, n_classes)`` float64 of a CNN for grey images ``(n, h, w)`` (eval mode)."""
+    model.eval()
+    x = _as_batch(images)
+    return torch.cat([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]).double().numpy()
+
+
+def gradient_saliency(model, images, *, target: int = 1) -> np.ndarray:
+    """Vanilla gradient saliency: ``|∂ logit_target / ∂ pixel|`` (Simonyan et al. 2014).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps ``(n, 1, h, w)`` to logits.
+    images : ndarray, (n, h, w) or (h, w)
+    target : int
+        Class whose logit is explained.
+
+    Returns
+    -------
+    ndarray, (n, h, w) float32
+    """
+    model.eval()
+    x = _as_batch(images).requires_grad_(True)
+    (grad,) = torch.autograd.grad(model(x)[:, target].sum(), x)
+    return grad.abs()[:, 0].numpy()
+
+
+@torch.no_grad()
+def occlusion_map(model, image, *, patch: int = 8, stride: int = 4, target: int = 1, fill: float | None = None):
+    """Occlusion sensitivity: how much P(target) drops when a square patch is covered (Zeiler & Fergus 2014).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    image : ndarray, (h, w)
+    patch, stride : int
+        Side of the covering square and step between positions, in pixels.
+    target : int
+    fill : float, optional
+        Value painted into the patch (default: the image mean).
+
+    Returns
+    -------
+    ndarray, (h, w) float32
+        Mean probability drop over all patches covering each pixel (positive = the region supported the class).
+    """
+    img = np.asarray(image, dtype=np.float32)
+    if img.ndim != 2 or not 0 < patch <= min(img.shape) or stride < 1:
+        raise ValueError(f"need a 2D image and 0 < patch <= image side, stride >= 1; got {img.shape}, "
+                         f"patch={patch}, stride={stride}")
+    model.eval()
+    h, w = img.shape
+    fill = float(img.mean()) if fill is None else fill
+    corners = [(y, x) for y in range(0, h - patch + 1, stride) for x in range(0, w - patch + 1, stride)]
+    batch = np.repeat(img[None], len(corners), axis=0)
+    for k, (y, x) in enumerate(corners):
+        batch[k, y:y + patch, x:x + patch] = fill
+    base = torch.softmax(model(_as_batch(img)), 1)[0, target].item()
+    probs = torch.cat([torch.softmax(model(_as_batch(batch[i:i + 64])), 1)[:, target]
+                       for i in range(0, len(batch), 64)]).numpy()
+    heat, count = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
+    for (y, x), p in zip(corners, probs, strict=True):
+        heat[y:y + patch, x:x + patch] += base - p
+        count[y:y + patch, x:x + patch] += 1
+    return heat / np.maximum(count, 1)
+
+
+def grad_cam(model, images, *, target: int = 1) -> np.ndarray:
+    """Grad-CAM of a CNN with ``features``, ``pool`` and ``classifier`` parts (Selvaraju et al., ICCV 2017).
+
+    The last conv block's feature maps ``A_k`` are weighted by the spatial mean of ``∂ logit_target / ∂ A_k`` and
+    summed; negative evidence is cut (ReLU); the map is upsampled (bilinear) to the image size.
+
+    Parameters
+    ----------
+    model : helpers.nets.SmallCNN (or any module with ``features``, ``pool``, ``classifier``)
+    images : ndarray, (n, h, w) or (h, w)
+    target : int
+
+    Returns
+    -------
+    ndarray, (n, h, w) float32, ≥ 0
+    """
+    if not all(hasattr(model, part) for part in ("features", "pool", "classifier")):
+        raise TypeError("grad_cam needs a model with .features, .pool and .classifier (e.g. helpers.nets.SmallCNN)")
+    model.eval()
+    x = _as_batch(images)
+    maps = model.features(x)                                   # (n, channels, h', w')
+    (grad,) = torch.autograd.grad(model.classifier(model.pool(maps))[:, target].sum(), maps)
+    cam = F.relu((grad.mean(dim=(2, 3), keepdim=True) * maps).sum(1, keepdim=True))
+    return F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[:, 0].detach().numpy()
+
+
+def _dilate(masks: np.ndarray, tolerance_px: int) -> np.ndarray:
+    from scipy import ndimage as ndi
+
+    if tolerance_px == 0:
+        return masks.astype(bool)
+    structure = np.zeros((1, 3, 3), bool)
+    structure[0] = ndi.generate_binary_structure(2, 1)
+    return ndi.binary_dilation(masks, structure=structure, iterations=tolerance_px)
+
+
+def pointing_game(maps, masks, *, tolerance_px: int = 2) -> np.ndarray:
+    """Pointing game (Zhang et al., ECCV 2016): does each map's maximum fall on the lesion (± tolerance)?
+
+    Parameters
+    ----------
+    maps : ndarray, (n, h, w)
+        Saliency maps.
+    masks : ndarray, (n, h, w) bool
+        True lesion masks.
+    tolerance_px : int
+        The mask is dilated by this many pixels (4-connected steps) before the test.
+
+    Returns
+    -------
+    ndarray, (n,) bool
+        Hits.
+    """
+    maps, masks = np.asarray(maps), np.asarray(masks, bool)
+    if maps.shape != masks.shape or maps.ndim != 3:
+        raise ValueError(f"maps and masks must both be (n, h, w), got {maps.shape} and {masks.shape}")
+    if tolerance_px < 0:
+        raise ValueError(f"tolerance_px must be >= 0, got {tolerance_px}")
+    target = _dilate(masks, tolerance_px).reshape(len(maps), -1)
+    best = maps.reshape(len(maps), -1).argmax(1)
+    return target[np.arange(len(maps)), best]
+
+
+def pointing_chance(masks, foreground, *, tolerance_px: int = 2) -> np.ndarray:
+    """Hit probability of a map that points at a random foreground pixel: (dilated lesion ∩ foreground) / foreground.
+
+    Returns
+    -------
+    ndarray, (n,) float64
+    """
+    masks, fg = np.asarray(masks, bool), np.asarray(foreground, bool)
+    if masks.shape != fg.shape or masks.ndim != 3:
+        raise ValueError(f"masks and foreground must both be (n, h, w), got {masks.shape} and {fg.shape}")
+    target = _dilate(masks, tolerance_px) & fg
+    return target.sum((1, 2)) / np.maximum(fg.sum((1, 2)), 1)
+
+
+# ---------------------------------------------------------------------------------------- failure modes
+def add_marker(images, where, *, box: tuple[int, int, int, int] = (2, 2, 1, 12), value: float = 1.0) -> np.ndarray:
+    """Burn a bright mark (like a ruler or a text bar) into the selected images: a spurious shortcut.
+
+    Parameters
+    ----------
+    images : ndarray, (n, h, w)
+    where : array_like, (n,) bool
+        Which images get the mark.
+    box : (row, col, height, width)
+        Rectangle painted, in pixels (default: a 1 × 12 px line near the top-left corner).
+    value : float
+        Intensity painted.
+
+    Returns
+    -------
+    ndarray, (n, h, w) float32 (a copy)
+    """
+    out = np.array(images, dtype=np.float32, copy=True)
+    where = np.asarray(where, bool)
+    if out.ndim != 3 or where.shape != (len(out),):
+        raise ValueError(f"images must be (n, h, w) and where (n,), got {out.shape} and {where.shape}")
+    r, c, height, width = box
+    if not (0 <= r and 0 <= c and height > 0 and width > 0 and r + height <= out.shape[1]
+            and c + width <= out.shape[2]):
+        raise ValueError(f"marker box {box} does not fit in {out.shape[1:]} images")
+    out[where, r:r + height, c:c + width] = value
+    return out
+
+
+def fgsm(model, images, labels, *, eps: float) -> np.ndarray:
+    """Fast gradient sign method (Goodfellow et al., ICLR 2015): ``x + eps · sign(∇x loss)``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    images : ndarray, (n, h, w), intensities ~[0, 1]
+    labels : array_like, (n,) int
+        The labels whose loss is increased (use the model's own predictions to flip them).
+    eps : float
+        Size of the perturbation per pixel, in image intensity units (not clipped).
+
+    Returns
+    -------
+    ndarray, (n, h, w) float32
+    """
+    if eps < 0:
+        raise ValueError(f"eps must be >= 0, got {eps}")
+    model.eval()
+    x = _as_batch(images).requires_grad_(True)
+    loss = F.cross_entropy(model(x), torch.as_tensor(np.asarray(labels), dtype=torch.long))
+    (grad,) = torch.autograd.grad(loss, x)
+    return (x + eps * grad.sign()).detach()[:, 0].numpy()
+
+
+def _check_probs(labels, probs):
+    y, p = np.asarray(labels), np.asarray(probs, dtype=float)
+    if y.shape != p.shape or y.ndim != 1:
+        raise ValueError(f"labels and probs must be 1D of equal length, got {y.shape} and {p.shape}")
+    if p.size and (p.min() < 0 or p.max() > 1):
+        raise ValueError("probs must be probabilities in [0, 1]")
+    return y, p
+
+
+def reliability_table(labels, probs, *, bins: int = 10):
+    """Reliability diagram data for a binary classifier: mean predicted P(class 1) vs observed frequency per bin.
+
+    Parameters
+    ----------
+    labels : array_like, (n,) 0/1
+    probs : array_like, (n,)
+        Predicted probability of class 1.
+    bins : int
+        Equal-width bins on [0, 1].
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``bin_lo``, ``bin_hi``, ``count``, ``mean_prob``, ``frequency`` (empty bins dropped).
+    """
+    import pandas as pd
+
+    y, p = _check_probs(labels, probs)
+    if bins < 1:
+        raise ValueError(f"bins must be >= 1, got {bins}")
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)  # bin index; p = 1 goes to the last bin
+    rows = [{"bin_lo": edges[b], "bin_hi": edges[b + 1], "count": int((which == b).sum()),
+             "mean_prob": float(p[which == b].mean()), "frequency": float(y[which == b].mean())}
+            for b in range(bins) if (which == b).any()]
+    return pd.DataFrame(rows)
+
+
+def expected_calibration_error(labels, probs, *, bins: int = 10) -> float:
+    """ECE: the count-weighted mean of ``|observed frequency − mean predicted probability|`` over bins.
+
+    ``ECE = Σ_b (n_b / n) · |freq_b − conf_b|`` with equal-width bins of P(class 1) (Naeini et al. 2015; Guo et
+    al. 2017 use the top-class confidence, which for two classes bins the same predictions differently).
+    """
+    table = reliability_table(labels, probs, bins=bins)
+    return float((table["count"] * (table["frequency"] - table["mean_prob"]).abs()).sum() / table["count"].sum())
+
+
+def fit_temperature(logits_val, labels_val, *, bounds=(0.05, 20.0)) -> float:
+    """Temperature scaling (Guo et al., ICML 2017): the T > 0 minimising the NLL of ``softmax(logits / T)``.
+
+    Fitted on a validation set, never on the test set. A single scalar: the ranking of the predictions (hence
+    the AUC and accuracy) does not change, only their confidence.
+
+    Parameters
+    ----------
+    logits_val : ndarray, (n, n_classes)
+    labels_val : ndarray, (n,) int
+    bounds : (float, float)
+        Search interval for T (searched on log T).
+
+    Returns
+    -------
+    float
+    """
+    from scipy.optimize import minimize_scalar
+
+    z = torch.as_tensor(np.asarray(logits_val), dtype=torch.float64)
+    y = torch.as_tensor(np.asarray(labels_val), dtype=torch.long)
+    if z.ndim != 2 or len(z) != len(y):
+        raise ValueError(f"logits must be (n, classes) and labels (n,), got {tuple(z.shape)} and {tuple(y.shape)}")
+
+    def nll(log_t: float) -> float:
+        return float(F.cross_entropy(z / np.exp(log_t), y))
+
+    result = minimize_scalar(nll, bounds=np.log(bounds), method="bounded", options={"xatol": 1e-4})
+    return float(np.exp(result.x))
+
+
+def subgroup_table(labels, probs, groups: dict, *, threshold: float = 0.5):
+    """Sensitivity (lesion images) or specificity (others) per subgroup, with Wilson 95% intervals.
+
+    Parameters
+    ----------
+    labels, probs : array_like, (n,)
+    groups : dict of str → boolean mask (n,)
+        Subgroups, e.g. lesions by size.
+    threshold : float
+        Decision threshold on ``probs``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group``, ``n``, ``metric`` ("sensitivity" if the group holds only positives, "specificity" if only
+        negatives, else "accuracy"), ``value``, ``lo``, ``hi``.
+    """
+    import pandas as pd
+
+    y, p = _check_probs(labels, probs)
+    rows = []
+    for name, mask in groups.items():
+        mask = np.asarray(mask, bool)
+        if mask.shape != y.shape or not mask.any():
+            raise ValueError(f"group {name!r} must be a non-empty boolean mask of shape {y.shape}")
+        correct = ((p[mask] >= threshold).astype(int) == y[mask])
+        kind = "sensitivity" if y[mask].all() else "specificity" if not y[mask].any() else "accuracy"
+        lo, hi = _wilson(correct.sum(), mask.sum())
+        rows.append({"group": name, "n": int(mask.sum()), "metric": kind, "value": float(correct.mean()),
+                     "lo": lo, "hi": hi})
+    return pd.DataFrame(rows)
+
+
+def _wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval of a proportion (95% by default)."""
+    phat = successes / n
+    centre = (phat + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(phat * (1 - phat) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return float(centre - half), float(centre + half)
