@@ -36,8 +36,14 @@ KERNEL_IDLE_AND_DONE = """() => {
     const panel = window.jupyterapp.shell.currentWidget;
     const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
     const code = panel.content.widgets.filter(c => c.model.type === 'code');
+    const failed = panel.node.querySelector('[data-mime-type="application/vnd.jupyter.error"]');
     return kernel && kernel.status === 'idle' && code.length > 0
-        && code.every(c => c.model.executionCount !== null);
+        && (failed || code.every(c => c.model.executionCount !== null));
+}"""
+PROGRESS = """() => {
+    const code = window.jupyterapp.shell.currentWidget.content.widgets.filter(c => c.model.type === 'code');
+    const done = code.filter(c => c.model.executionCount !== null).length;
+    return `${done} of ${code.length} code cells executed`;
 }"""
 
 
@@ -106,7 +112,13 @@ def _open_and_run(browser, lab: str, name: str):
                            " return p && p.sessionContext && p.sessionContext.session"
                            " && p.sessionContext.session.kernel; }", timeout=90_000)
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(KERNEL_IDLE_AND_DONE, timeout=RUN_TIMEOUT_MS, polling=500)
+    try:  # done when every code cell has run, or a cell has failed (JupyterLab then stops the queue)
+        page.wait_for_function(KERNEL_IDLE_AND_DONE, timeout=RUN_TIMEOUT_MS, polling=500)
+    except Exception:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{Path(name).stem}_timeout.png"))
+        raise AssertionError(f"{name}: not finished after {RUN_TIMEOUT_MS / 1000:.0f} s "
+                             f"({page.evaluate(PROGRESS)})") from None
     return page
 
 
