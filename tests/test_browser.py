@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -128,7 +129,8 @@ def _close(page) -> None:
 
 
 def _uses_viewers(path: Path) -> bool:
-    return "Viewer(" in path.read_text()
+    """Whether the notebook shows an interactive viewer (helpers.widgets or a topic module's subclass)."""
+    return re.search(r"(Viewer|Gallery)\(", path.read_text()) is not None
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -140,6 +142,8 @@ def test_notebook_runs_in_jupyterlab(browser, lab, path):
         if _uses_viewers(path):
             page.wait_for_selector(".widget-slider", timeout=30_000)
             assert page.locator("text=Error displaying widget").count() == 0
+            # the screenshot shows the first viewer: its sliders and the figure they drive
+            page.locator(".jp-CodeCell", has=page.locator(".widget-slider")).first.scroll_into_view_if_needed()
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{path.stem}.png"))
     finally:
