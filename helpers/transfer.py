@@ -358,7 +358,7 @@ class BlockClassifier(nn.Module):
         return self.fc(x.mean(dim=(2, 3)))
 
 
-def fit_classifier(model: nn.Module, x: np.ndarray, y: np.ndarray, *, steps: int = 40, lr: float = 1e-3,
+def fit_classifier(model: nn.Module, x: np.ndarray, y: np.ndarray, *, steps: int = 30, lr: float = 1e-3,
                    batch_size: int = 32, weight_decay: float = 1e-4, seed: int = 0) -> list[float]:
     """Train ``model`` for ``steps`` Adam steps with cross-entropy on cached inputs; returns the loss of each step.
 
@@ -429,8 +429,8 @@ def score(y_true: np.ndarray, probs: np.ndarray) -> float:
     return float(np.mean(probs.argmax(1) == y_true))
 
 
-def three_ways(net: EfficientNetLite0, task: dict, idx: np.ndarray, *, tap: int, steps: int = 40,
-               scratch_steps: int = 60, seed: int = 0) -> dict[str, float]:
+def three_ways(net: EfficientNetLite0, task: dict, idx: np.ndarray, *, tap: int, steps: int = 30,
+               scratch_steps: int = 45, seed: int = 0) -> dict[str, float]:
     """Score the three ways of using ``len(idx)`` labelled images on a task's held-out test set.
 
     Parameters
