@@ -40,6 +40,12 @@ def test_course_map_lists_every_notebook():
     assert {p.name for p in NOTEBOOKS} <= listed
 
 
+def test_readme_course_map_lists_every_notebook():
+    from helpers.course import course_table_markdown
+
+    assert course_table_markdown(link_prefix="notebooks/") in (ROOT / "README.md").read_text()
+
+
 def test_hygiene_catches_stored_outputs():
     """The committed fixture is a notebook with outputs: the check must report it."""
     problems = notebook_problems(FIXTURE)
