@@ -108,10 +108,15 @@ def browser():
 def _open_and_run(browser, lab: str, name: str):
     """Open a notebook in JupyterLab, run all cells, wait until done; return the page."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{lab}/lab/tree/notebooks/{name}?token={TOKEN}")
+    # a fresh, reset workspace per notebook: otherwise JupyterLab restores the tabs (and starts the kernels) of
+    # every notebook opened before
+    page.goto(f"{lab}/lab/workspaces/e2e-{Path(name).stem}/tree/notebooks/{name}?reset&token={TOKEN}")
     page.wait_for_function("() => { const p = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-                           " return p && p.sessionContext && p.sessionContext.session"
-                           " && p.sessionContext.session.kernel; }", timeout=90_000)
+                           " const k = p && p.sessionContext && p.sessionContext.session"
+                           " && p.sessionContext.session.kernel; return k && k.status === 'idle'; }",
+                           timeout=90_000)
+    open_tabs = page.evaluate("[...window.jupyterapp.shell.widgets('main')].length")
+    assert open_tabs == 1, f"expected only {name} open, found {open_tabs} tabs"
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     try:  # done when every code cell has run, or a cell has failed (JupyterLab then stops the queue)
         page.wait_for_function(KERNEL_IDLE_AND_DONE, timeout=RUN_TIMEOUT_MS, polling=500)
