@@ -54,5 +54,7 @@ def test_figure_captions_follow_the_markdown():
     image = nbformat.v4.new_output("display_data", data={"image/png": "iVBOR"})
     nb.cells = [nbformat.v4.new_markdown_cell("## A\n*Figure:* a chest radiograph."),
                 nbformat.v4.new_code_cell("x", outputs=[image]),
-                nbformat.v4.new_code_cell("y", outputs=[image])]
-    assert build_site.figure_captions(nb) == ["a chest radiograph.", "Figure of the section 'A'"]
+                nbformat.v4.new_code_cell("y", outputs=[image]),  # consecutive code cells share the caption
+                nbformat.v4.new_markdown_cell("Some prose without a caption."),
+                nbformat.v4.new_code_cell("z", outputs=[image])]
+    assert build_site.figure_captions(nb) == ["a chest radiograph."] * 2 + ["Figure of the section 'A'"]

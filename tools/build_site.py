@@ -39,20 +39,24 @@ def remove_solutions(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def figure_captions(nb: nbformat.NotebookNode) -> list[str]:
     """Return one alt text per image output, in page order.
 
-    Each image is described by the last "*Figure:*" sentence in the markdown before it; an image without one gets
-    a generic description naming its section, so no image is left without alt text.
+    Each image is described by the last "*Figure:*" sentence of the markdown before it; consecutive code cells
+    after one caption share it, and a markdown cell without a caption ends it once it has been used. An image
+    without a caption gets a generic description naming its section (which tools/a11y.py flags).
     """
-    caption, section, captions = None, "figure", []
+    caption, used, section, captions = None, False, "figure", []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             headings = re.findall(r"^#+\s*(.+)$", cell.source, re.M)
             section = headings[-1] if headings else section
             found = FIGURE_RE.findall(cell.source)
-            caption = " ".join(found[-1].split()) if found else caption
+            if found:
+                caption, used = " ".join(found[-1].split()), False
+            elif used:
+                caption = None
             continue
         n_images = sum("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
         captions += [caption or f"Figure of the section '{section}'"] * n_images
-        caption = None if n_images else caption
+        used = used or n_images > 0
     return captions
 
 
