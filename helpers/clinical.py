@@ -330,7 +330,7 @@ def add_marker(images, where, *, box: tuple[int, int, int, int] = (2, 2, 1, 12),
     return out
 
 
-def fgsm(model, images, labels, *, eps: float) -> np.ndarray:
+def fgsm(model, images, labels, *, eps: float, batch_size: int = 64) -> np.ndarray:
     """Fast gradient sign method (Goodfellow et al., ICLR 2015): ``x + eps · sign(∇x loss)``.
 
     Parameters
@@ -341,6 +341,8 @@ def fgsm(model, images, labels, *, eps: float) -> np.ndarray:
         The labels whose loss is increased (use the model's own predictions to flip them).
     eps : float
         Size of the perturbation per pixel, in image intensity units (not clipped).
+    batch_size : int, optional
+        Images per backward pass (memory); each image's gradient depends only on itself (eval mode).
 
     Returns
     -------
@@ -349,10 +351,16 @@ def fgsm(model, images, labels, *, eps: float) -> np.ndarray:
     if eps < 0:
         raise ValueError(f"eps must be >= 0, got {eps}")
     model.eval()
-    x = _as_batch(images).requires_grad_(True)
-    loss = F.cross_entropy(model(x), torch.as_tensor(np.asarray(labels), dtype=torch.long))
-    (grad,) = torch.autograd.grad(loss, x)
-    return (x + eps * grad.sign()).detach()[:, 0].numpy()
+    x_all = _as_batch(images)
+    y_all = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+    out = []
+    for start in range(0, len(x_all), batch_size):
+        x = x_all[start : start + batch_size].clone().requires_grad_(True)
+        # summed loss: each image gets its own loss gradient (the sign is what FGSM uses)
+        loss = F.cross_entropy(model(x), y_all[start : start + batch_size], reduction="sum")
+        (grad,) = torch.autograd.grad(loss, x)
+        out.append((x + eps * grad.sign()).detach()[:, 0])
+    return torch.cat(out).numpy()
 
 
 def _check_probs(labels, probs):

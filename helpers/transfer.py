@@ -296,7 +296,7 @@ def extract_features(model: EfficientNetLite0, images: np.ndarray, *, size: int 
 
 @torch.no_grad()
 def pooled(model: EfficientNetLite0, acts: np.ndarray, *, start: int, stop: int | None = None,
-           batch_size: int = 256) -> np.ndarray:
+           batch_size: int = 64) -> np.ndarray:
     """Continue the frozen network from cached activations and return globally averaged features.
 
     Parameters
@@ -400,7 +400,7 @@ def fit_classifier(model: nn.Module, x: np.ndarray, y: np.ndarray, *, steps: int
 
 
 @torch.no_grad()
-def class_probabilities(model: nn.Module, x: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
+def class_probabilities(model: nn.Module, x: np.ndarray, *, batch_size: int = 64) -> np.ndarray:
     """Softmax probabilities ``(n, n_classes)`` float64 of ``model`` for cached inputs ``x`` (eval mode)."""
     model.eval()
     xt = torch.as_tensor(np.asarray(x), dtype=torch.float32)

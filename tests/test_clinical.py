@@ -162,6 +162,13 @@ def test_fgsm_moves_every_pixel_by_eps_and_raises_the_loss(trained):
         clinical.fgsm(model, images[:2], labels[:2], eps=-1)
 
 
+def test_fgsm_in_batches_equals_one_pass(trained):
+    """Batching (for memory) does not change the perturbation: each image's gradient is its own."""
+    model, images, labels, _ = trained
+    one_pass = clinical.fgsm(model, images[:16], labels[:16], eps=0.05, batch_size=16)
+    assert np.array_equal(clinical.fgsm(model, images[:16], labels[:16], eps=0.05, batch_size=3), one_pass)
+
+
 def test_reliability_and_ece():
     y = np.array([0, 0, 1, 1, 1, 0, 1, 1])
     p = np.array([0.05, 0.1, 0.9, 0.95, 0.92, 0.6, 0.65, 0.7])
