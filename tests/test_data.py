@@ -2,6 +2,8 @@
 
 import dataclasses
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import nibabel as nib
@@ -193,6 +195,51 @@ def test_brain_template_values(samples):
     # T1 contrast: white matter brighter than grey matter brighter than CSF-like voxels
     csf = mask & (gm < 0.2) & (wm < 0.2)
     assert np.median(t1[wm > 0.7]) > np.median(t1[gm > 0.7]) + 0.1 > np.median(t1[csf]) + 0.2
+
+
+@pytest.mark.parametrize(
+    ("name", "reference"),
+    [
+        ("mri_brain_t1", "load_mni152_template"),
+        ("mri_brain_gm", "load_mni152_gm_template"),
+        ("mri_brain_wm", "load_mni152_wm_template"),
+        ("mri_brain_mask", "load_mni152_brain_mask"),
+    ],
+)
+def test_brain_maps_match_nilearn(samples, name, reference):
+    """The catalogue resamples the 1 mm files itself (less memory); nilearn's own 2 mm maps are the reference."""
+    from nilearn import datasets
+
+    ours, meta = samples[name]
+    theirs, spacing, affine_zyx = hd.nifti_to_zyx(getattr(datasets, reference)(resolution=2))
+    assert spacing == meta.spacing_mm and np.array_equal(affine_zyx, meta.extra["affine_zyx"])
+    if ours.dtype == bool:
+        # voxels whose T1 value lies within one float32 step of the 0.2 threshold may fall either side
+        assert (ours != (theirs > 0)).sum() <= 1e-5 * ours.size
+    else:
+        assert np.abs(ours - theirs).max() <= 1e-6
+
+
+def test_brain_maps_load_without_nilearn():
+    # nilearn's loaders import ~1,400 modules and hold three copies of the 1 mm volume: the catalogue needs neither
+    code = ("import sys; from helpers.data import load_sample; load_sample('mri_brain_gm'); "
+            "print('nilearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "False", out.stdout + out.stderr
+
+
+def test_resample_to_spacing_on_a_ramp():
+    # a linear ramp along i (value = x in mm) must stay a ramp on a 2 mm grid: cubic splines reproduce it inside
+    data = np.tile(np.arange(20, dtype=np.float32)[:, None, None], (1, 12, 10))
+    affine = np.diag([1.0, 1.0, 1.0, 1.0])
+    affine[:3, 3] = (-5.0, 3.0, 0.0)
+    out, new_affine = hd.resample_to_spacing(data.copy(), affine, 2.0)
+    assert out.shape == (11, 7, 6) and out.dtype == np.float32  # ceil(19 / 2) + 1 points along i, and so on
+    assert np.allclose(np.diag(new_affine)[:3], 2.0) and np.allclose(new_affine[:3, 3], (-5.0, 3.0, 0.0))
+    x_mm = new_affine[0, 0] * np.arange(11) + new_affine[0, 3]
+    inner = slice(2, 8)
+    assert np.allclose(out[inner, 3, 2], x_mm[inner] + 5.0, atol=0.05)
+    assert out.min() >= 0 and out.max() <= 19  # clipped to the input's range
 
 
 # -------------------------------------------------------------------------------------------- orientation
