@@ -478,7 +478,7 @@ def load_text_encoder() -> TextEncoder:
     tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
     tokenizer.enable_truncation(max_length=MAX_TOKENS)
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad each batch to its longest sentence
-    with torch.device("meta"):  # shapes only: no random initialisation, no memory
+    with torch.device("meta"):  # shapes only: the random initialisation runs on the meta device, allocating nothing
         model = MiniLM(json.loads((path / "config.json").read_text()))
     # strict: every parameter must come from the file; assign: keep the file's memory-mapped tensors, so only the
     # pages actually read (e.g. the embedding rows of the tokens in use) take up memory

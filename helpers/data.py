@@ -54,6 +54,7 @@ __all__ = [
     "sample_path",
     "sha256_file",
     "nifti_to_zyx",
+    "resample_to_spacing",
     "CHECKED_VERSIONS",
 ]
 
@@ -1019,8 +1020,9 @@ def resample_to_spacing(data: np.ndarray, affine: np.ndarray, spacing_mm: float)
 
     Parameters
     ----------
-    data : ndarray, shape (i, j, k), float32
-        Voxel values, in the file's axis order. It is overwritten (it becomes the spline coefficients).
+    data : ndarray, shape (i, j, k)
+        Voxel values, in the file's axis order. A float32 array is overwritten (it becomes the spline
+        coefficients); any other dtype is converted to a float32 copy first.
     affine : ndarray, shape (4, 4)
         Voxel indices → world coordinates in mm.
     spacing_mm : float
@@ -1041,6 +1043,9 @@ def resample_to_spacing(data: np.ndarray, affine: np.ndarray, spacing_mm: float)
     """
     from scipy import ndimage as ndi
 
+    data = np.asarray(data, dtype=np.float32)
+    if data.ndim != 3:
+        raise ValueError(f"data must be a 3D volume, got shape {data.shape}")
     target = np.diag([spacing_mm] * 3 + [1.0])
     corners = np.array([(i, j, k, 1.0) for i in (0, data.shape[0] - 1) for j in (0, data.shape[1] - 1)
                         for k in (0, data.shape[2] - 1)]).T

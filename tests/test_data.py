@@ -240,6 +240,11 @@ def test_resample_to_spacing_on_a_ramp():
     inner = slice(2, 8)
     assert np.allclose(out[inner, 3, 2], x_mm[inner] + 5.0, atol=0.05)
     assert out.min() >= 0 and out.max() <= 19  # clipped to the input's range
+    ints = np.tile(np.arange(20, dtype=np.int16)[:, None, None], (1, 12, 10))
+    assert np.array_equal(hd.resample_to_spacing(ints, affine, 2.0)[0], out)  # integers: a float32 copy, same result
+    assert ints.dtype == np.int16 and ints[5, 0, 0] == 5  # and the caller's array is left alone
+    with pytest.raises(ValueError, match="3D"):
+        hd.resample_to_spacing(np.zeros((4, 4), np.float32), affine, 2.0)
 
 
 # -------------------------------------------------------------------------------------------- orientation
