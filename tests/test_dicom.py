@@ -1022,12 +1022,27 @@ def test_write_validates_input(tmp_path):
     assert not path.exists()
 
 
+_SUBMODULES = ("errors", "io", "inspect", "display", "series", "deid", "write")
+
+
+def test_package_reexports_every_public_name_of_its_modules():
+    defined = set()
+    for name in _SUBMODULES:
+        module = importlib.import_module(f"helpers.dicom.{name}")
+        # Names defined here (constants have no __module__), not imported from pydicom, numpy or a sibling.
+        defined |= {attr for attr, obj in vars(module).items()
+                    if not attr.startswith("_") and not isinstance(obj, type(module))
+                    and getattr(obj, "__module__", module.__name__) == module.__name__}
+    assert defined == set(hd.__all__)
+    assert all(getattr(hd, name) is not None for name in hd.__all__)
+
+
 def test_docstring_examples_run():
     import doctest
 
     # The examples live in the submodules (hd.write is the function, not the module: import by name).
     modules = [importlib.import_module(f"helpers.dicom.{name}")
-               for name in ("io", "inspect", "display", "series", "deid", "write")]
+               for name in _SUBMODULES if name != "errors"]
     results = [doctest.testmod(m, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE) for m in modules]
     assert sum(r.failed for r in results) == 0
     assert all(r.attempted > 0 for r in results) and sum(r.attempted for r in results) >= 20

@@ -30,15 +30,6 @@ from pydicom.tag import BaseTag, Tag
 from .errors import BurnedInTextWarning
 from .io import _describe
 
-__all__ = [
-    "BASIC_PROFILE",
-    "BASIC_PROFILE_EDITION",
-    "DeidAction",
-    "DeidResult",
-    "deidentify",
-]
-
-
 # --------------------------------------------------------------------------------------------------
 # De-identification: DICOM PS3.15 Annex E, Basic Application Level Confidentiality Profile
 # --------------------------------------------------------------------------------------------------

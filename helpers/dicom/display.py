@@ -20,15 +20,6 @@ from pydicom.multival import MultiValue
 
 from .io import _describe, _lookup, _transfer_syntax
 
-__all__ = [
-    "CT_WINDOW_PRESETS",
-    "WindowPreset",
-    "apply_voi",
-    "apply_window",
-    "to_modality_units",
-    "window_bounds",
-]
-
 
 # --------------------------------------------------------------------------------------------------
 # Modality LUT (stored values -> physical units) and VOI LUT (-> display)

@@ -9,18 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = [
-    "BurnedInTextWarning",
-    "DicomError",
-    "MissingDecoderError",
-    "MixedSeriesError",
-    "NoPixelDataError",
-    "NotDicomError",
-    "SeriesGeometryError",
-    "SeriesWarning",
-    "TruncatedDicomError",
-]
-
 
 # --------------------------------------------------------------------------------------------------
 # Exceptions and warnings

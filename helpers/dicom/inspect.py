@@ -20,13 +20,6 @@ from pydicom.sequence import Sequence
 from .errors import MissingDecoderError, NoPixelDataError, TruncatedDicomError
 from .io import _DECODER_PACKAGES, _PIXEL_KEYWORDS, _decoder_for, _lookup, _transfer_syntax, pixels, read
 
-__all__ = [
-    "decoders_table",
-    "summary",
-    "summary_table",
-]
-
-
 # --------------------------------------------------------------------------------------------------
 # Summary of a dataset
 # --------------------------------------------------------------------------------------------------

@@ -25,14 +25,6 @@ from pydicom.tag import Tag
 
 from .errors import MissingDecoderError, NoPixelDataError, NotDicomError, TruncatedDicomError
 
-__all__ = [
-    "hexdump",
-    "pixels",
-    "preamble_info",
-    "read",
-]
-
-
 # --------------------------------------------------------------------------------------------------
 # Reading
 # --------------------------------------------------------------------------------------------------

@@ -21,11 +21,6 @@ from .display import _functional_item, to_modality_units
 from .errors import DicomError, MixedSeriesError, NotDicomError, SeriesGeometryError, SeriesWarning, TruncatedDicomError
 from .io import _lookup, pixels, read
 
-__all__ = [
-    "Volume",
-    "load_series",
-]
-
 
 # --------------------------------------------------------------------------------------------------
 # Stacking a series into a volume

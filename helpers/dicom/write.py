@@ -15,11 +15,6 @@ from pydicom.sequence import Sequence
 from .display import _check_window
 from .io import read
 
-__all__ = [
-    "write",
-]
-
-
 # --------------------------------------------------------------------------------------------------
 # Writing a new DICOM file
 # --------------------------------------------------------------------------------------------------
