@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import random
 import warnings
+from importlib import resources
 
 import numpy as np
 import pandas as pd
 import pydicom
 import pytest
 from pydicom.data import get_testdata_file
-from pydicom.datadict import dictionary_VR
+from pydicom.datadict import dictionary_VR, keyword_for_tag
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.pixels import apply_modality_lut, apply_voi_lut, apply_windowing, get_decoder
 from pydicom.sequence import Sequence
 from pydicom.uid import UID, generate_uid
 
 from helpers import dicom as hd
+from helpers.dicom import deid
 
 
 def tf(name: str) -> str:
@@ -825,6 +828,82 @@ def test_basic_profile_table_is_complete_data():
         assert set(code.replace("/", "").replace("*", "")) <= set("DZXKCU")
 
 
+def test_basic_profile_loads_from_package_data():
+    data = resources.files("helpers.dicom").joinpath("basic_profile.tsv")
+    assert data.is_file()  # package data, found through importlib.resources as in an installed wheel
+    lines = data.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith(f"# DICOM PS3.15 {hd.BASIC_PROFILE_EDITION} Table E.1-1")
+    assert hd.BASIC_PROFILE_EDITION == "2024b"
+    assert f"PS3.15 {hd.BASIC_PROFILE_EDITION}" in deid.__doc__ and f"PS3.15 {hd.BASIC_PROFILE_EDITION}" in hd.__doc__
+    # Table E.1-1 of 2024b has 620 attributes with a Basic Profile action: one row each, after the header row.
+    data_rows = [line for line in lines if line and not line.startswith("#")]
+    assert data_rows[0] == "tag\taction\tkeyword"
+    assert len(hd.BASIC_PROFILE) == len(data_rows) - 1 == 620
+    with pytest.raises(TypeError):
+        hd.BASIC_PROFILE["(0010,0010)"] = ("K", "PatientName")  # read-only mapping
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("tag\taction\tkeyword\n0010,0010\tZ\tPatientName\n", "expected one '# DICOM PS3.15"),
+        ("# DICOM PS3.15 2024b Table E.1-1\ntag\taction\tkeyword\n0010,0010\tZ\n", "three columns"),
+        ("# DICOM PS3.15 2024b Table E.1-1\n0010,0010\tZ\tPatientName\n", "header"),
+        ("# DICOM PS3.15 2024b Table E.1-1\ntag\taction\tkeyword\n0010,0010\tZ\tPatientName\n"
+         "0010,0010\tX\tPatientName\n", "listed twice"),
+    ],
+)
+def test_basic_profile_parser_rejects_a_malformed_table(text, match):
+    with pytest.raises(ValueError, match=match):
+        deid._parse_profile(text, "bad.tsv")
+
+
+# dicom-anonymizer (a maintained copy of Table E.1-1, one module per edition) lists tags per action code.
+_ANONYMIZER_CODES = {
+    "D_TAGS": "D", "Z_TAGS": "Z", "X_TAGS": "X", "U_TAGS": "U", "Z_D_TAGS": "Z/D", "X_Z_TAGS": "X/Z",
+    "X_D_TAGS": "X/D", "X_Z_D_TAGS": "X/Z/D", "X_Z_U_STAR_TAGS": "X/Z/U*",
+}
+# Rows where the packaged table and dicom-anonymizer's copy of the same edition legitimately differ:
+# "(gggg,eeee)" -> (our code, their code, why). Empty: the two copies of 2024b agree row by row, and any
+# new divergence (a typo, a dropped row, an update of one copy only) fails the test below.
+_KNOWN_PROFILE_DIFFERENCES: dict[str, tuple[str | None, str | None, str]] = {}
+
+
+def _anonymizer_key(tag: tuple[int, ...]) -> str:
+    """dicom-anonymizer's (group, element[, group mask, element mask]) -> "(gggg,eeee)" with "xx" wildcards."""
+    if len(tag) == 2:
+        return f"({tag[0]:04X},{tag[1]:04X})"
+    group, element, group_mask, element_mask = tag
+    assert group_mask == 0xFF00 and element_mask in (0x0000, 0xFFFF), tag  # the only masks Table E.1-1 needs
+    return f"({group >> 8:02X}xx,{'xxxx' if element_mask == 0 else f'{element:04X}'})"
+
+
+def test_basic_profile_matches_the_maintained_copy_of_the_same_edition():
+    fields = importlib.import_module(
+        f"dicomanonymizer.dicom_anonymization_databases.dicomfields_{hd.BASIC_PROFILE_EDITION}"
+    )
+    reference: dict[str, str] = {}
+    for category, code in _ANONYMIZER_CODES.items():
+        for tag in getattr(fields, category):
+            key = _anonymizer_key(tag)
+            assert key not in reference, f"{key} listed under two action codes in dicom-anonymizer"
+            reference[key] = code
+    assert len(reference) > 600  # the reference was read, not an empty module
+    ours = {key: code for key, (code, _) in hd.BASIC_PROFILE.items()}
+    differences = {
+        key: (ours.get(key), reference.get(key))
+        for key in sorted(ours.keys() | reference.keys())
+        if ours.get(key) != reference.get(key)
+    }
+    assert differences == {key: (a, b) for key, (a, b, _) in _KNOWN_PROFILE_DIFFERENCES.items()}
+
+
+def test_basic_profile_keywords_are_pydicoms():
+    for key, (_, keyword) in hd.BASIC_PROFILE.items():
+        if "x" not in key:  # repeating groups have no single dictionary entry
+            assert keyword_for_tag(int(key[1:5] + key[6:10], 16)) == keyword, key
+
+
 # ------------------------------------------------------------------------------------------------
 # write
 # ------------------------------------------------------------------------------------------------
@@ -943,8 +1022,27 @@ def test_write_validates_input(tmp_path):
     assert not path.exists()
 
 
+_SUBMODULES = ("errors", "io", "inspect", "display", "series", "deid", "write")
+
+
+def test_package_reexports_every_public_name_of_its_modules():
+    defined = set()
+    for name in _SUBMODULES:
+        module = importlib.import_module(f"helpers.dicom.{name}")
+        # Names defined here (constants have no __module__), not imported from pydicom, numpy or a sibling.
+        defined |= {attr for attr, obj in vars(module).items()
+                    if not attr.startswith("_") and not isinstance(obj, type(module))
+                    and getattr(obj, "__module__", module.__name__) == module.__name__}
+    assert defined == set(hd.__all__)
+    assert all(getattr(hd, name) is not None for name in hd.__all__)
+
+
 def test_docstring_examples_run():
     import doctest
 
-    result = doctest.testmod(hd, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0 and result.attempted >= 20
+    # The examples live in the submodules (hd.write is the function, not the module: import by name).
+    modules = [importlib.import_module(f"helpers.dicom.{name}")
+               for name in _SUBMODULES if name != "errors"]
+    results = [doctest.testmod(m, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE) for m in modules]
+    assert sum(r.failed for r in results) == 0
+    assert all(r.attempted > 0 for r in results) and sum(r.attempted for r in results) >= 20
