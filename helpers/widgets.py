@@ -70,16 +70,12 @@ def int_slider(description: str, value: int, low: int, high: int, *, step: int =
 
     Parameters
     ----------
-    description : str
-        Label shown next to the slider.
-    value : int
-        Initial value; clipped to ``[low, high]``.
+    description, value, continuous_update
+        As in :func:`float_slider`; ``continuous_update=True`` suits a slice slider (scrolling through a volume).
     low, high : int
         Slider range, ``low <= high`` (equal is allowed: a one-frame series has one position).
     step : int, optional
         Increment, >= 1.
-    continuous_update : bool, optional
-        Redraw while dragging (True, e.g. to scroll through slices) or on release (False, the default).
 
     Returns
     -------
