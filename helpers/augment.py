@@ -26,7 +26,8 @@ import torch
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
-from .widgets import _Viewer
+from ._checks import check_range
+from .widgets import Viewer, int_slider
 
 __all__ = ["RandomGamma", "RandomIntensity", "augment_pair", "per_sample", "draw_outline", "plot_seed_results",
            "AugmentationGallery"]
@@ -47,17 +48,6 @@ class _PixelTransform(v2.Transform):
         return float(torch.empty(()).uniform_(lo, hi))  # torch's global generator, like torchvision's transforms
 
 
-def _check_range(name: str, bounds, *, low: float | None = None) -> tuple[float, float]:
-    try:
-        lo, hi = (float(b) for b in bounds)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a (low, high) pair of numbers, got {bounds!r}") from None
-    if lo > hi or (low is not None and lo <= low):
-        where = f" with low > {low}" if low is not None else ""
-        raise ValueError(f"{name} must be (low, high) with low <= high{where}, got {bounds!r}")
-    return lo, hi
-
-
 class RandomGamma(_PixelTransform):
     """Random gamma curve ``y = lo + (hi - lo) * ((x - lo) / (hi - lo)) ** gamma`` per image (masks unchanged).
 
@@ -72,7 +62,7 @@ class RandomGamma(_PixelTransform):
 
     def __init__(self, gamma: tuple[float, float] = (0.7, 1.5)):
         super().__init__()
-        self.gamma = _check_range("gamma", gamma, low=0.0)
+        self.gamma = check_range("gamma", gamma, low=0.0, strict_low=True)
 
     def make_params(self, flat_inputs):
         return {"gamma": self._uniform(self.gamma)}
@@ -97,8 +87,8 @@ class RandomIntensity(_PixelTransform):
 
     def __init__(self, scale: tuple[float, float] = (0.8, 1.2), shift: tuple[float, float] = (-0.1, 0.1)):
         super().__init__()
-        self.scale = _check_range("scale", scale)
-        self.shift = _check_range("shift", shift)
+        self.scale = check_range("scale", scale)
+        self.shift = check_range("shift", shift)
 
     def make_params(self, flat_inputs):
         return {"scale": self._uniform(self.scale), "shift": self._uniform(self.shift)}
@@ -192,18 +182,18 @@ def per_sample(transform: Callable) -> Callable:
     return _PerSample(transform)
 
 
-def draw_outline(ax, mask, *, spacing_mm=None, colour=None, linewidth: float = 1.0):
+def draw_outline(axes, mask, *, spacing_mm=None, color=None, linewidth: float = 1.0):
     """Outline a boolean mask on an image drawn by ``helpers.viz`` (same pixel or mm coordinates, row 0 on top).
 
     Parameters
     ----------
-    ax : matplotlib Axes
+    axes : matplotlib Axes
         Axes holding an image drawn by ``viz.render_image`` / ``viz.show_image`` / ``viz.compare``.
     mask : array, (H, W) bool
     spacing_mm : (row_mm, col_mm), optional
         The spacing the image was drawn with (``None``: pixel units).
-    colour : colour, optional
-        Default ``viz.MASK_COLOUR`` (bluish green, colour-blind-safe).
+    color : matplotlib color, optional
+        Default ``viz.MASK_COLOR`` (bluish green, colour-blind-safe).
     linewidth : float, optional
 
     Returns
@@ -221,12 +211,12 @@ def draw_outline(ax, mask, *, spacing_mm=None, colour=None, linewidth: float = 1
     dy, dx = (1.0, 1.0) if spacing_mm is None else (float(spacing_mm[0]), float(spacing_mm[1]))
     # contour levels sit at pixel centres: (index + 0.5) * spacing in render_image's extent
     rows, cols = (np.arange(n) + 0.5 for n in mask.shape)
-    return ax.contour(cols * dx, rows * dy, mask.astype(float), levels=[0.5], colors=[colour or viz.MASK_COLOUR],
-                      linewidths=linewidth)
+    return axes.contour(cols * dx, rows * dy, mask.astype(float), levels=[0.5], colors=[color or viz.MASK_COLOR],
+                        linewidths=linewidth)
 
 
 def plot_seed_results(results: Mapping[str, object], *, ylabel: str = "test AUC", title: str | None = None,
-                      ax=None):
+                      axes=None):
     """Dot plot of a metric over seeds for several conditions: every run, plus mean ± standard deviation.
 
     Parameters
@@ -235,32 +225,34 @@ def plot_seed_results(results: Mapping[str, object], *, ylabel: str = "test AUC"
         One value per seed, e.g. ``{"no augmentation": [0.71, 0.65, 0.72], "augmented": [...]}``.
     ylabel : str, optional
     title : str, optional
-    ax : matplotlib Axes, optional
+    axes : matplotlib Axes, optional
+        Draw here instead of a new figure.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure holding ``axes`` (a new one if ``axes`` was not given).
     """
     import matplotlib.pyplot as plt
 
     if not results or any(len(np.atleast_1d(v)) == 0 for v in results.values()):
         raise ValueError("results must map each condition name to at least one value")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(1.9 * len(results) + 2.5, 3.2), layout="constrained")
+    if axes is None:
+        _, axes = plt.subplots(figsize=(1.9 * len(results) + 2.5, 3.2), layout="constrained")
     for i, values in enumerate(results.values()):
         values = np.asarray(values, dtype=float)
-        ax.plot(np.full(len(values), i - 0.08), values, "o", color="#0072B2", alpha=0.8,
-                label="one seed" if i == 0 else None)
-        ax.errorbar(i + 0.12, values.mean(), yerr=values.std(), fmt="s", color="#D55E00", capsize=4,
-                    label="mean ± SD" if i == 0 else None)
-    ax.set(xticks=range(len(results)), xticklabels=list(results), xlim=(-0.6, len(results) - 0.4), ylabel=ylabel)
+        axes.plot(np.full(len(values), i - 0.08), values, "o", color="#0072B2", alpha=0.8,
+                  label="one seed" if i == 0 else None)
+        axes.errorbar(i + 0.12, values.mean(), yerr=values.std(), fmt="s", color="#D55E00", capsize=4,
+                      label="mean ± SD" if i == 0 else None)
+    axes.set(xticks=range(len(results)), xticklabels=list(results), xlim=(-0.6, len(results) - 0.4), ylabel=ylabel)
     if title:
-        ax.set_title(title)
-    ax.legend(fontsize=8)
-    return ax.figure
+        axes.set_title(title)
+    axes.legend(fontsize=8)
+    return axes.figure
 
 
-class AugmentationGallery(_Viewer):
+class AugmentationGallery(Viewer):
     """An image (and mask) with several random draws of a chosen transform; pick the transform and the seed.
 
     Parameters
@@ -304,11 +296,13 @@ class AugmentationGallery(_Viewer):
         self.transforms = dict(transforms)
         self.window = window or viz.auto_window(image)
         self.transform = w.Dropdown(options=list(self.transforms), description="transform")
-        self.seed = w.IntSlider(value=int(seed), min=0, max=99, description="seed", continuous_update=False)
-        self._watch(self.transform, self.seed)
-        self._redraw()
+        self.seed = int_slider("seed", seed, 0, 99)
+        self.watch(self.transform, self.seed)
+        self.redraw()
 
-    def _figure_size(self):
+    @property
+    def figure_size(self):
+        """One 1.9-inch panel per image shown."""
         return (1.9 * (self.n + 1), 2.3)
 
     @property
@@ -322,10 +316,10 @@ class AugmentationGallery(_Viewer):
         return [augment_pair(self.image, self.mask, transform=transform, seed=self.seed.value * 1000 + k)
                 for k in range(self.n)]
 
-    def _render(self, fig) -> None:
+    def render(self, figure) -> None:
         from . import viz
 
-        axes = fig.subplots(1, self.n + 1)
+        axes = figure.subplots(1, self.n + 1)
         panels = [(self.image, self.mask, "original")]
         panels += [(im, m, f"draw {k + 1}") for k, (im, m) in enumerate(self.augmented())]
         for ax, (im, m, label) in zip(axes, panels, strict=True):
@@ -337,5 +331,5 @@ class AugmentationGallery(_Viewer):
             ax.set_yticks([])
             ax.set_xlabel("")
             ax.set_ylabel("")
-        fig.suptitle(f"{self.title + ': ' if self.title else ''}{self.transform.value} (seed {self.seed.value})",
+        figure.suptitle(f"{self.title + ': ' if self.title else ''}{self.transform.value} (seed {self.seed.value})",
                      fontsize=10)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from helpers._checks import check_range
 from helpers.data import load_sample
 from helpers.download import download_medmnist, load_medmnist
 
@@ -167,16 +168,6 @@ def _check_int(value, name: str, low: int, high: int | None = None) -> int:
         bound = f">= {low}" if high is None else f"in [{low}, {high}]"
         raise ValueError(f"{name} must be {bound}, got {value}")
     return int(value)
-
-
-def _check_range(value, name: str, low: float, high: float) -> tuple[float, float]:
-    try:
-        a, b = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a (min, max) pair of numbers, got {value!r}") from None
-    if not (low <= a <= b <= high):
-        raise ValueError(f"{name} must satisfy {low} <= min <= max <= {high}, got {value!r}")
-    return a, b
 
 
 def _check_fraction(value, name: str) -> float:
@@ -417,8 +408,8 @@ def lesion_slices(
     n = _check_int(n, "n", 1)
     size = _check_int(size, "size", 16, 256)
     pf = _check_fraction(positive_fraction, "positive_fraction")
-    r_lo, r_hi = _check_range(radius_mm, "radius_mm", 0.5, 40.0)
-    c_lo, c_hi = _check_range(contrast, "contrast", 0.0, 2.0)
+    r_lo, r_hi = check_range("radius_mm", radius_mm, low=0.5, high=40.0)
+    c_lo, c_hi = check_range("contrast", contrast, low=0.0, high=2.0)
     _check_scanner(scanner)
     seed = _check_int(seed, "seed", 0)
     rng = np.random.default_rng(seed)

@@ -438,7 +438,7 @@ def nearest_neighbours(queries, references) -> tuple[np.ndarray, np.ndarray]:
     return index.astype(np.int64), d[np.arange(len(q)), index]
 
 
-def plot_losses(state: dict, *, smooth: int = 25, title: str = "GAN training losses", ax=None):
+def plot_losses(state: dict, *, smooth: int = 25, title: str = "GAN training losses", axes=None):
     """Plot the discriminator's and generator's losses per step (moving average), with the equilibrium values.
 
     Parameters
@@ -448,26 +448,28 @@ def plot_losses(state: dict, *, smooth: int = 25, title: str = "GAN training los
     smooth : int, optional
         Width of the moving average, in steps.
     title : str, optional
-    ax : matplotlib Axes, optional
+    axes : matplotlib Axes, optional
+        Draw here instead of a new figure.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure holding ``axes`` (a new one if ``axes`` was not given).
     """
     import matplotlib.pyplot as plt
 
     if not state.get("d_loss"):
         raise ValueError("state has no losses yet; pass the dict returned by train_gan")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
+    if axes is None:
+        _, axes = plt.subplots(figsize=(7, 3.2), layout="constrained")
     k = max(1, min(int(smooth), len(state["d_loss"])))
     kernel = np.ones(k) / k
-    for key, label, colour in [("d_loss", "discriminator", "#0072B2"), ("g_loss", "generator", "#D55E00")]:
+    for key, label, color in [("d_loss", "discriminator", "#0072B2"), ("g_loss", "generator", "#D55E00")]:
         values = np.convolve(state[key], kernel, mode="valid")
-        ax.plot(np.arange(k, len(state[key]) + 1), values, color=colour, label=label)
+        axes.plot(np.arange(k, len(state[key]) + 1), values, color=color, label=label)
     # reference lines: the losses when D answers 0.5 for everything (it cannot tell real from fake)
-    ax.axhline(2 * np.log(2), color="#0072B2", ls=":", lw=1, label="D at 0.5: 2 ln 2")
-    ax.axhline(np.log(2), color="#D55E00", ls=":", lw=1, label="D at 0.5: ln 2")
-    ax.set(xlabel="training step", ylabel="loss (nats)", title=title)
-    ax.legend(fontsize=8, ncols=2)
-    return ax.figure
+    axes.axhline(2 * np.log(2), color="#0072B2", ls=":", lw=1, label="D at 0.5: 2 ln 2")
+    axes.axhline(np.log(2), color="#D55E00", ls=":", lw=1, label="D at 0.5: ln 2")
+    axes.set(xlabel="training step", ylabel="loss (nats)", title=title)
+    axes.legend(fontsize=8, ncols=2)
+    return axes.figure

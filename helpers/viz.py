@@ -1,12 +1,24 @@
 """Static figures for medical images: windowing, physical aspect ratio, planes, overlays, montages.
 
-Renderers draw on the Axes they are given and return the artist; figure helpers take ``ax=None`` and return the
-figure. Nothing here calls ``plt.show()``. Volumes are ``(z, y, x)`` arrays (see ``helpers.data``): an axial slice
+Nothing here calls ``plt.show()``. Volumes are ``(z, y, x)`` arrays (see ``helpers.data``): an axial slice
 is ``volume[k]`` shown with row 0 (anterior) at the top; coronal and sagittal slices are shown with superior up.
 
 Display rule (as in SimpleITK-Notebooks' viewers and DICOM's VOI window): a window of centre ``c`` and width ``w``
 maps ``c - w/2`` to black and ``c + w/2`` to white. The default window spans the 2nd to 98th percentile so that a
 few extreme pixels do not set the contrast.
+
+Figure keywords (one policy for every plotting helper in ``helpers``, nilearn's convention)
+-------------------------------------------------------------------------------------------
+- ``axes=``: a matplotlib Axes to draw into (or, for a helper that always draws a fixed set of panels, the sequence
+  of its Axes, as in ``nets.plot_history``). ``figure=``: a matplotlib Figure to lay the helper's own panels out
+  in (it is cleared first). Parameters are never called ``ax`` or ``fig``; colours are spelled ``color``.
+- Layer functions add one thing to an Axes the caller already has (:func:`render_image`, :func:`render_slice`,
+  :func:`draw_overlay`, ``augment.draw_outline``, ``classical.draw_flow``): ``axes`` is their first, required
+  argument and they return the artist they added (e.g. for a colour bar).
+- Figure functions make a whole figure (:func:`show_image`, :func:`show_planes`, :func:`compare`,
+  :func:`montage`, ``augment.plot_seed_results``, ``gans.plot_losses``, ``nets.plot_history``): ``axes=`` or
+  ``figure=`` is optional (default: a new pyplot figure) and they return the matplotlib Figure they drew into,
+  so ``fig = viz.show_image(...)`` then ``fig.axes[0]`` reaches the panel.
 """
 
 from __future__ import annotations
@@ -21,7 +33,7 @@ __all__ = ["window_to_range", "auto_window", "physical_extent", "plane", "render
 
 PLANES = ("axial", "coronal", "sagittal")
 OVERLAY_CMAP = "viridis"  # perceptually uniform and colour-blind-safe
-MASK_COLOUR = (0.0, 0.62, 0.45)  # bluish green from the Okabe-Ito colour-blind-safe palette
+MASK_COLOR = (0.0, 0.62, 0.45)  # bluish green from the Okabe-Ito colour-blind-safe palette
 
 
 def window_to_range(center: float, width: float) -> tuple[float, float]:
@@ -110,12 +122,12 @@ def _plane_spacing(spacing_mm: Sequence[float] | None, axis: int) -> tuple[float
     return {0: (dy, dx), 1: (dz, dx), 2: (dz, dy)}[axis]
 
 
-def render_image(ax, image: np.ndarray, *, spacing_mm=None, window=None, cmap="gray", invert=False, **kwargs):
-    """Draw a 2D image (or RGB image) on ``ax`` with physical aspect ratio and a window.
+def render_image(axes, image: np.ndarray, *, spacing_mm=None, window=None, cmap="gray", invert=False, **kwargs):
+    """Draw a 2D image (or RGB image) on ``axes`` with physical aspect ratio and a window.
 
     Parameters
     ----------
-    ax : matplotlib Axes
+    axes : matplotlib Axes
     image : ndarray, (rows, cols) or (rows, cols, 3)
         Grayscale values in any unit, or RGB (uint8 or floats in 0..1).
     spacing_mm : (row_mm, col_mm), optional
@@ -125,7 +137,7 @@ def render_image(ax, image: np.ndarray, *, spacing_mm=None, window=None, cmap="g
     invert : bool
         Show low values as white (for DICOM MONOCHROME1 images such as many CR radiographs).
     **kwargs
-        Passed to ``ax.imshow``.
+        Passed to ``axes.imshow``.
 
     Returns
     -------
@@ -136,26 +148,26 @@ def render_image(ax, image: np.ndarray, *, spacing_mm=None, window=None, cmap="g
         raise ValueError(f"image must be (rows, cols) or (rows, cols, 3), got shape {image.shape}")
     extent = physical_extent(image.shape, spacing_mm)
     if image.ndim == 3:
-        artist = ax.imshow(image, extent=extent, interpolation="nearest", **kwargs)
+        artist = axes.imshow(image, extent=extent, interpolation="nearest", **kwargs)
     else:
         vmin, vmax = window_to_range(*(window or auto_window(image)))
         cmap = cmap + "_r" if invert and isinstance(cmap, str) else cmap
-        artist = ax.imshow(image, cmap=cmap, vmin=vmin, vmax=vmax, extent=extent, interpolation="nearest",
-                           **kwargs)
+        artist = axes.imshow(image, cmap=cmap, vmin=vmin, vmax=vmax, extent=extent, interpolation="nearest",
+                             **kwargs)
     unit = "mm" if spacing_mm is not None else "pixels"
-    ax.set_xlabel(unit)
-    ax.set_ylabel(unit)
+    axes.set_xlabel(unit)
+    axes.set_ylabel(unit)
     return artist
 
 
-def render_slice(ax, volume: np.ndarray, index: int, *, axis: int = 0, spacing_mm=None, window=None,
+def render_slice(axes, volume: np.ndarray, index: int, *, axis: int = 0, spacing_mm=None, window=None,
                  overlay: np.ndarray | None = None, alpha: float = 0.4, crosshair: tuple[float, float] | None = None,
                  **kwargs):
     """Draw one plane of a ``(z, y, x)`` volume, with an optional overlay and crosshair.
 
     Parameters
     ----------
-    ax : matplotlib Axes
+    axes : matplotlib Axes
     volume : ndarray, (z, y, x)
     index : int
         Slice index along ``axis``.
@@ -176,63 +188,84 @@ def render_slice(ax, volume: np.ndarray, index: int, *, axis: int = 0, spacing_m
     """
     spacing = _plane_spacing(spacing_mm, axis)
     window = window or auto_window(volume)
-    artist = render_image(ax, plane(volume, index, axis=axis), spacing_mm=spacing, window=window, **kwargs)
+    artist = render_image(axes, plane(volume, index, axis=axis), spacing_mm=spacing, window=window, **kwargs)
     if overlay is not None:
-        draw_overlay(ax, plane(overlay, index, axis=axis), spacing_mm=spacing, alpha=alpha)
+        draw_overlay(axes, plane(overlay, index, axis=axis), spacing_mm=spacing, alpha=alpha)
     if crosshair is not None:
         sy, sx = spacing or (1.0, 1.0)
-        ax.axhline((crosshair[0] + 0.5) * sy, color="#E69F00", lw=0.8)
-        ax.axvline((crosshair[1] + 0.5) * sx, color="#E69F00", lw=0.8)
-    ax.set_title(f"{PLANES[axis]} slice {index}")
+        axes.axhline((crosshair[0] + 0.5) * sy, color="#E69F00", lw=0.8)
+        axes.axvline((crosshair[1] + 0.5) * sx, color="#E69F00", lw=0.8)
+    axes.set_title(f"{PLANES[axis]} slice {index}")
     return artist
 
 
-def overlay_cmap(colour=MASK_COLOUR):
-    """Return a two-colour map (transparent, ``colour``) for drawing boolean masks."""
+def overlay_cmap(color=MASK_COLOR):
+    """Return a two-colour map (transparent, ``color``: an RGB triple in 0..1) for drawing boolean masks."""
     from matplotlib.colors import ListedColormap
 
-    return ListedColormap([(0, 0, 0, 0), (*colour, 1.0)])
+    return ListedColormap([(0, 0, 0, 0), (*color, 1.0)])
 
 
-def draw_overlay(ax, layer: np.ndarray, *, spacing_mm=None, alpha: float = 0.4, cmap=None, **kwargs):
-    """Draw a mask (bool: one colour) or heatmap (float: ``viridis``) over an image already on ``ax``."""
+def draw_overlay(axes, layer: np.ndarray, *, spacing_mm=None, alpha: float = 0.4, cmap=None, **kwargs):
+    """Draw a mask (bool: one colour) or heatmap (float: ``viridis``) over an image already on ``axes``.
+
+    Parameters
+    ----------
+    axes : matplotlib Axes
+        Holding an image drawn with the same ``spacing_mm`` (e.g. by :func:`render_image`).
+    layer : ndarray, (rows, cols)
+        Boolean mask, or float heatmap.
+    spacing_mm : (row_mm, col_mm), optional
+    alpha : float
+        Opacity, 0..1.
+    cmap : matplotlib colormap, optional
+        Default :func:`overlay_cmap` for masks, ``viridis`` for heatmaps.
+    **kwargs
+        Passed to ``axes.imshow``.
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+    """
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must be in 0..1, got {alpha}")
     extent = physical_extent(layer.shape, spacing_mm)
     if layer.dtype == bool:
-        return ax.imshow(layer.astype(np.uint8), cmap=cmap or overlay_cmap(), vmin=0, vmax=1, alpha=alpha,
-                         extent=extent, interpolation="nearest", **kwargs)
-    return ax.imshow(layer, cmap=cmap or OVERLAY_CMAP, alpha=alpha, extent=extent, interpolation="nearest", **kwargs)
+        return axes.imshow(layer.astype(np.uint8), cmap=cmap or overlay_cmap(), vmin=0, vmax=1, alpha=alpha,
+                           extent=extent, interpolation="nearest", **kwargs)
+    return axes.imshow(layer, cmap=cmap or OVERLAY_CMAP, alpha=alpha, extent=extent, interpolation="nearest",
+                       **kwargs)
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, *, size: float = 3.2):
     """Return ``(figure, axes)`` made without pyplot, so it is only shown when the caller displays it."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(size * ncols, size * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    return fig, axes.ravel()
+    figure = Figure(figsize=(size * ncols, size * nrows), layout="constrained")
+    axes = figure.subplots(nrows, ncols, squeeze=False)
+    return figure, axes.ravel()
 
 
-def figure_to_png(fig, *, dpi: int = 80) -> bytes:
-    """Render a matplotlib figure to PNG bytes."""
+def figure_to_png(figure, *, dpi: int = 80) -> bytes:
+    """Render a matplotlib Figure to PNG bytes."""
     import io
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
 
 
-def _figure_and_axes(ax, ncols=1, size=4.0):
-    if ax is not None:
-        return ax.figure, [ax]
-    import matplotlib.pyplot as plt
+def _cleared_or_new_figure(figure, figsize: tuple[float, float]):
+    """The caller's ``figure`` cleared, or a new pyplot figure (so the notebook's inline backend shows it)."""
+    if figure is None:
+        import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, ncols, figsize=(size * ncols, size), layout="constrained", squeeze=False)
-    return fig, list(axes.ravel())
+        return plt.figure(figsize=figsize, layout="constrained")
+    figure.clear()
+    return figure
 
 
-def show_image(image: np.ndarray, *, spacing_mm=None, window=None, title: str | None = None, ax=None,
+def show_image(image: np.ndarray, *, spacing_mm=None, window=None, title: str | None = None, axes=None,
                colorbar: bool = False, units: str | None = None, **kwargs):
     """Show a 2D image with physical aspect ratio, a window, a title and an optional colour bar.
 
@@ -242,7 +275,7 @@ def show_image(image: np.ndarray, *, spacing_mm=None, window=None, title: str | 
     spacing_mm : (row_mm, col_mm), optional
     window : (center, width), optional
     title : str, optional
-    ax : matplotlib Axes, optional
+    axes : matplotlib Axes, optional
         Draw here instead of a new figure.
     colorbar : bool
         Add a colour bar labelled with ``units``.
@@ -254,18 +287,20 @@ def show_image(image: np.ndarray, *, spacing_mm=None, window=None, title: str | 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure holding ``axes`` (a new one if ``axes`` was not given).
     """
-    fig, (ax,) = _figure_and_axes(ax)
-    artist = render_image(ax, image, spacing_mm=spacing_mm, window=window, **kwargs)
+    if axes is None:
+        axes = _cleared_or_new_figure(None, (4.0, 4.0)).subplots()
+    artist = render_image(axes, image, spacing_mm=spacing_mm, window=window, **kwargs)
     if title:
-        ax.set_title(title)
+        axes.set_title(title)
     if colorbar:
-        fig.colorbar(artist, ax=ax, label=units or "")
-    return fig
+        axes.figure.colorbar(artist, ax=axes, label=units or "")
+    return axes.figure
 
 
 def show_planes(volume: np.ndarray, *, spacing_mm=None, index: Sequence[int] | None = None, window=None,
-                overlay=None, alpha: float = 0.4, title: str | None = None, fig=None):
+                overlay=None, alpha: float = 0.4, title: str | None = None, figure=None):
     """Show the axial, coronal and sagittal planes through one voxel, with crosshairs.
 
     Parameters
@@ -277,23 +312,20 @@ def show_planes(volume: np.ndarray, *, spacing_mm=None, index: Sequence[int] | N
     window : (center, width), optional
     overlay : ndarray, (z, y, x), optional
     title : str, optional
-    fig : matplotlib Figure, optional
-        Draw into this (cleared) figure, e.g. one made by :func:`new_figure`.
+    figure : matplotlib Figure, optional
+        Draw into this (cleared) figure, e.g. one made by :func:`new_figure` or a viewer's.
 
     Returns
     -------
     matplotlib.figure.Figure
+        ``figure``, or a new one.
     """
     if volume.ndim != 3:
         raise ValueError(f"volume must be 3D (z, y, x), got shape {volume.shape}")
     z, y, x = index if index is not None else [s // 2 for s in volume.shape]
     nz = volume.shape[0]
-    if fig is None:
-        import matplotlib.pyplot as plt
-
-        fig = plt.figure(figsize=(11, 3.8), layout="constrained")
-    fig.clear()
-    axes = fig.subplots(1, 3)
+    figure = _cleared_or_new_figure(figure, (11.0, 3.8))
+    axes = figure.subplots(1, 3)
     window = window or auto_window(volume)
     # crosshair (row, col) in each displayed plane; coronal/sagittal rows are flipped (superior up)
     crosses = {0: (y, x), 1: (nz - 1 - z, x), 2: (nz - 1 - z, y)}
@@ -301,12 +333,12 @@ def show_planes(volume: np.ndarray, *, spacing_mm=None, index: Sequence[int] | N
         render_slice(axes[axis], volume, idx, axis=axis, spacing_mm=spacing_mm, window=window, overlay=overlay,
                      alpha=alpha, crosshair=crosses[axis])
     if title:
-        fig.suptitle(title)
-    return fig
+        figure.suptitle(title)
+    return figure
 
 
 def compare(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, *, spacing_mm=None, window=None,
-            suptitle: str | None = None, size: float = 3.5, **kwargs):
+            suptitle: str | None = None, size: float = 3.5, figure=None, **kwargs):
     """Show images side by side with one shared window (so their grey levels are comparable).
 
     Parameters
@@ -318,13 +350,18 @@ def compare(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, *
     window : (center, width), optional
         Shared window; default from the first grayscale image.
     suptitle : str, optional
+    size : float
+        Panel size in inches.
+    figure : matplotlib Figure, optional
+        Draw into this (cleared) figure instead of a new one.
+    **kwargs
+        Passed to :func:`render_image`.
 
     Returns
     -------
     matplotlib.figure.Figure
+        ``figure``, or a new one.
     """
-    import matplotlib.pyplot as plt
-
     if not images:
         raise ValueError("compare() needs at least one image")
     titles = list(titles) if titles is not None else [""] * len(images)
@@ -332,18 +369,18 @@ def compare(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, *
         raise ValueError(f"got {len(images)} images but {len(titles)} titles")
     grey = next((im for im in images if np.ndim(im) == 2), None)
     window = window or (auto_window(grey) if grey is not None else None)
-    fig, axes = plt.subplots(1, len(images), figsize=(size * len(images), size), layout="constrained",
-                             squeeze=False)
+    figure = _cleared_or_new_figure(figure, (size * len(images), size))
+    axes = figure.subplots(1, len(images), squeeze=False)
     for ax, image, title in zip(axes.ravel(), images, titles, strict=True):
         render_image(ax, image, spacing_mm=spacing_mm, window=window, **kwargs)
         ax.set_title(title)
     if suptitle:
-        fig.suptitle(suptitle)
-    return fig
+        figure.suptitle(suptitle)
+    return figure
 
 
 def montage(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, *, ncols: int = 4,
-            size: float = 2.6, suptitle: str | None = None, windows=None, **kwargs):
+            size: float = 2.6, suptitle: str | None = None, windows=None, figure=None, **kwargs):
     """Show many images in a grid, each with its own window (e.g. a gallery of samples).
 
     Parameters
@@ -354,19 +391,22 @@ def montage(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, *
     windows : sequence of (center, width) or None, optional
         One window per image; default each image's own :func:`auto_window`.
     suptitle : str, optional
+    figure : matplotlib Figure, optional
+        Draw into this (cleared) figure instead of a new one.
+    **kwargs
+        Passed to :func:`render_image`.
 
     Returns
     -------
     matplotlib.figure.Figure
+        ``figure``, or a new one.
     """
-    import matplotlib.pyplot as plt
-
     n = len(images)
     if n == 0:
         raise ValueError("montage() needs at least one image")
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, min(ncols, n), figsize=(size * min(ncols, n), size * nrows),
-                             layout="constrained", squeeze=False)
+    figure = _cleared_or_new_figure(figure, (size * min(ncols, n), size * nrows))
+    axes = figure.subplots(nrows, min(ncols, n), squeeze=False)
     for i, ax in enumerate(axes.ravel()):
         if i >= n:
             ax.axis("off")
@@ -379,5 +419,5 @@ def montage(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, *
         ax.set_xlabel("")
         ax.set_ylabel("")
     if suptitle:
-        fig.suptitle(suptitle)
-    return fig
+        figure.suptitle(suptitle)
+    return figure

@@ -83,3 +83,41 @@ def test_montage_hides_unused_axes():
 def test_figure_to_png_is_png():
     fig, _ = viz.new_figure()
     assert viz.figure_to_png(fig).startswith(b"\x89PNG")
+
+
+def test_figure_helpers_draw_into_the_given_axes_or_figure_and_return_its_figure():
+    import matplotlib.pyplot as plt
+
+    image = np.arange(16.0).reshape(4, 4)
+    fig, axes = plt.subplots(1, 2)
+    assert viz.show_image(image, axes=axes[1], title="right") is fig
+    assert axes[1].get_title() == "right" and not axes[0].images
+    target = plt.figure()
+    target.add_subplot().plot([0, 1])  # stale content is cleared
+    assert viz.compare([image, image], ["a", "b"], figure=target) is target
+    assert [ax.get_title() for ax in target.axes] == ["a", "b"]
+    assert viz.montage([image] * 3, ncols=2, figure=target) is target and len(target.axes) == 4
+    assert viz.show_planes(np.zeros((3, 4, 5)), figure=target) is target and len(target.axes) == 3
+
+
+def test_no_plotting_helper_takes_ax_fig_or_colour():
+    """The keyword policy in viz's docstring: ``axes=`` / ``figure=`` / ``color=``, in every helper module."""
+    import importlib
+    import inspect
+
+    names = ("viz", "widgets", "classical", "augment", "gans", "clinical", "tasks", "modalities", "paradigms", "nets",
+             "transfer", "clip", "datasets")
+    offenders = []
+    for name in names:
+        module = importlib.import_module(f"helpers.{name}")
+        for public in module.__all__:
+            obj = getattr(module, public)
+            members = [obj] + [m for n, m in vars(obj).items() if callable(m) and not n.startswith("_")] \
+                if inspect.isclass(obj) else [obj]
+            for member in filter(callable, members):
+                try:
+                    params = inspect.signature(member).parameters
+                except (TypeError, ValueError):
+                    continue
+                offenders += [f"{name}.{public}({p})" for p in params if p in ("ax", "fig", "colour")]
+    assert not offenders, f"use axes=, figure= and color= instead: {offenders}"

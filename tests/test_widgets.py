@@ -1,9 +1,83 @@
-"""Viewers: driving the callbacks as a student would (set a slider value) changes what is displayed."""
+"""Viewers: the public base a topic module subclasses, its sliders, and the course's viewers driven as a student
+would (set a slider value) to check that what is displayed changes."""
 
 import numpy as np
 import pytest
 
 from helpers import widgets
+
+
+class _GammaViewer(widgets.Viewer):
+    """What a topic module writes: controls in __init__, watch() them, redraw() once, render(figure)."""
+
+    figure_size = (3.0, 3.0)
+
+    def __init__(self, image):
+        super().__init__()
+        self.image = image
+        self.gamma = widgets.float_slider("gamma", 1.0, 0.2, 5.0)
+        self.row = widgets.int_slider("row", 0, 0, image.shape[0] - 1)
+        self.watch(self.gamma, self.row)
+        self.redraw()
+
+    def render(self, figure):
+        axes = figure.subplots()
+        axes.imshow(self.image ** self.gamma.value, cmap="gray", vmin=0, vmax=1)
+        axes.axhline(self.row.value, color="#E69F00")
+
+
+def test_a_viewer_subclass_redraws_on_every_control_change():
+    image = np.linspace(0, 1, 64).reshape(8, 8)
+    viewer = _GammaViewer(image)
+    assert viewer.n_redraws == 1 and viewer.png.startswith(b"\x89PNG")
+    assert viewer.controls == [viewer.gamma, viewer.row]
+    first = viewer.png
+    viewer.gamma.value = 3.0
+    assert viewer.n_redraws == 2 and viewer.png != first
+    viewer.row.value = 7
+    assert viewer.n_redraws == 3
+    assert len(viewer.ui.children) == 2
+
+
+def test_a_viewer_subclass_must_implement_render():
+    class Incomplete(widgets.Viewer):
+        def __init__(self):
+            super().__init__()
+            self.redraw()
+
+    with pytest.raises(NotImplementedError, match="Incomplete must implement render"):
+        Incomplete()
+
+
+@pytest.mark.parametrize("low, high, value, expected", [(0.0, 100.0, 250.0, 100.0), (-30.0, 30.0, -40.0, -30.0),
+                                                        (0.25, 2.0, 0.8, 0.8)])
+def test_float_slider_has_the_given_range_and_clips_its_value(low, high, value, expected):
+    slider = widgets.float_slider("x", value, low, high)
+    assert (slider.min, slider.max) == (low, high)
+    assert slider.value == pytest.approx(expected)
+    assert slider.step == pytest.approx((high - low) / 200)
+    assert slider.continuous_update is False
+
+
+def test_int_slider_has_the_given_range_step_and_update_mode():
+    slider = widgets.int_slider("block size", 31, 3, 21, step=2, continuous_update=True)
+    assert (slider.min, slider.max, slider.step, slider.value) == (3, 21, 2, 21)
+    assert slider.continuous_update is True
+    one_frame = widgets.int_slider("frame", 0, 0, 0)  # a series with one frame still gets a slider
+    assert (one_frame.min, one_frame.max, one_frame.value) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda: widgets.float_slider("threshold", 1.0, 5.0, 1.0), ValueError, "slider 'threshold' must be .*low <= high"),
+    (lambda: widgets.float_slider("level", 0.0, 0.0, np.inf), ValueError, "slider 'level'"),
+    (lambda: widgets.float_slider("level", 0.0, 0.0, np.nan), ValueError, "got \\(0.0, nan\\)"),
+    (lambda: widgets.int_slider("slice", 0, 10, 3), ValueError, "slider 'slice' must be .*low <= high"),
+    (lambda: widgets.int_slider("slice", 0, "a", 3), TypeError, "pair of numbers"),
+    (lambda: widgets.int_slider("step", 4, 4, 64, step=0), ValueError, "step of slider 'step' must be >= 1"),
+])
+def test_sliders_reject_bad_ranges_with_a_clear_message(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +103,12 @@ def test_slice_viewer_window_and_overlay_opacity_redraw(volume):
     viewer.width.value = viewer.width.max
     viewer.opacity.value = 0.9
     assert viewer.n_redraws == n + 2 and viewer.state["opacity"] == 0.9
+
+
+def test_viewer_sliders_span_the_data(volume):
+    viewer = widgets.SliceViewer(volume, axis=2)
+    assert (viewer.slice.min, viewer.slice.max, viewer.slice.value) == (0, volume.shape[2] - 1, volume.shape[2] // 2)
+    assert viewer.center.min == volume.min() and viewer.center.max == volume.max()
 
 
 def test_slice_viewer_rejects_bad_input(volume):
