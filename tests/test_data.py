@@ -294,6 +294,20 @@ def test_missing_package_names_pip_package(monkeypatch):
     data._load_cached.cache_clear()
 
 
+def test_missing_decoder_names_the_samples_packages(monkeypatch):
+    from helpers import dicom
+
+    def no_decoder(ds, **kwargs):
+        raise dicom.MissingDecoderError("no installed decoder plugin", transfer_syntax="1.2.840.10008.1.2.4.90",
+                                        packages=())
+
+    monkeypatch.setattr(dicom, "pixels", no_decoder)
+    data._load_cached.cache_clear()
+    with pytest.raises(data.MissingPackageError, match="ct_abdomen.*pip install pylibjpeg pylibjpeg-openjpeg"):
+        data.load_sample("ct_abdomen")
+    data._load_cached.cache_clear()
+
+
 def test_missing_file_names_reinstall(monkeypatch):
     entry = data._CATALOGUE["ct_small"]
     missing = dataclasses.replace(entry.meta, source_file="pydicom/data/test_files/no_such_file.dcm")
