@@ -1,70 +1,57 @@
-"""Optional downloads (MedMNIST): only when asked, checksum-verified, cached, atomic, with a progress bar.
+"""Optional downloads (MedMNIST): only when asked, checksum-verified, cached, with a progress bar.
 
 Nothing in the course needs the network; these functions exist for students who want a larger real dataset.
-Files are cached in ``data_dir`` → ``$COURSE_DATA_DIR`` → ``<repository>/data/cache`` (git-ignored; safe to
-delete). A download is written to a temporary file beside the target and renamed only after its size and
-checksum are right, so an interrupted or wrong transfer never leaves a half file behind. A cached file whose
-checksum is wrong is never used.
+Files are cached in ``data_dir`` → ``$COURSE_DATA_DIR`` → the user cache folder (``pooch.os_cache``, e.g.
+``~/.cache/medimg-course`` on Linux; safe to delete). The transfer is pooch's: it downloads to a temporary file
+beside the target and moves it into place only after the checksum matches, so an interrupted or wrong transfer
+never leaves a half file behind, and a cached file whose checksum is wrong is downloaded again, never used.
 
 Checksums. MedMNIST publishes an MD5 for every file (the ``INFO`` table of the ``medmnist`` package,
 ``medmnist/info.py``, for the MedMNIST+ Zenodo record 10519652); no sha256 is published, and we could not
 download the files here to compute one. So the published MD5 is checked by default, and a caller who knows the
-sha256 passes ``sha256=`` to have that checked as well.
+sha256 passes ``sha256=`` to have that checked as well. The table of files is course content and lives in
+``helpers/data/medmnist.toml``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import http.client
 import os
-import tempfile
-import urllib.error
-import urllib.request
+import re
+import tomllib
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from helpers.data import ChecksumError
+from helpers.checksums import ChecksumError, file_digest
 
 __all__ = [
     "DownloadError",
+    "MEDMNIST_CITATION",
     "MEDMNIST_FILES",
     "cache_dir",
-    "file_digest",
     "fetch_file",
     "download_medmnist",
     "load_medmnist",
 ]
 
-_REPO_CACHE = Path(__file__).resolve().parents[1] / "data" / "cache"
-
-# Published by MedMNIST (medmnist/info.py INFO table, records/10519652); licence and split sizes from the same
-# table (split sizes also in FACTS.md §11 [45]). sha256 values are not published (see module docstring).
-MEDMNIST_FILES: dict[str, dict] = {
-    "pneumoniamnist": {
-        "url": "https://zenodo.org/records/10519652/files/pneumoniamnist.npz?download=1",
-        "md5": "28209eda62fecd6e6a2d98b1501bb15f",
-        "sha256": None,
-        "licence": "CC BY 4.0",
-        "labels": {0: "normal", 1: "pneumonia"},
-        "n_samples": {"train": 4708, "val": 524, "test": 624},
-        "description": "28×28 paediatric chest X-rays, normal vs pneumonia (MedMNIST v2).",
-    },
-    "breastmnist": {
-        "url": "https://zenodo.org/records/10519652/files/breastmnist.npz?download=1",
-        "md5": "750601b1f35ba3300ea97c75c52ff8f6",
-        "sha256": None,
-        "licence": "CC BY 4.0",
-        "labels": {0: "malignant", 1: "normal, benign"},
-        "n_samples": {"train": 546, "val": 78, "test": 156},
-        "description": "28×28 breast ultrasound images, malignant (label 0!) vs normal/benign (MedMNIST v2).",
-    },
-}
-_CITATION = (
-    "Yang J, Shi R, Wei D, et al. MedMNIST v2 - A large-scale lightweight benchmark for 2D and 3D biomedical "
-    "image classification. Sci Data 2023;10:41. doi:10.1038/s41597-022-01721-8"
-)
+_CACHE_NAME = "medimg-course"  # folder name inside the user cache
 _SPLIT_KEYS = ("train_images", "train_labels", "val_images", "val_labels", "test_images", "test_labels")
+
+
+def _read_medmnist_table() -> tuple[dict[str, dict], str]:
+    # helpers/data/ is read as a folder of the helpers package: importing helpers.data is not needed
+    text = resources.files("helpers").joinpath("data", "medmnist.toml").read_text(encoding="utf-8")
+    table = tomllib.loads(text)
+    files = {
+        name: entry | {"sha256": entry.get("sha256"), "labels": {int(k): v for k, v in entry["labels"].items()}}
+        for name, entry in table["datasets"].items()
+    }
+    return files, table["citation"]
+
+
+# url, md5, sha256 (None: not published), licence, labels, n_samples and description of each file
+MEDMNIST_FILES, MEDMNIST_CITATION = _read_medmnist_table()
 
 
 class DownloadError(ConnectionError):
@@ -72,7 +59,7 @@ class DownloadError(ConnectionError):
 
 
 def cache_dir(data_dir: str | Path | None = None) -> Path:
-    """Folder for downloaded files: `data_dir`, else ``$COURSE_DATA_DIR``, else ``<repository>/data/cache``.
+    """Folder for downloaded files: `data_dir`, else ``$COURSE_DATA_DIR``, else the user cache folder.
 
     Parameters
     ----------
@@ -81,37 +68,21 @@ def cache_dir(data_dir: str | Path | None = None) -> Path:
     Returns
     -------
     pathlib.Path
-        The folder (not created here).
+        The folder (not created here). The user cache is ``pooch.os_cache("medimg-course")``: e.g.
+        ``~/.cache/medimg-course`` on Linux, ``~/Library/Caches/medimg-course`` on macOS.
     """
     if data_dir is not None:
         return Path(data_dir).expanduser()
     env = os.environ.get("COURSE_DATA_DIR")
-    return Path(env).expanduser() if env else _REPO_CACHE
+    if env:
+        return Path(env).expanduser()
+    import pooch
 
-
-def file_digest(path: str | Path, algorithm: str = "sha256", *, chunk_bytes: int = 1 << 20) -> str:
-    """Hex digest of a file (``"sha256"`` or ``"md5"``), read in chunks.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-    algorithm : {"sha256", "md5"}
-    chunk_bytes : int, optional
-
-    Returns
-    -------
-    str
-    """
-    if algorithm not in ("sha256", "md5"):
-        raise ValueError(f"algorithm must be 'sha256' or 'md5', got {algorithm!r}")
-    h = hashlib.new(algorithm)
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk_bytes):
-            h.update(block)
-    return h.hexdigest()
+    return Path(pooch.os_cache(_CACHE_NAME))
 
 
 def _expected(sha256: str | None, md5: str | None) -> dict[str, str]:
+    """The given digests, validated, sha256 first."""
     expected = {k: v.lower() for k, v in (("sha256", sha256), ("md5", md5)) if v}
     if not expected:
         raise ValueError("no checksum given: pass sha256=... (or md5=...) so the file can be verified")
@@ -140,9 +111,8 @@ def fetch_file(
     md5: str | None = None,
     progress: bool = True,
     timeout: float = 60.0,
-    chunk_bytes: int = 1 << 16,
 ) -> Path:
-    """Download `url` to `dest` unless a verified copy is already there.
+    """Download `url` to `dest` unless a verified copy is already there (``pooch.retrieve``).
 
     Parameters
     ----------
@@ -153,11 +123,9 @@ def fetch_file(
     sha256, md5 : str, optional
         Expected hex digests; at least one is required. All given are checked.
     progress : bool, optional
-        Show a ``tqdm`` progress bar.
+        Show a ``tqdm`` progress bar while downloading.
     timeout : float, optional
         Seconds to wait for the connection and for each read.
-    chunk_bytes : int, optional
-        Read size.
 
     Returns
     -------
@@ -167,7 +135,7 @@ def fetch_file(
     Raises
     ------
     ValueError
-        If no checksum is given.
+        If no checksum is given, or one is not hex of the right length.
     DownloadError
         Offline, server error, timeout or interrupted transfer. No file is left behind.
     ChecksumError
@@ -176,67 +144,46 @@ def fetch_file(
     Notes
     -----
     An existing `dest` that fails the check is never returned: it is replaced by a fresh, verified download
-    (the rename is atomic, so readers see either the old or the new complete file).
+    (pooch moves the verified temporary file into place, so readers see either the old or the new complete file).
     """
-    expected = _expected(sha256, md5)
+    import pooch
+    import requests
+
+    (algo, want), *others = _expected(sha256, md5).items()
     dest = Path(dest)
-    if dest.is_file() and _mismatch(dest, expected) is None:
-        return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    tmp = Path(tmp_name)
+    downloader = pooch.HTTPDownloader(progressbar=progress, timeout=timeout)
     try:
-        with os.fdopen(fd, "wb") as out:
-            _stream(url, out, progress=progress, timeout=timeout, chunk_bytes=chunk_bytes, label=dest.name)
-        problem = _mismatch(tmp, expected)
-        if problem:
-            raise ChecksumError(
-                f"download of {url} failed verification ({problem}); nothing was saved. The "
-                f"server may have sent an error page or a different file version."
-            )
-        os.replace(tmp, dest)  # atomic on the same file system
-    finally:
-        tmp.unlink(missing_ok=True)
+        pooch.retrieve(url, f"{algo}:{want}", fname=dest.name, path=dest.parent, downloader=downloader)
+    except ValueError as err:  # pooch's hash check failed ("... expected <hash> but got <hash>. Deleted ...")
+        got = re.search(r"but got (\w+)", str(err))
+        found = f"is {got.group(1)}, expected {want}" if got else f"is not the expected {want} ({err})"
+        raise ChecksumError(
+            f"download of {url} failed verification ({algo} {found}); nothing was saved. The server may have sent "
+            f"an error page or a different file version."
+        ) from err
+    except requests.RequestException as err:
+        raise DownloadError(_transfer_problem(url, err)) from err
+    problem = _mismatch(dest, dict(others))  # a second digest, when both were given
+    if problem:
+        dest.unlink()
+        raise ChecksumError(f"download of {url} failed verification ({problem}); nothing was saved.")
     return dest
 
 
-def _stream(url: str, out, *, progress: bool, timeout: float, chunk_bytes: int, label: str) -> None:
-    from tqdm.auto import tqdm
+def _transfer_problem(url: str, err) -> str:
+    """What went wrong with a transfer (a ``requests.RequestException``) and what to do about it."""
+    import requests
 
-    request = urllib.request.Request(url, headers={"User-Agent": "medimg-course-helpers"})
-    try:
-        resp = urllib.request.urlopen(request, timeout=timeout)
-    except urllib.error.HTTPError as err:
-        raise DownloadError(
-            f"the server answered HTTP {err.code} ({err.reason}) for {url}; nothing was saved"
-        ) from err
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as err:
-        reason = getattr(err, "reason", err)
-        raise DownloadError(
-            f"could not download {url} ({reason}). Are you offline? This dataset is optional "
-            f"and nothing in the course needs it; to use it, connect to the internet and try "
-            f"again, or copy the file into the cache folder by hand."
-        ) from err
-    with resp:
-        length = resp.headers.get("Content-Length")
-        total = int(length) if length and length.isdigit() else None
-        done = 0
-        try:
-            with tqdm(total=total, unit="B", unit_scale=True, desc=label, disable=not progress) as bar:
-                while block := resp.read(chunk_bytes):
-                    out.write(block)
-                    done += len(block)
-                    bar.update(len(block))
-        except (http.client.IncompleteRead, TimeoutError, ConnectionError) as err:
-            raise DownloadError(
-                f"transfer of {url} was interrupted after {done} bytes ({err!r}); nothing "
-                f"was saved. Run the download again."
-            ) from err
-        if total is not None and done != total:
-            raise DownloadError(
-                f"transfer of {url} was interrupted after {done} of {total} bytes; nothing "
-                f"was saved. Run the download again."
-            )
+    if isinstance(err, requests.HTTPError) and err.response is not None:
+        status, reason = err.response.status_code, err.response.reason
+        return f"the server answered HTTP {status} ({reason}) for {url}; nothing was saved"
+    if isinstance(err, requests.ConnectionError | requests.ConnectTimeout):  # no connection, or it dropped
+        return (
+            f"could not download {url} ({err}). Are you offline? This dataset is optional and nothing in the "
+            f"course needs it; to use it, connect to the internet and try again, or copy the file into the cache "
+            f"folder by hand."
+        )
+    return f"transfer of {url} was interrupted ({err}); nothing was saved. Run the download again."
 
 
 def _medmnist_entry(name: str) -> dict:
@@ -268,7 +215,7 @@ def download_medmnist(
     ----------
     name : {"pneumoniamnist", "breastmnist"}
     data_dir : str or pathlib.Path, optional
-        Cache folder; default ``$COURSE_DATA_DIR`` or ``<repository>/data/cache``.
+        Cache folder; default ``$COURSE_DATA_DIR`` or the user cache (see :func:`cache_dir`).
     url : str, optional
         Another location of the same file (a mirror); the checksum still applies.
     progress : bool, optional

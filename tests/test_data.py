@@ -6,11 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nibabel as nib
 import numpy as np
 import pytest
 
-from helpers import data as hd
+from helpers import data
+from helpers.checksums import file_digest
+from helpers.geometry import nifti_to_zyx
 
 SPATIAL = set("zyx")
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def samples():
     """Every sample loaded once (the echo cine dominates: ~1-3 s to decode 120 JPEG frames)."""
-    return {name: hd.load_sample(name) for name in hd.sample_names()}
+    return {name: data.load_sample(name) for name in data.sample_names()}
 
 
 def _mode(values, lo, hi, width=10.0):
@@ -52,12 +53,12 @@ def test_catalogue_has_the_contract_names():
         "retina_fundus",
         "shepp_logan",
     }
-    assert required <= set(hd.sample_names())
+    assert required <= set(data.sample_names())
 
 
 def test_list_samples_is_a_table_of_the_catalogue():
-    table = hd.list_samples()
-    assert list(table["name"]) == hd.sample_names()
+    table = data.list_samples()
+    assert list(table["name"]) == data.sample_names()
     for col in [
         "name",
         "title",
@@ -74,10 +75,18 @@ def test_list_samples_is_a_table_of_the_catalogue():
     assert table["licence"].str.len().min() > 10
 
 
-@pytest.mark.parametrize("name", hd.sample_names())
+def test_catalogue_rows_are_complete_without_loading():
+    metas = data.catalogue()
+    assert [m.name for m in metas] == data.sample_names()
+    assert all(m.extra == {} for m in metas)
+    assert "{" not in "".join(m.licence + m.citation for m in metas)  # every shared quote was filled in
+    assert {m.source_package for m in metas} == set(data.CHECKED_VERSIONS)
+
+
+@pytest.mark.parametrize("name", data.sample_names())
 def test_sample_matches_catalogue(samples, name):
     image, meta = samples[name]
-    row = hd.list_samples().set_index("name").loc[name]
+    row = data.list_samples().set_index("name").loc[name]
     assert image.shape == meta.shape == tuple(row["shape"])
     assert str(image.dtype) == meta.dtype == row["dtype"]
     assert len(meta.axes) == image.ndim
@@ -87,17 +96,17 @@ def test_sample_matches_catalogue(samples, name):
         assert all(s is None or 0.01 < s < 10 for s in meta.spacing_mm)
     assert ("t" in meta.axes) == (meta.frame_time_ms is not None)
     assert meta.source_package in {"pydicom", "pydicom-data", "scikit-image", "nibabel", "nilearn"}
-    assert meta.sha256 == hd.sha256_file(hd.sample_path(name))
+    assert meta.sha256 == file_digest(data.sample_path(name))
     assert meta.licence and meta.citation and meta.description
     if image.dtype.kind == "f":
         assert np.isfinite(image).all()
 
 
 def test_load_sample_returns_an_independent_copy(samples):
-    image, meta = hd.load_sample("ct_small")
+    image, meta = data.load_sample("ct_small")
     image[:] = 0
     meta.extra["flipped_axes"] = "changed"
-    again, meta2 = hd.load_sample("ct_small")
+    again, meta2 = data.load_sample("ct_small")
     assert again.max() > 1000
     assert meta2.extra["flipped_axes"] == ()
 
@@ -167,7 +176,7 @@ def test_ultrasound_samples(samples):
     assert meta.extra["us_region"]["PhysicalUnitsXDirection"] == 3  # cm (PS3.3 C.8.5.5.1.15)
     from pydicom.pixels import pixel_array
 
-    path = hd.sample_path("us_echo_cine")
+    path = data.sample_path("us_echo_cine")
     for i in (0, 59, 119):  # the fast Pillow path equals pydicom's Pillow decoding...
         assert np.array_equal(cine[i], pixel_array(path, index=i, decoding_plugin="pillow"))
     # ...and JPEG decoders may differ by a few grey levels (IDCT/upsampling), e.g. pylibjpeg
@@ -211,7 +220,7 @@ def test_brain_maps_match_nilearn(samples, name, reference):
     from nilearn import datasets
 
     ours, meta = samples[name]
-    theirs, spacing, affine_zyx = hd.nifti_to_zyx(getattr(datasets, reference)(resolution=2))
+    theirs, spacing, affine_zyx = nifti_to_zyx(getattr(datasets, reference)(resolution=2))
     assert spacing == meta.spacing_mm and np.array_equal(affine_zyx, meta.extra["affine_zyx"])
     if ours.dtype == bool:
         # voxels whose T1 value lies within one float32 step of the 0.2 threshold may fall either side
@@ -226,25 +235,6 @@ def test_brain_maps_load_without_nilearn():
             "print('nilearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False", out.stdout + out.stderr
-
-
-def test_resample_to_spacing_on_a_ramp():
-    # a linear ramp along i (value = x in mm) must stay a ramp on a 2 mm grid: cubic splines reproduce it inside
-    data = np.tile(np.arange(20, dtype=np.float32)[:, None, None], (1, 12, 10))
-    affine = np.diag([1.0, 1.0, 1.0, 1.0])
-    affine[:3, 3] = (-5.0, 3.0, 0.0)
-    out, new_affine = hd.resample_to_spacing(data.copy(), affine, 2.0)
-    assert out.shape == (11, 7, 6) and out.dtype == np.float32  # ceil(19 / 2) + 1 points along i, and so on
-    assert np.allclose(np.diag(new_affine)[:3], 2.0) and np.allclose(new_affine[:3, 3], (-5.0, 3.0, 0.0))
-    x_mm = new_affine[0, 0] * np.arange(11) + new_affine[0, 3]
-    inner = slice(2, 8)
-    assert np.allclose(out[inner, 3, 2], x_mm[inner] + 5.0, atol=0.05)
-    assert out.min() >= 0 and out.max() <= 19  # clipped to the input's range
-    ints = np.tile(np.arange(20, dtype=np.int16)[:, None, None], (1, 12, 10))
-    assert np.array_equal(hd.resample_to_spacing(ints, affine, 2.0)[0], out)  # integers: a float32 copy, same result
-    assert ints.dtype == np.int16 and ints[5, 0, 0] == 5  # and the caller's array is left alone
-    with pytest.raises(ValueError, match="3D"):
-        hd.resample_to_spacing(np.zeros((4, 4), np.float32), affine, 2.0)
 
 
 # -------------------------------------------------------------------------------------------- orientation
@@ -286,48 +276,10 @@ def test_fmri_header_and_time(samples):
     assert fmri.shape[0] == 2 and not np.array_equal(fmri[0], fmri[1])
 
 
-def _lps_image(shape=(6, 5, 4)):
-    """Synthetic NIfTI whose axes run i → left, j → posterior, k → superior, with 2×3×4 mm voxels."""
-    data = np.zeros(shape, np.int16)
-    data[1, 2, 3] = 7
-    affine = np.diag([-2.0, -3.0, 4.0, 1.0])  # i -> -x (left in RAS+ is -x), j -> -y (posterior)
-    affine[:3, 3] = [10, 20, -30]
-    return nib.Nifti1Image(data, affine), affine
-
-
-def test_nifti_to_zyx_on_synthetic_image():
-    img, affine = _lps_image()
-    out, spacing, a_zyx = hd.nifti_to_zyx(img)
-    assert out.shape == (4, 5, 6) and spacing == (4.0, 3.0, 2.0)
-    z, y, x = np.argwhere(out == 7)[0]
-    world_true = affine @ [1, 2, 3, 1]
-    assert np.allclose(a_zyx @ [z, y, x, 1], world_true)
-    assert z == 3  # the superior-most index stays superior
-    # row 0 must be the most anterior row, column 0 the patient's right (largest RAS x)
-    worlds = [a_zyx @ [0, yy, 0, 1] for yy in range(out.shape[1])]
-    assert worlds[0][1] == max(w[1] for w in worlds)
-    worlds = [a_zyx @ [0, 0, xx, 1] for xx in range(out.shape[2])]
-    assert worlds[0][0] == max(w[0] for w in worlds)
-
-
-@pytest.mark.parametrize(
-    ("iop", "flips"),
-    [
-        ([1, 0, 0, 0, 1, 0], ()),
-        ([1, 0, 0, 0, -1, 0], ("y",)),
-        ([-1, 0, 0, 0, 1, 0], ("x",)),
-        ([-1, 0, 0, 0, -1, 0], ("y", "x")),
-        ([0.57, 0.82, 0, 0, 0, -1], ()),
-    ],
-)
-def test_axial_flips(iop, flips):
-    assert hd._axial_flips(iop) == flips
-
-
 # ----------------------------------------------------------------------------------------------- errors
 def test_unknown_name_lists_available():
-    with pytest.raises(hd.UnknownSampleError, match="ct_head.*shepp_logan") as info:
-        hd.load_sample("ct_hed")
+    with pytest.raises(data.UnknownSampleError, match="ct_head.*shepp_logan") as info:
+        data.load_sample("ct_hed")
     assert isinstance(info.value, KeyError)
     assert "ct_hed" in str(info.value)
 
@@ -335,34 +287,51 @@ def test_unknown_name_lists_available():
 def test_missing_package_names_pip_package(monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "data_store" else real(n, *a))
-    hd._load_cached.cache_clear()
-    with pytest.raises(hd.MissingPackageError, match="pip install pydicom-data") as info:
-        hd.load_sample("ct_head")
+    data._load_cached.cache_clear()
+    with pytest.raises(data.MissingPackageError, match="pip install pydicom-data") as info:
+        data.load_sample("ct_head")
     assert isinstance(info.value, ImportError)
-    hd._load_cached.cache_clear()
+    data._load_cached.cache_clear()
+
+
+def test_missing_decoder_names_the_samples_packages(monkeypatch):
+    from helpers import dicom
+
+    def no_decoder(ds, **kwargs):
+        raise dicom.MissingDecoderError("no installed decoder plugin", transfer_syntax="1.2.840.10008.1.2.4.90",
+                                        packages=())
+
+    monkeypatch.setattr(dicom, "pixels", no_decoder)
+    data._load_cached.cache_clear()
+    with pytest.raises(data.MissingPackageError, match="ct_abdomen.*pip install pylibjpeg pylibjpeg-openjpeg"):
+        data.load_sample("ct_abdomen")
+    data._load_cached.cache_clear()
 
 
 def test_missing_file_names_reinstall(monkeypatch):
-    entry = dataclasses.replace(hd._CATALOGUE["ct_small"], relpath="data/test_files/no_such_file.dcm")
-    monkeypatch.setitem(hd._CATALOGUE, "ct_small", entry)
-    hd._load_cached.cache_clear()
-    with pytest.raises(hd.MissingPackageError, match="force-reinstall pydicom"):
-        hd.load_sample("ct_small")
-    hd._load_cached.cache_clear()
+    entry = data._CATALOGUE["ct_small"]
+    missing = dataclasses.replace(entry.meta, source_file="pydicom/data/test_files/no_such_file.dcm")
+    entry = dataclasses.replace(entry, meta=missing)
+    monkeypatch.setitem(data._CATALOGUE, "ct_small", entry)
+    data._load_cached.cache_clear()
+    with pytest.raises(data.MissingPackageError, match="force-reinstall pydicom"):
+        data.load_sample("ct_small")
+    data._load_cached.cache_clear()
 
 
 def test_checksum_mismatch_is_an_error(monkeypatch):
-    entry = dataclasses.replace(hd._CATALOGUE["ct_small"], sha256="0" * 64)
-    monkeypatch.setitem(hd._CATALOGUE, "ct_small", entry)
-    hd._load_cached.cache_clear()
-    with pytest.raises(hd.ChecksumError, match="sha256") as info:
-        hd.load_sample("ct_small")
+    entry = data._CATALOGUE["ct_small"]
+    entry = dataclasses.replace(entry, meta=dataclasses.replace(entry.meta, sha256="0" * 64))
+    monkeypatch.setitem(data._CATALOGUE, "ct_small", entry)
+    data._load_cached.cache_clear()
+    with pytest.raises(data.ChecksumError, match="sha256") as info:
+        data.load_sample("ct_small")
     assert isinstance(info.value, ValueError)
-    hd._load_cached.cache_clear()
+    data._load_cached.cache_clear()
 
 
 def test_sample_path_points_into_the_package():
-    path = hd.sample_path("pathology_ihc")
+    path = data.sample_path("pathology_ihc")
     assert path.is_file() and path.name == "ihc.png" and "skimage" in Path(path).parts
 
 

@@ -7,10 +7,12 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pooch
 import pytest
+from tqdm import tqdm
 
 from helpers import download as dl
-from helpers.data import ChecksumError
+from helpers.checksums import ChecksumError
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tiny_medmnist.npz"
 PAYLOAD = FIXTURE.read_bytes()
@@ -147,6 +149,21 @@ def test_corrupted_cache_is_detected_and_replaced(server, hits, tmp_path):
     assert hits == ["/ok.npz"] and cached.read_bytes() == PAYLOAD
 
 
+def test_progress_bar_only_when_asked(server, tmp_path, capsys):
+    for progress, folder in ((False, tmp_path / "quiet"), (True, tmp_path / "bar")):
+        dl.fetch_file(f"{server}/ok.npz", folder / "x.npz", sha256=SHA, progress=progress, timeout=5)
+        shown = capsys.readouterr().err
+        total = f"/{tqdm.format_sizeof(len(PAYLOAD))}"  # tqdm's "done/total" counter, e.g. 18.6k/18.6k
+        assert ("100%" in shown) == progress and (total in shown) == progress, shown
+
+
+def test_both_digests_are_checked(server, tmp_path):
+    wrong_md5 = hashlib.md5(PAYLOAD[::-1]).hexdigest()
+    with pytest.raises(ChecksumError, match=f"md5 is {hashlib.md5(PAYLOAD).hexdigest()}, expected {wrong_md5}"):
+        dl.fetch_file(f"{server}/ok.npz", tmp_path / "x.npz", sha256=SHA, md5=wrong_md5, progress=False, timeout=5)
+    assert _leftovers(tmp_path) == []
+
+
 def test_load_before_download_explains(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"download_medmnist\('breastmnist'\)"):
         dl.load_medmnist("breastmnist", data_dir=tmp_path)
@@ -154,7 +171,7 @@ def test_load_before_download_explains(tmp_path):
 
 def test_cache_dir_order(monkeypatch, tmp_path):
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
-    assert dl.cache_dir() == Path(dl.__file__).resolve().parents[1] / "data" / "cache"
+    assert dl.cache_dir() == Path(pooch.os_cache("medimg-course"))  # the user cache, outside the repository
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "env"))
     assert dl.cache_dir() == tmp_path / "env"
     assert dl.cache_dir(tmp_path / "arg") == tmp_path / "arg"
@@ -170,6 +187,8 @@ def test_bad_arguments():
 
 
 def test_registry_has_published_md5s():
+    assert dl.MEDMNIST_FILES["breastmnist"]["labels"] == {0: "malignant", 1: "normal, benign"}
+    assert "doi:10.1038/s41597-022-01721-8" in dl.MEDMNIST_CITATION
     assert dl.MEDMNIST_FILES["pneumoniamnist"]["md5"] == "28209eda62fecd6e6a2d98b1501bb15f"
     assert dl.MEDMNIST_FILES["breastmnist"]["md5"] == "750601b1f35ba3300ea97c75c52ff8f6"
     for entry in dl.MEDMNIST_FILES.values():
