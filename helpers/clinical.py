@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import nets
 from .metrics import operating_point
 
 __all__ = [
@@ -138,12 +139,9 @@ def _as_batch(images) -> torch.Tensor:
     return x[:, None]
 
 
-@torch.no_grad()
 def logits(model, images, *, batch_size: int = 64) -> np.ndarray:
     """Raw logits ``(n, n_classes)`` float64 of a CNN for grey images ``(n, h, w)`` (eval mode)."""
-    model.eval()
-    x = _as_batch(images)
-    return torch.cat([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]).double().numpy()
+    return nets.predict(model, _as_batch(images), batch_size=batch_size).double().numpy()
 
 
 def gradient_saliency(model, images, *, target: int = 1) -> np.ndarray:
@@ -198,8 +196,8 @@ def occlusion_map(model, image, *, patch: int = 8, stride: int = 4, target: int 
     for k, (y, x) in enumerate(corners):
         batch[k, y:y + patch, x:x + patch] = fill
     base = torch.softmax(model(_as_batch(img)), 1)[0, target].item()
-    probs = torch.cat([torch.softmax(model(_as_batch(batch[i:i + 64])), 1)[:, target]
-                       for i in range(0, len(batch), 64)]).numpy()
+    probs = nets.predict(model, _as_batch(batch), batch_size=64,
+                         forward=lambda x: torch.softmax(model(x), 1)[:, target]).numpy()
     heat, count = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
     for (y, x), p in zip(corners, probs, strict=True):
         heat[y:y + patch, x:x + patch] += base - p
