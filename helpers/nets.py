@@ -328,6 +328,8 @@ def fit(model: nn.Module | None, optimizer, data, *, loss: Callable | None = Non
         Neither or both of ``loss`` and ``step``, no ``optimizer`` for ``loss``, non-positive ``epochs``, ``steps``
         or ``batch_size``, tensors of unequal length, or an iterator without ``steps``.
     """
+    if loss is not None and model is None:
+        raise TypeError("loss= needs a model to compute loss(model(inputs), targets); pass step= instead")
     total = _check_fit(optimizer, data, loss=loss, step=step, epochs=epochs, steps=steps, batch_size=batch_size)
     compute = step if step is not None else (lambda batch: loss(model(batch[0]), *batch[1:]))
     generator = torch.Generator().manual_seed(int(seed))

@@ -287,10 +287,13 @@ def test_fit_step_callback_can_skip_batches_and_update_itself():
     ({"data": (torch.zeros(4, 3), torch.zeros(5, 1))}, ValueError, "equal length"),
     ({"data": iter([])}, ValueError, "pass steps="),
     ({"data": iter([]), "steps": 2}, ValueError, "ran out"),
+    ({"no_model": True}, TypeError, "needs a model"),
 ])
 def test_fit_rejects_bad_arguments(kwargs, error, match):
     model = torch.nn.Linear(3, 1)
-    args = {"optimizer": torch.optim.SGD(model.parameters(), lr=0.1), "data": _regression(n=8),
+    if kwargs.pop("no_model", False):
+        model = None
+    args = {"optimizer": torch.optim.SGD(torch.nn.Linear(3, 1).parameters(), lr=0.1), "data": _regression(n=8),
             "loss": torch.nn.functional.mse_loss, "progress": False} | kwargs
     with pytest.raises(error, match=match):
         nets.fit(model, args.pop("optimizer"), args.pop("data"), **args)
