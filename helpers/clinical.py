@@ -5,13 +5,14 @@ Used by ``notebooks/09_clinical_use.ipynb``. The model under study is the 06 not
 Grad-CAM needs. Every function takes arrays (or that model) and returns arrays or tables; nothing plots.
 
 - readers: :func:`simulate_readers` (simulated, not a reader study), :data:`LIU_2019` (the meta-analysis the lecture
-  cites), :func:`operating_point`;
+  cites);
 - explanations: :func:`gradient_saliency`, :func:`occlusion_map`, :func:`grad_cam`, :func:`pointing_game`,
   :func:`pointing_chance`;
 - failure modes: :func:`add_marker` (a spurious shortcut), :func:`fgsm` (adversarial perturbation),
-  :func:`reliability_table`, :func:`expected_calibration_error`, :func:`fit_temperature`,
-  :func:`subgroup_table`;
+  :func:`fit_temperature` (calibration);
 - regulation: :data:`IMDRF_CATEGORIES`, :func:`imdrf_category`.
+
+The evaluation metrics (operating points, calibration, subgroup tables) live in :mod:`helpers.metrics`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import nets
+from .metrics import operating_point
+
 __all__ = [
     "IMDRF_CATEGORIES",
     "LIU_2019",
     "add_marker",
-    "expected_calibration_error",
     "fgsm",
     "fit_temperature",
     "grad_cam",
@@ -32,12 +35,9 @@ __all__ = [
     "imdrf_category",
     "logits",
     "occlusion_map",
-    "operating_point",
     "pointing_chance",
     "pointing_game",
-    "reliability_table",
     "simulate_readers",
-    "subgroup_table",
 ]
 
 # Liu X, Faes L, Kale AU, et al. A comparison of deep learning performance against health-care professionals in
@@ -86,21 +86,6 @@ def imdrf_category(situation: str, significance: str) -> str:
 
 
 # ----------------------------------------------------------------------------------------------- readers
-def operating_point(labels, scores, threshold: float) -> tuple[float, float]:
-    """Sensitivity and specificity of ``scores >= threshold`` against binary ``labels``.
-
-    Returns
-    -------
-    (float, float)
-        ``(sensitivity, specificity)``, each in [0, 1].
-    """
-    y, s = np.asarray(labels).astype(bool), np.asarray(scores)
-    if y.shape != s.shape or y.ndim != 1 or y.all() or not y.any():
-        raise ValueError("labels and scores must be 1D, of equal length, with both classes present")
-    positive = s >= threshold
-    return float(positive[y].mean()), float((~positive[~y]).mean())
-
-
 def simulate_readers(labels, ease, *, n_readers: int = 5, skill: float = 5.0, seed: int = 0):
     """Operating points of simulated human readers (not a reader study: a stand-in with known behaviour).
 
@@ -154,12 +139,9 @@ def _as_batch(images) -> torch.Tensor:
     return x[:, None]
 
 
-@torch.no_grad()
 def logits(model, images, *, batch_size: int = 64) -> np.ndarray:
     """Raw logits ``(n, n_classes)`` float64 of a CNN for grey images ``(n, h, w)`` (eval mode)."""
-    model.eval()
-    x = _as_batch(images)
-    return torch.cat([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]).double().numpy()
+    return nets.predict(model, _as_batch(images), batch_size=batch_size).double().numpy()
 
 
 def gradient_saliency(model, images, *, target: int = 1) -> np.ndarray:
@@ -214,8 +196,8 @@ def occlusion_map(model, image, *, patch: int = 8, stride: int = 4, target: int 
     for k, (y, x) in enumerate(corners):
         batch[k, y:y + patch, x:x + patch] = fill
     base = torch.softmax(model(_as_batch(img)), 1)[0, target].item()
-    probs = torch.cat([torch.softmax(model(_as_batch(batch[i:i + 64])), 1)[:, target]
-                       for i in range(0, len(batch), 64)]).numpy()
+    probs = nets.predict(model, _as_batch(batch), batch_size=64,
+                         forward=lambda x: torch.softmax(model(x), 1)[:, target]).numpy()
     heat, count = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
     for (y, x), p in zip(corners, probs, strict=True):
         heat[y:y + patch, x:x + patch] += base - p
@@ -363,54 +345,7 @@ def fgsm(model, images, labels, *, eps: float, batch_size: int = 64) -> np.ndarr
     return torch.cat(out).numpy()
 
 
-def _check_probs(labels, probs):
-    y, p = np.asarray(labels), np.asarray(probs, dtype=float)
-    if y.shape != p.shape or y.ndim != 1:
-        raise ValueError(f"labels and probs must be 1D of equal length, got {y.shape} and {p.shape}")
-    if p.size and (p.min() < 0 or p.max() > 1):
-        raise ValueError("probs must be probabilities in [0, 1]")
-    return y, p
-
-
-def reliability_table(labels, probs, *, bins: int = 10):
-    """Reliability diagram data for a binary classifier: mean predicted P(class 1) vs observed frequency per bin.
-
-    Parameters
-    ----------
-    labels : array_like, (n,) 0/1
-    probs : array_like, (n,)
-        Predicted probability of class 1.
-    bins : int
-        Equal-width bins on [0, 1].
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``bin_lo``, ``bin_hi``, ``count``, ``mean_prob``, ``frequency`` (empty bins dropped).
-    """
-    import pandas as pd
-
-    y, p = _check_probs(labels, probs)
-    if bins < 1:
-        raise ValueError(f"bins must be >= 1, got {bins}")
-    edges = np.linspace(0, 1, bins + 1)
-    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)  # bin index; p = 1 goes to the last bin
-    rows = [{"bin_lo": edges[b], "bin_hi": edges[b + 1], "count": int((which == b).sum()),
-             "mean_prob": float(p[which == b].mean()), "frequency": float(y[which == b].mean())}
-            for b in range(bins) if (which == b).any()]
-    return pd.DataFrame(rows)
-
-
-def expected_calibration_error(labels, probs, *, bins: int = 10) -> float:
-    """ECE: the count-weighted mean of ``|observed frequency − mean predicted probability|`` over bins.
-
-    ``ECE = Σ_b (n_b / n) · |freq_b − conf_b|`` with equal-width bins of P(class 1) (Naeini et al. 2015; Guo et
-    al. 2017 use the top-class confidence, which for two classes bins the same predictions differently).
-    """
-    table = reliability_table(labels, probs, bins=bins)
-    return float((table["count"] * (table["frequency"] - table["mean_prob"]).abs()).sum() / table["count"].sum())
-
-
+# ------------------------------------------------------------------------------------------ calibration
 def fit_temperature(logits_val, labels_val, *, bounds=(0.05, 20.0)) -> float:
     """Temperature scaling (Guo et al., ICML 2017): the T > 0 minimising the NLL of ``softmax(logits / T)``.
 
@@ -440,44 +375,3 @@ def fit_temperature(logits_val, labels_val, *, bounds=(0.05, 20.0)) -> float:
 
     result = minimize_scalar(nll, bounds=np.log(bounds), method="bounded", options={"xatol": 1e-4})
     return float(np.exp(result.x))
-
-
-def subgroup_table(labels, probs, groups: dict, *, threshold: float = 0.5):
-    """Sensitivity (lesion images) or specificity (others) per subgroup, with Wilson 95% intervals.
-
-    Parameters
-    ----------
-    labels, probs : array_like, (n,)
-    groups : dict of str → boolean mask (n,)
-        Subgroups, e.g. lesions by size.
-    threshold : float
-        Decision threshold on ``probs``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``group``, ``n``, ``metric`` ("sensitivity" if the group holds only positives, "specificity" if only
-        negatives, else "accuracy"), ``value``, ``lo``, ``hi``.
-    """
-    import pandas as pd
-
-    y, p = _check_probs(labels, probs)
-    rows = []
-    for name, mask in groups.items():
-        mask = np.asarray(mask, bool)
-        if mask.shape != y.shape or not mask.any():
-            raise ValueError(f"group {name!r} must be a non-empty boolean mask of shape {y.shape}")
-        correct = ((p[mask] >= threshold).astype(int) == y[mask])
-        kind = "sensitivity" if y[mask].all() else "specificity" if not y[mask].any() else "accuracy"
-        lo, hi = _wilson(correct.sum(), mask.sum())
-        rows.append({"group": name, "n": int(mask.sum()), "metric": kind, "value": float(correct.mean()),
-                     "lo": lo, "hi": hi})
-    return pd.DataFrame(rows)
-
-
-def _wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score interval of a proportion (95% by default)."""
-    phat = successes / n
-    centre = (phat + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * np.sqrt(phat * (1 - phat) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return float(centre - half), float(centre + half)

@@ -30,6 +30,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import nets
+
 __all__ = [
     "CONCEPTS",
     "HELD_OUT_CONCEPTS",
@@ -443,20 +445,27 @@ class TextEncoder:
         for p in self.model.parameters():
             p.requires_grad_(False)
 
-    @torch.no_grad()
     def __call__(self, texts, *, batch_size: int = 64) -> np.ndarray:
         """Embed ``texts`` (a list of str) → ``(n, 384)`` float32, unit norm."""
         if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
             raise TypeError("texts must be a list of strings (wrap a single sentence in a list)")
-        out = []
-        for i in range(0, len(texts), batch_size):
-            batch = self.tokenizer.encode_batch(list(texts[i:i + batch_size]))
-            ids = torch.tensor([e.ids for e in batch])
-            mask = torch.tensor([e.attention_mask for e in batch], dtype=torch.bool)
-            tokens = self.model(ids, mask)  # (b, tokens, 384)
-            weights = mask.unsqueeze(-1).to(tokens.dtype)
-            out.append(F.normalize((tokens * weights).sum(1) / weights.sum(1), dim=1))
-        return torch.cat(out).numpy() if out else np.zeros((0, TEXT_DIM), np.float32)
+        if not len(texts):
+            return np.zeros((0, TEXT_DIM), np.float32)
+        return nets.predict(self.model, list(texts), batch_size=batch_size, prepare=self._tokenize,
+                            forward=self._embed).numpy()
+
+    def _tokenize(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Token ids and attention mask, ``(b, tokens)`` each, padded to the batch's longest text."""
+        batch = self.tokenizer.encode_batch(texts)
+        ids = torch.tensor([e.ids for e in batch])
+        return ids, torch.tensor([e.attention_mask for e in batch], dtype=torch.bool)
+
+    def _embed(self, tokenized: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """Mean of the token vectors over the attention mask, L2-normalised: ``(b, 384)``."""
+        ids, mask = tokenized
+        tokens = self.model(ids, mask)  # (b, tokens, 384)
+        weights = mask.unsqueeze(-1).to(tokens.dtype)
+        return F.normalize((tokens * weights).sum(1) / weights.sum(1), dim=1)
 
 
 def load_text_encoder() -> TextEncoder:

@@ -19,11 +19,11 @@ Images are passed in and returned in ``[0, 1]`` (like ``helpers.datasets``); the
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import torch
 from torch import nn
+
+from . import nets
 
 __all__ = [
     "Generator",
@@ -274,44 +274,49 @@ def train_gan(G: Generator, D: Discriminator, images, *, steps: int, labels=None
     state = _resume_or_start(state, G, D, x, lr=lr, seed=seed)
     if batch_size is not None:
         state["batch_size"] = batch_size
-    rng, batch_size = state["rng"], state["batch_size"]
+    batches = _random_batches(x, y, state["batch_size"], G.nz, state["rng"])
     G.train()
     D.train(train_discriminator)
-    bar = _progress_bar(steps, progress)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        idx = torch.randint(len(x), (batch_size,), generator=rng)
-        real, real_y = x[idx], (y[idx] if y is not None else None)
-        z = torch.randn(batch_size, G.nz, generator=rng)
-        # fake images get the real batch's labels, so both classes are generated as often as they occur
-        fake = G(z, real_y)
-        real_logits = D(real, real_y)
-        if train_discriminator:
-            d_loss = discriminator_loss(real_logits, D(fake.detach(), real_y))
-            state["opt_d"].zero_grad(set_to_none=True)
-            d_loss.backward()
-            state["opt_d"].step()
-        fake_logits = D(fake, real_y)
-        g_loss = generator_loss(fake_logits)
-        state["opt_g"].zero_grad(set_to_none=True)
-        g_loss.backward()
-        state["opt_g"].step()
-        with torch.no_grad():
-            if not train_discriminator:
-                d_loss = discriminator_loss(real_logits, fake_logits)
-            state["d_loss"].append(float(d_loss))
-            state["g_loss"].append(float(g_loss))
-            state["d_real"].append(float(torch.sigmoid(real_logits).mean()))
-            state["d_fake"].append(float(torch.sigmoid(fake_logits).mean()))
-        state["step"] += 1
-        bar.update(1)
-        if state["step"] % 25 == 0:
-            bar.set_postfix(d_loss=f"{state['d_loss'][-1]:.2f}", g_loss=f"{state['g_loss'][-1]:.2f}")
-    bar.close()
+    run = nets.fit(None, None, batches, step=lambda batch: _adversarial_step(G, D, batch, state, train_discriminator),
+                   steps=steps, progress=progress, desc="GAN")
     G.eval()
     D.eval()
-    state["seconds"] += time.perf_counter() - t0
+    state["seconds"] += run["seconds"]
     return state
+
+
+def _random_batches(x: torch.Tensor, y: torch.Tensor | None, batch_size: int, nz: int, rng: torch.Generator):
+    """Endless ``(real, real_labels, z)`` batches: real images drawn with replacement, then noise, from ``rng``."""
+    while True:
+        idx = torch.randint(len(x), (batch_size,), generator=rng)
+        yield x[idx], (y[idx] if y is not None else None), torch.randn(batch_size, nz, generator=rng)
+
+
+def _adversarial_step(G: Generator, D: Discriminator, batch, state: dict, train_discriminator: bool) -> float:
+    """One GAN step: update D on real vs fake (unless frozen), then G to fool D; log the losses in ``state``."""
+    real, real_y, z = batch
+    # fake images get the real batch's labels, so both classes are generated as often as they occur
+    fake = G(z, real_y)
+    real_logits = D(real, real_y)
+    if train_discriminator:
+        d_loss = discriminator_loss(real_logits, D(fake.detach(), real_y))
+        state["opt_d"].zero_grad(set_to_none=True)
+        d_loss.backward()
+        state["opt_d"].step()
+    fake_logits = D(fake, real_y)
+    g_loss = generator_loss(fake_logits)
+    state["opt_g"].zero_grad(set_to_none=True)
+    g_loss.backward()
+    state["opt_g"].step()
+    with torch.no_grad():
+        if not train_discriminator:
+            d_loss = discriminator_loss(real_logits, fake_logits)
+        state["d_loss"].append(float(d_loss))
+        state["g_loss"].append(float(g_loss))
+        state["d_real"].append(float(torch.sigmoid(real_logits).mean()))
+        state["d_fake"].append(float(torch.sigmoid(fake_logits).mean()))
+    state["step"] += 1
+    return state["g_loss"][-1]
 
 
 def _resume_or_start(state, G, D, x, *, lr, seed) -> dict:
@@ -331,12 +336,6 @@ def _resume_or_start(state, G, D, x, *, lr, seed) -> dict:
     if state["n_images"] != len(x):
         raise ValueError(f"state was trained on {state['n_images']} images, got {len(x)}: pass the same images")
     return state
-
-
-def _progress_bar(total: int, enabled: bool):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="GAN", unit="step", disable=not enabled, leave=True)
 
 
 @torch.no_grad()

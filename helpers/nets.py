@@ -1,8 +1,10 @@
-"""Small convolutional networks and a compact training loop for the CNN notebooks (06, 07, 09).
+"""Small convolutional networks, the course's one training loop and one batched prediction (notebooks 04, 06-09).
 
 The notebooks show the ideas (a neuron, a convolution, a loss) in a few visible lines; this module holds the
-plumbing that would distract: a small CNN with a fixed, documented layout, a seeded training loop with a progress
-bar and a history, and batched prediction. It imports torch at the top, so only torch notebooks import it.
+plumbing that would distract: a small CNN with a fixed, documented layout, :func:`fit` (the seeded training loop
+with a progress bar and a history that every trainer of the course runs on), :func:`predict` (batched inference
+in eval mode, likewise shared) and :func:`progress_bar`. It imports torch at the top, so only torch notebooks
+import it.
 
 Layout of :class:`SmallCNN` (defaults ``n_blocks=3``, ``stem_stride=2``, ``pool="max"``; ``width=w``)::
 
@@ -22,6 +24,7 @@ whole map and did not learn the task in a few epochs (test AUC ≈ 0.6 vs ≈ 0.
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections.abc import Callable
@@ -32,6 +35,9 @@ from torch import nn
 
 __all__ = [
     "SmallCNN",
+    "fit",
+    "predict",
+    "progress_bar",
     "train_classifier",
     "predict_proba",
     "evaluate",
@@ -182,6 +188,249 @@ def _as_labels(labels, n: int, *, name: str = "labels") -> torch.Tensor:
     return y.long()
 
 
+def progress_bar(iterable=None, *, total: int | None = None, desc: str | None = None, unit: str = "step",
+                 enabled: bool = True):
+    """A ``tqdm.auto`` progress bar (notebook widget or text) over ``iterable``, or a manual one of ``total`` steps.
+
+    Parameters
+    ----------
+    iterable : iterable, optional
+        What to loop over; omit it for a bar advanced by hand with ``bar.update(1)``.
+    total : int, optional
+        Number of steps (taken from ``len(iterable)`` when possible).
+    desc, unit : str, optional
+        Label in front of the bar and name of one step.
+    enabled : bool, optional
+        ``False`` gives a silent stand-in with the same methods (for tests and nested loops).
+
+    Returns
+    -------
+    tqdm.auto.tqdm
+    """
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, unit=unit, disable=not enabled, leave=True)
+
+
+@torch.no_grad()
+def predict(model: nn.Module, inputs, *, batch_size: int = 256, prepare: Callable | None = None,
+            forward: Callable | None = None, progress: bool = False, desc: str = "predicting") -> torch.Tensor:
+    """Run a model over ``inputs`` in batches, in eval mode and without gradients; the outputs concatenated.
+
+    The one batched-inference loop of the course: every helper that applies a network to many images (class
+    probabilities, logits, reconstructions, features, text embeddings) goes through it.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Put in eval mode for the run (BatchNorm uses its running statistics), then back in the mode it was in.
+    inputs : Tensor, ndarray or sequence, length n
+        Sliced along the first axis into batches of ``batch_size``.
+    batch_size : int, optional
+        Items per forward pass (memory vs speed); the result does not depend on it in eval mode.
+    prepare : callable, optional
+        ``prepare(chunk) -> batch`` turns a slice of ``inputs`` into the model's input (e.g. resize and normalise
+        images, tokenise texts). Default: the slice itself.
+    forward : callable, optional
+        ``forward(batch) -> Tensor`` used instead of ``model(batch)``, e.g. a part of the network or the softmax of
+        its logits. Its output's first axis must match the batch.
+    progress : bool, optional
+        Show a progress bar over the batches.
+    desc : str, optional
+        Label of the progress bar.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(n, ...)``: the batch outputs concatenated along the first axis.
+
+    Raises
+    ------
+    ValueError
+        If ``inputs`` is empty or ``batch_size`` is not a positive int.
+    """
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
+    if len(inputs) == 0:
+        raise ValueError("inputs is empty: nothing to predict")
+    starts = range(0, len(inputs), batch_size)
+    if progress:
+        starts = progress_bar(starts, desc=desc, unit="batch")
+    forward = model if forward is None else forward
+    was_training = model.training
+    model.eval()
+    try:
+        outputs = [forward(_prepared(inputs[s:s + batch_size], prepare)) for s in starts]
+    finally:
+        model.train(was_training)
+    return torch.cat(outputs)
+
+
+def _prepared(chunk, prepare: Callable | None):
+    return chunk if prepare is None else prepare(chunk)
+
+
+def fit(model: nn.Module | None, optimizer, data, *, loss: Callable | None = None, step: Callable | None = None,
+        epochs: int = 1, steps: int | None = None, batch_size: int | None = None, seed: int = 0, scheduler=None,
+        train_mode: bool = True, on_epoch: Callable | None = None, progress: bool = True,
+        desc: str = "training") -> dict:
+    """Train with mini-batches: the one training loop of the course (CNNs, autoencoder, MIL, heads, GAN).
+
+    Each step draws a batch, computes a loss and, with an ``optimizer``, zeroes the gradients, back-propagates and
+    updates the weights (then advances ``scheduler``). Each epoch ends with ``on_epoch``, e.g. a validation pass.
+
+    Parameters
+    ----------
+    model : torch.nn.Module or None
+        Put in train mode (or eval mode, see ``train_mode``) at the start of every epoch and left in eval mode.
+        ``None``: modes are the caller's business (e.g. a GAN's two networks).
+    optimizer : torch.optim.Optimizer or None
+        Updated after every batch. ``None``: ``step`` updates the weights itself and returns a float for the history.
+    data : tuple of Tensors, or an iterable of batches
+        A tuple ``(inputs, targets, ...)`` of tensors of equal length is cut into batches of ``batch_size`` in a new
+        random order every epoch (a ``torch.Generator`` seeded with ``seed``; ``batch_size=None``: one batch
+        holding everything, in order). Anything else is iterated as it is: a ``DataLoader`` once per epoch, an
+        iterator (e.g. an endless generator of random batches) until ``steps`` batches were drawn.
+    loss : callable, optional
+        ``loss(model(inputs), targets) -> Tensor`` for batches ``(inputs, targets)``.
+    step : callable, optional
+        ``step(batch) -> loss`` instead of ``loss``, for anything else (augmentation, counting correct predictions,
+        an alternating GAN update). Returning ``None`` skips the batch (no update; the scheduler still advances).
+    epochs : int, optional
+        Passes over ``data`` (ignored when ``steps`` is given).
+    steps : int, optional
+        Stop after this many batches in all, whatever the epochs (the last epoch may be partial).
+    batch_size : int, optional
+        Items per batch for tensor ``data``.
+    seed : int, optional
+        Seeds the batch order of tensor ``data`` (nothing else: weights come from torch's global generator).
+    scheduler : optional
+        A learning-rate scheduler stepped after every batch.
+    train_mode : bool, optional
+        ``False`` trains in eval mode: BatchNorm keeps its (pretrained) statistics, dropout is off.
+    on_epoch : callable, optional
+        ``on_epoch(history) -> dict`` after every epoch; each returned value is appended to ``history[key]`` and
+        shown on the progress bar.
+    progress : bool, optional
+        Show a progress bar over the steps.
+    desc : str, optional
+        Label of the progress bar.
+
+    Returns
+    -------
+    dict
+        ``"loss"``: mean loss of each epoch (weighted by batch size, skipped batches left out), ``"step_loss"``: the
+        loss of every batch that was not skipped, ``"seconds"``: wall time (s), plus the keys ``on_epoch`` returns.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Neither or both of ``loss`` and ``step``, no ``optimizer`` for ``loss``, non-positive ``epochs``, ``steps``
+        or ``batch_size``, tensors of unequal length, or an iterator without ``steps``.
+    """
+    if loss is not None and model is None:
+        raise TypeError("loss= needs a model to compute loss(model(inputs), targets); pass step= instead")
+    total = _check_fit(optimizer, data, loss=loss, step=step, epochs=epochs, steps=steps, batch_size=batch_size)
+    compute = step if step is not None else (lambda batch: loss(model(batch[0]), *batch[1:]))
+    generator = torch.Generator().manual_seed(int(seed))
+    history: dict = {"loss": [], "step_loss": []}
+    bar = progress_bar(total=total, desc=desc, enabled=progress)
+    t0, done = time.perf_counter(), 0
+    while done < total:
+        if model is not None:
+            model.train(train_mode)
+        loss_sum, seen, first = 0.0, 0, done
+        for batch in itertools.islice(_epoch_batches(data, batch_size, generator), total - done):
+            value = _update(compute(batch), optimizer, scheduler)
+            done += 1
+            bar.update(1)
+            if value is None:
+                continue
+            history["step_loss"].append(value)
+            loss_sum += value * _batch_length(batch)
+            seen += _batch_length(batch)
+            if done % 25 == 0:
+                bar.set_postfix(loss=f"{value:.3f}")
+        if done == first:
+            raise ValueError("data ran out of batches before the last step; pass fewer steps or re-iterable data")
+        history["loss"].append(loss_sum / seen if seen else float("nan"))
+        _record(history, on_epoch(history) if on_epoch is not None else {}, bar)
+    bar.close()
+    if model is not None:
+        model.eval()
+    history["seconds"] = time.perf_counter() - t0
+    return history
+
+
+def _check_fit(optimizer, data, *, loss, step, epochs, steps, batch_size) -> int:
+    """Validate :func:`fit`'s arguments; return the total number of steps."""
+    if (loss is None) == (step is None):
+        raise TypeError("pass exactly one of loss=loss(outputs, targets) or step=step(batch)")
+    if loss is not None and optimizer is None:
+        raise TypeError("loss= needs an optimizer (or pass a step= that updates the weights itself)")
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
+    if steps is not None and (not isinstance(steps, int) or steps < 1):
+        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
+    if _is_tensor_tuple(data):
+        if len({len(t) for t in data}) != 1 or not len(data[0]):
+            raise ValueError(f"data tensors must be non-empty and of equal length, got {[len(t) for t in data]}")
+        per_epoch = 1 if batch_size is None else -(-len(data[0]) // batch_size)
+    else:
+        per_epoch = len(data) if hasattr(data, "__len__") else None
+    if steps is None and per_epoch is None:
+        raise ValueError("data has no length (an iterator): pass steps=")
+    return steps if steps is not None else epochs * per_epoch
+
+
+def _is_tensor_tuple(data) -> bool:
+    return isinstance(data, tuple) and bool(data) and all(isinstance(t, torch.Tensor) for t in data)
+
+
+def _epoch_batches(data, batch_size: int | None, generator: torch.Generator):
+    """One epoch of batches: shuffled slices of a tensor tuple, or ``data``'s own batches."""
+    if not _is_tensor_tuple(data):
+        return iter(data)
+    if batch_size is None:
+        return iter([data])
+    return _shuffled(data, batch_size, generator)
+
+
+def _shuffled(tensors: tuple, batch_size: int, generator: torch.Generator):
+    order = torch.randperm(len(tensors[0]), generator=generator)  # drawn when the epoch's first batch is
+    for start in range(0, len(order), batch_size):
+        idx = order[start:start + batch_size]
+        yield tuple(t[idx] for t in tensors)
+
+
+def _batch_length(batch) -> int:
+    """Items in a batch: the length of its first tensor (of the batch itself; 1 for anything without a length)."""
+    first = batch[0] if isinstance(batch, (tuple, list)) else batch
+    return len(first) if hasattr(first, "__len__") else 1
+
+
+def _update(loss, optimizer, scheduler) -> float | None:
+    """Back-propagate ``loss`` and update (if there is an optimizer); step the scheduler; the loss as a float."""
+    if loss is not None and optimizer is not None:
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    if scheduler is not None:
+        scheduler.step()
+    if loss is None:
+        return None
+    return loss.item() if isinstance(loss, torch.Tensor) else float(loss)
+
+
+def _record(history: dict, values: dict, bar) -> None:
+    """Append an epoch's values to the history and show them on the bar."""
+    for key, value in values.items():
+        history.setdefault(key, []).append(value)
+    bar.set_postfix({"loss": f"{history['loss'][-1]:.3f}"} | {k: f"{v:.3f}" for k, v in values.items()})
+
+
 @torch.no_grad()
 def evaluate(model: nn.Module, images, labels, *, batch_size: int = 256) -> tuple[float, float]:
     """Mean cross-entropy loss and accuracy of ``model`` on a labelled set (eval mode, no gradients).
@@ -206,16 +455,13 @@ def evaluate(model: nn.Module, images, labels, *, batch_size: int = 256) -> tupl
     """
     x = _as_images(images)
     y = _as_labels(labels, len(x))
-    was_training = model.training
-    model.eval()
-    total_loss, correct = 0.0, 0
-    for start in range(0, len(x), batch_size):
-        logits = model(x[start:start + batch_size])
-        yb = y[start:start + batch_size]
-        total_loss += float(nn.functional.cross_entropy(logits, yb, reduction="sum"))
-        correct += int((logits.argmax(1) == yb).sum())
-    model.train(was_training)
-    return total_loss / max(len(x), 1), correct / max(len(x), 1)
+    if not len(x):
+        return 0.0, 0.0
+    logits = predict(model, x, batch_size=batch_size)
+    # summed per batch, as the batches come: the same float sums whatever the batch size of the caller's loop
+    total_loss = sum(float(nn.functional.cross_entropy(z, t, reduction="sum"))
+                     for z, t in zip(logits.split(batch_size), y.split(batch_size), strict=True))
+    return total_loss / len(x), int((logits.argmax(1) == y).sum()) / len(x)
 
 
 def train_classifier(model: nn.Module, images, labels, *, val=None, epochs: int = 8, batch_size: int = 64,
@@ -273,56 +519,31 @@ def train_classifier(model: nn.Module, images, labels, *, val=None, epochs: int 
         val = (_as_images(val[0], name="val images"), _as_labels(val[1], len(val[0]), name="val labels"))
 
     set_seed(seed)  # also drives torch-based augmentation
-    order_rng = torch.Generator().manual_seed(seed)
-    steps_per_epoch = -(-len(x) // batch_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch)
-    history: dict = {"loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
-    bar = _progress_bar(epochs * steps_per_epoch, progress)
-    t0 = time.perf_counter()
-    for _ in range(epochs):
-        model.train()
-        order = torch.randperm(len(x), generator=order_rng)
-        loss_sum, correct, seen = 0.0, 0, 0
-        for start in range(0, len(x), batch_size):
-            idx = order[start:start + batch_size]
-            if len(idx) < 2:  # BatchNorm cannot train on a single image
-                schedule.step()
-                bar.update(1)
-                continue
-            xb, yb = x[idx], y[idx]
-            if augment is not None:
-                xb = augment(xb)
-            logits = model(xb)
-            loss = nn.functional.cross_entropy(logits, yb)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            loss_sum += loss.item() * len(idx)
-            correct += int((logits.argmax(1) == yb).sum())
-            seen += len(idx)
-            bar.update(1)
-        history["loss"].append(loss_sum / seen)
-        history["train_acc"].append(correct / seen)
-        postfix = {"loss": f"{history['loss'][-1]:.3f}"}
+    total_steps = epochs * -(-len(x) // batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=total_steps)
+    counts = {"correct": 0, "seen": 0}
+
+    def step(batch):
+        xb, yb = batch
+        if len(xb) < 2:  # BatchNorm cannot train on a single image
+            return None
+        logits = model(augment(xb) if augment is not None else xb)
+        counts["correct"] += int((logits.argmax(1) == yb).sum())
+        counts["seen"] += len(yb)
+        return nn.functional.cross_entropy(logits, yb)
+
+    def end_of_epoch(_history) -> dict:
+        record = {"train_acc": counts["correct"] / counts["seen"]}
+        counts.update(correct=0, seen=0)
         if val is not None:
-            vloss, vacc = evaluate(model, *val)
-            history["val_loss"].append(vloss)
-            history["val_acc"].append(vacc)
-            postfix["val_acc"] = f"{vacc:.3f}"
-        bar.set_postfix(postfix)
-    bar.close()
-    model.eval()
-    history["seconds"] = time.perf_counter() - t0
-    return history
+            record["val_loss"], record["val_acc"] = evaluate(model, *val)
+        return record
 
-
-def _progress_bar(total: int, enabled: bool):
-    """A tqdm bar (or a silent stand-in with the same methods)."""
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="training", unit="step", disable=not enabled, leave=True)
+    run = fit(model, optimizer, (x, y), step=step, epochs=epochs, batch_size=batch_size, seed=seed,
+              scheduler=schedule, on_epoch=end_of_epoch, progress=progress)
+    return {"loss": run["loss"], "train_acc": run["train_acc"], "val_loss": run.get("val_loss", []),
+            "val_acc": run.get("val_acc", []), "seconds": run["seconds"]}
 
 
 @torch.no_grad()
@@ -346,11 +567,10 @@ def predict_proba(model: nn.Module, images, *, batch_size: int = 256) -> np.ndar
     x = _as_images(images)
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
-    was_training = model.training
-    model.eval()
-    chunks = [torch.softmax(model(x[s:s + batch_size]), dim=1) for s in range(0, len(x), batch_size)]
-    model.train(was_training)
-    proba = torch.cat(chunks).double().numpy() if chunks else np.zeros((0, 2))
+    if not len(x):
+        return np.zeros(0)
+    proba = predict(model, x, batch_size=batch_size, forward=lambda b: torch.softmax(model(b), dim=1))
+    proba = proba.double().numpy()
     return proba[:, 1] if proba.shape[1] == 2 else proba
 
 

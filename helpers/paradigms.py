@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import nets
+
 __all__ = [
     "ConvAutoencoder",
     "train_autoencoder",
@@ -88,12 +90,6 @@ def _as_image_tensor(images) -> torch.Tensor:
     return torch.from_numpy(arr[:, None].copy())
 
 
-def _progress(total: int, enabled: bool, desc: str):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, disable=not enabled, desc=desc, leave=False)
-
-
 def train_autoencoder(model: nn.Module, images, *, epochs: int = 10, batch_size: int = 32, lr: float = 3e-3,
                       seed: int = 0, progress: bool = True) -> list[float]:
     """Train an autoencoder to reproduce ``images`` (mean squared error, Adam), seeded, with a progress bar.
@@ -122,34 +118,20 @@ def train_autoencoder(model: nn.Module, images, *, epochs: int = 10, batch_size:
     x = _as_image_tensor(images)
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
-    generator = torch.Generator().manual_seed(int(seed))
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
-    steps_per_epoch = -(-len(x) // batch_size)
-    history = []
-    model.train()
-    with _progress(epochs * steps_per_epoch, progress, "autoencoder") as bar:
-        for _ in range(epochs):
-            order = torch.randperm(len(x), generator=generator)
-            total = 0.0
-            for start in range(0, len(x), batch_size):
-                batch = x[order[start:start + batch_size]]
-                optimiser.zero_grad()
-                loss = ((model(batch) - batch) ** 2).mean()
-                loss.backward()
-                optimiser.step()
-                total += loss.item() * len(batch)
-                bar.update(1)
-            history.append(total / len(x))
-    model.eval()
-    return history
+    # the target is the input itself
+    run = nets.fit(model, optimiser, (x, x), loss=_squared_error, epochs=epochs, batch_size=batch_size, seed=seed,
+                   progress=progress, desc="autoencoder")
+    return run["loss"]
 
 
-@torch.no_grad()
+def _squared_error(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return ((output - target) ** 2).mean()
+
+
 def reconstruct(model: nn.Module, images, *, batch_size: int = 256) -> np.ndarray:
     """Return the model's reconstructions of ``images``, ``(n, h, w)`` float32."""
-    x = _as_image_tensor(images)
-    model.eval()
-    return torch.cat([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])[:, 0].numpy()
+    return nets.predict(model, _as_image_tensor(images), batch_size=batch_size)[:, 0].numpy()
 
 
 def anomaly_maps(images, reconstructions, *, sigma_px: float = 1.0, bright_only: bool = True):
@@ -311,19 +293,14 @@ def train_mil(model: MILNet, bags, labels, *, epochs: int = 100, lr: float = 1e-
         raise ValueError(f"epochs must be >= 1, got {epochs}")
     # full-batch gradient descent without dropout: the run is deterministic given the initial weights
     optimiser = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    history = []
-    model.train()
-    with _progress(epochs, progress, f"MIL ({model.pooling})") as bar:
-        for _ in range(epochs):
-            optimiser.zero_grad()
-            logits, _ = model(x)
-            loss = nn.functional.binary_cross_entropy_with_logits(logits, y)
-            loss.backward()
-            optimiser.step()
-            history.append(loss.item())
-            bar.update(1)
-    model.eval()
-    return history
+    run = nets.fit(model, optimiser, (x, y), loss=_bag_loss, epochs=epochs, progress=progress,
+                   desc=f"MIL ({model.pooling})")
+    return run["step_loss"]  # one step per epoch
+
+
+def _bag_loss(output: tuple[torch.Tensor, torch.Tensor], bag_labels: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy of the bag logits (the model's instance weights are not used)."""
+    return nn.functional.binary_cross_entropy_with_logits(output[0], bag_labels)
 
 
 @torch.no_grad()

@@ -2,9 +2,9 @@
 
 The lecture lists what we want to do with medical images: preprocessing, registration, detection, segmentation,
 classification, monitoring and prediction. This module holds the parts of those examples that would distract in a
-notebook cell: a fixed set of hand-crafted image features (the *classical-features baseline*), overlap and
-distance metrics for masks, mutual information and a rigid registration, FROC counting for detections, simulated
-annotators and a least-squares "learned" upsampler.
+notebook cell: a fixed set of hand-crafted image features (the *classical-features baseline*), mutual information
+and a rigid registration, simulated annotators and a least-squares "learned" upsampler. The evaluation metrics of
+these tasks (Dice, Hausdorff, FROC, bootstrap intervals) live in :mod:`helpers.metrics`.
 
 Conventions: images are ``(n, h, w)`` or ``(h, w)`` float arrays, masks are bool arrays of the same shape, pixel
 spacing is ``(row_mm, col_mm)`` in millimetres, angles are in degrees, shifts in pixels as ``(row, col)``.
@@ -20,17 +20,13 @@ from scipy import ndimage as ndi
 __all__ = [
     "FEATURE_NAMES",
     "handcrafted_features",
-    "dice",
-    "hausdorff_mm",
     "mutual_information",
     "rigid_transform",
     "invert_rigid",
     "register_rigid",
-    "froc_curve",
     "simulate_annotators",
     "fit_linear_upsampler",
     "apply_linear_upsampler",
-    "bootstrap_ci",
 ]
 
 # Scales (pixels) of the blob detector features: the lesions of helpers.datasets span a few to ~12 pixels radius.
@@ -169,105 +165,6 @@ def _histogram_entropy(flat: np.ndarray) -> np.ndarray:
     p = counts.reshape(n, _ENTROPY_BINS) / m
     with np.errstate(divide="ignore", invalid="ignore"):
         return -np.where(p > 0, p * np.log2(p), 0.0).sum(axis=1)
-
-
-def _as_mask_pair(a, b) -> tuple[np.ndarray, np.ndarray]:
-    a, b = np.asarray(a), np.asarray(b)
-    if a.shape != b.shape:
-        raise ValueError(f"masks must have the same shape, got {a.shape} and {b.shape}")
-    for name, m in (("a", a), ("b", b)):
-        if m.dtype != bool:
-            raise TypeError(f"mask {name} must be bool, got dtype {m.dtype}; threshold it first (e.g. m > 0.5)")
-    return a, b
-
-
-def dice(a, b) -> float:
-    """Dice overlap ``2|A ∩ B| / (|A| + |B|)`` of two boolean masks.
-
-    Parameters
-    ----------
-    a, b : array_like of bool, same shape (any dimension)
-        Binary masks, e.g. a segmentation and its reference.
-
-    Returns
-    -------
-    float
-        In 0..1; 1 means identical masks. Two empty masks agree perfectly and give 1.0 (a common convention,
-        e.g. for slices without a lesion); one empty and one non-empty mask give 0.0.
-
-    Raises
-    ------
-    ValueError, TypeError
-        If the shapes differ or a mask is not bool.
-
-    Examples
-    --------
-    >>> a = np.zeros((4, 4), bool); a[:2] = True
-    >>> b = np.zeros((4, 4), bool); b[1:3] = True
-    >>> dice(a, b)
-    0.5
-    """
-    a, b = _as_mask_pair(a, b)
-    total = int(a.sum()) + int(b.sum())
-    if total == 0:
-        return 1.0
-    return 2.0 * int(np.logical_and(a, b).sum()) / total
-
-
-def _boundary(mask: np.ndarray) -> np.ndarray:
-    """Pixels of the mask that touch the outside (face connectivity); the image border counts as outside."""
-    return mask & ~ndi.binary_erosion(mask, border_value=0)
-
-
-def hausdorff_mm(a, b, spacing_mm: Sequence[float], *, percentile: float = 100.0) -> float:
-    """Symmetric Hausdorff distance (mm) between the boundaries of two boolean masks.
-
-    The largest distance from a boundary point of one mask to the nearest boundary point of the other, taken in
-    both directions. With ``percentile=95`` it is the robust "HD95" used in segmentation challenges (the larger of
-    the two directed 95th percentiles).
-
-    Parameters
-    ----------
-    a, b : array_like of bool, same shape, 2D or 3D
-        Binary masks.
-    spacing_mm : sequence of float, one per axis
-        Pixel/voxel spacing in mm, e.g. ``(row_mm, col_mm)`` (DICOM Pixel Spacing order).
-    percentile : float, keyword-only
-        100 for the classic (maximum) Hausdorff distance, e.g. 95 for HD95.
-
-    Returns
-    -------
-    float
-        Distance in mm. 0.0 if both masks are empty; ``inf`` if exactly one is empty (no boundary to measure to).
-
-    Raises
-    ------
-    ValueError, TypeError
-        On shape/dtype mismatch, a spacing of the wrong length or not > 0, or a percentile outside 0..100.
-
-    Examples
-    --------
-    >>> a = np.zeros((20, 20), bool); a[5:10, 5:10] = True
-    >>> b = np.zeros((20, 20), bool); b[5:10, 8:13] = True     # shifted 3 columns
-    >>> hausdorff_mm(a, b, (1.0, 0.5))                           # 3 columns of 0.5 mm
-    1.5
-    """
-    a, b = _as_mask_pair(a, b)
-    spacing = tuple(float(s) for s in spacing_mm)
-    if len(spacing) != a.ndim or not all(s > 0 for s in spacing):
-        raise ValueError(f"spacing_mm must hold {a.ndim} positive values (one per axis), got {spacing_mm}")
-    if not 0 <= percentile <= 100:
-        raise ValueError(f"percentile must be in 0..100, got {percentile}")
-    if not a.any() and not b.any():
-        return 0.0
-    if not a.any() or not b.any():
-        return float("inf")
-    edge_a, edge_b = _boundary(a), _boundary(b)
-    # distance (mm) from every pixel to the nearest boundary pixel of the other mask
-    to_b = ndi.distance_transform_edt(~edge_b, sampling=spacing)
-    to_a = ndi.distance_transform_edt(~edge_a, sampling=spacing)
-    # the larger of the two directed distances (as MONAI's HD95 does for percentile < 100)
-    return float(max(np.percentile(to_b[edge_a], percentile), np.percentile(to_a[edge_b], percentile)))
 
 
 # --- registration ---------------------------------------------------------------------------------------------
@@ -440,70 +337,6 @@ def register_rigid(moving, fixed, *, metric: str = "mi", bins: int = 32, initial
     return float(params[0]), (float(params[1]), float(params[2]))
 
 
-# --- detection ------------------------------------------------------------------------------------------------
-
-
-def froc_curve(candidates: Sequence, truths: Sequence, *, max_distance_px: float):
-    """Free-response ROC: lesion sensitivity against false positives per image, over all score thresholds.
-
-    Within each image, candidates are taken from the highest score down; a candidate within ``max_distance_px`` of
-    a lesion not found yet is a true positive, one near an already found lesion is ignored (several hits on one
-    lesion count once, as in the CAMELYON16 FROC), anything else is a false positive.
-
-    Parameters
-    ----------
-    candidates : sequence (one per image) of array_like, (k_i, 3)
-        Detections as ``(row, col, score)``; ``k_i`` may be 0.
-    truths : sequence (one per image) of array_like, (m_i, 2)
-        True lesion centres ``(row, col)``; ``m_i`` may be 0 (an image without lesions).
-    max_distance_px : float, keyword-only
-        Largest centre distance (pixels) at which a detection counts as a hit (> 0).
-
-    Returns
-    -------
-    fp_per_image : ndarray, (t,)
-        Mean number of false positives per image at each threshold.
-    sensitivity : ndarray, (t,)
-        Fraction of all lesions found at each threshold.
-    thresholds : ndarray, (t,)
-        The score thresholds (descending): keeping candidates with ``score >= threshold``.
-
-    Raises
-    ------
-    ValueError
-        If the two sequences differ in length, there are no lesions at all, or an array has the wrong shape.
-    """
-    if len(candidates) != len(truths):
-        raise ValueError(f"need one candidate array per image: got {len(candidates)} and {len(truths)} truths")
-    if not max_distance_px > 0:
-        raise ValueError(f"max_distance_px must be > 0, got {max_distance_px}")
-    scores, outcome = [], []  # outcome: 1 true positive, 0 false positive (duplicates are dropped)
-    n_lesions = 0
-    for i, (cand, true) in enumerate(zip(candidates, truths, strict=True)):
-        cand = np.asarray(cand, dtype=np.float64).reshape(-1, 3) if np.size(cand) else np.zeros((0, 3))
-        true = np.asarray(true, dtype=np.float64).reshape(-1, 2) if np.size(true) else np.zeros((0, 2))
-        if cand.shape[1] != 3 or true.shape[1] != 2:
-            raise ValueError(f"image {i}: candidates must be (k, 3) and truths (m, 2)")
-        n_lesions += len(true)
-        found = np.zeros(len(true), bool)
-        for row, col, score in cand[np.argsort(-cand[:, 2], kind="stable")]:
-            dist = np.hypot(true[:, 0] - row, true[:, 1] - col) if len(true) else np.zeros(0)
-            near = dist <= max_distance_px
-            if near.any() and not (near & ~found).any():
-                continue  # another hit on a lesion already found
-            if near.any():
-                found[np.argmin(np.where(near & ~found, dist, np.inf))] = True
-            scores.append(score)
-            outcome.append(int(near.any()))
-    if n_lesions == 0:
-        raise ValueError("truths hold no lesions: sensitivity is undefined")
-    order = np.argsort(-np.asarray(scores), kind="stable")
-    scores, outcome = np.asarray(scores)[order], np.asarray(outcome)[order]
-    tp, fp = np.cumsum(outcome), np.cumsum(1 - outcome)
-    last = np.r_[scores[1:] != scores[:-1], True] if len(scores) else np.zeros(0, bool)  # one point per threshold
-    return fp[last] / len(truths), tp[last] / n_lesions, scores[last]
-
-
 # --- subjectivity ---------------------------------------------------------------------------------------------
 
 
@@ -633,57 +466,3 @@ def _check_upsampling_pair(low, high, factor, size):
     if min(low.shape[1:]) <= size // 2:
         raise ValueError(f"low-resolution images of {low.shape[1:]} are too small for size={size} neighbourhoods")
     return low, high
-
-
-# --- honest uncertainty ---------------------------------------------------------------------------------------
-
-
-def bootstrap_ci(y_true, y_score, *, metric=None, n_boot: int = 1000, level: float = 0.95,
-                 seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap confidence interval of a metric (default ROC AUC) over cases.
-
-    Parameters
-    ----------
-    y_true : array_like, (n,)
-        Binary labels (0/1).
-    y_score : array_like, (n,)
-        Scores or predicted probabilities (e.g. out-of-fold predictions of a cross-validation).
-    metric : callable ``metric(y_true, y_score) -> float``, keyword-only
-        Default: ROC AUC (the Mann-Whitney statistic, equal to ``sklearn.metrics.roc_auc_score``).
-    n_boot : int, keyword-only
-        Bootstrap resamples (>= 100). Resamples holding one class only are skipped.
-    level : float, keyword-only
-        Confidence level in (0, 1).
-    seed : int, keyword-only
-
-    Returns
-    -------
-    (float, float)
-        Lower and upper bound.
-    """
-    metric = metric or _auc
-    y_true, y_score = np.asarray(y_true), np.asarray(y_score)
-    if y_true.shape != y_score.shape or y_true.ndim != 1:
-        raise ValueError(f"y_true and y_score must be 1D of equal length, got {y_true.shape} and {y_score.shape}")
-    if n_boot < 100 or not 0 < level < 1:
-        raise ValueError(f"need n_boot >= 100 and 0 < level < 1, got n_boot={n_boot}, level={level}")
-    if len(np.unique(y_true)) < 2:
-        raise ValueError("y_true holds one class only: the metric is undefined")
-    rng = np.random.default_rng(seed)
-    values = []
-    for _ in range(n_boot):
-        idx = rng.integers(0, len(y_true), len(y_true))
-        if len(np.unique(y_true[idx])) == 2:
-            values.append(metric(y_true[idx], y_score[idx]))
-    lo, hi = np.percentile(values, [100 * (1 - level) / 2, 100 * (1 + level) / 2])
-    return float(lo), float(hi)
-
-
-def _auc(y_true: np.ndarray, y_score: np.ndarray) -> float:
-    """ROC AUC as the Mann-Whitney U statistic (ties count one half); fast enough to bootstrap."""
-    from scipy.stats import rankdata
-
-    positive = y_true == 1
-    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
-    ranks = rankdata(y_score)
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))

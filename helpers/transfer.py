@@ -13,7 +13,7 @@ What the module offers:
 - :func:`extract_features` runs the frozen network once and returns pooled 1280-d features (cache them!) or the
   activations entering the last block (for cheap fine-tuning of that block);
 - :class:`LastBlockClassifier` is the network's last block + head with a new linear layer, fine-tuned on cached
-  activations; :func:`fit_classifier` is the small training loop used for it and for the linear heads.
+  activations; :func:`fit_classifier` trains it (and the linear heads) with :func:`helpers.nets.fit`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from . import nets
 
 __all__ = [
     "BLOCKS",
@@ -238,11 +240,9 @@ def prepare_images(images: np.ndarray, *, size: int = 96) -> torch.Tensor:
     return (x - _MEAN) / _STD
 
 
-@torch.no_grad()
 def predict_logits(model: nn.Module, x: torch.Tensor, *, batch_size: int = 64) -> torch.Tensor:
     """Logits of ``model`` for a prepared batch ``(n, 3, H, W)``, computed in chunks without gradients."""
-    model.eval()
-    return torch.cat([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+    return nets.predict(model, x, batch_size=batch_size)
 
 
 def top_k(logits: torch.Tensor, categories: list[str], *, k: int = 5) -> list[list[tuple[str, float]]]:
@@ -255,7 +255,6 @@ def top_k(logits: torch.Tensor, categories: list[str], *, k: int = 5) -> list[li
     return [[(categories[i], float(p)) for p, i in zip(vs, ix, strict=True)] for vs, ix in rows]
 
 
-@torch.no_grad()
 def extract_features(model: EfficientNetLite0, images: np.ndarray, *, size: int = 96, stop: int | None = None,
                      batch_size: int = 32, progress: bool = False) -> np.ndarray:
     """Run the frozen network once over ``images`` and return features to cache.
@@ -280,21 +279,13 @@ def extract_features(model: EfficientNetLite0, images: np.ndarray, *, size: int 
     """
     if stop is not None and not 0 < stop <= BLOCKS:
         raise ValueError(f"stop must be None or in 1..{BLOCKS}, got {stop}")
-    model.eval()
-    chunks = range(0, len(images), batch_size)
-    if progress:
-        from tqdm.auto import tqdm
-
-        chunks = tqdm(chunks, desc="features", unit="batch")
-    out = []
-    for i in chunks:
-        x = prepare_images(images[i:i + batch_size], size=size)
-        out.append((model.embed(x) if stop is None else model.trunk(x, stop=stop)).numpy())
-    return np.concatenate(out).astype(np.float32)
+    out = nets.predict(model, images, batch_size=batch_size, prepare=lambda chunk: prepare_images(chunk, size=size),
+                       forward=model.embed if stop is None else lambda x: model.trunk(x, stop=stop),
+                       progress=progress, desc="features")
+    return out.numpy()
 
 
 
-@torch.no_grad()
 def pooled(model: EfficientNetLite0, acts: np.ndarray, *, start: int, stop: int | None = None,
            batch_size: int = 64) -> np.ndarray:
     """Continue the frozen network from cached activations and return globally averaged features.
@@ -317,12 +308,12 @@ def pooled(model: EfficientNetLite0, acts: np.ndarray, *, start: int, stop: int 
     if not 0 < start < BLOCKS or (stop is not None and not start < stop <= BLOCKS):
         raise ValueError(f"need 0 < start < {BLOCKS} and start < stop <= {BLOCKS} (or stop=None), "
                          f"got start={start}, stop={stop}")
-    model.eval()
-    out = []
-    for i in range(0, len(acts), batch_size):
-        x = model.trunk(torch.as_tensor(acts[i:i + batch_size]), start=start, stop=stop or BLOCKS)
-        out.append((model.head(x) if stop is None else x.mean(dim=(2, 3))).numpy())
-    return np.concatenate(out).astype(np.float32)
+
+    def forward(x):
+        x = model.trunk(x, start=start, stop=stop or BLOCKS)
+        return model.head(x) if stop is None else x.mean(dim=(2, 3))
+
+    return nets.predict(model, acts, batch_size=batch_size, prepare=torch.as_tensor, forward=forward).numpy()
 
 
 class BlockClassifier(nn.Module):
@@ -381,31 +372,18 @@ def fit_classifier(model: nn.Module, x: np.ndarray, y: np.ndarray, *, steps: int
         raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
     if steps < 1 or batch_size < 1:
         raise ValueError(f"steps and batch_size must be >= 1, got {steps} and {batch_size}")
-    gen = torch.Generator().manual_seed(seed)
     xt, yt = torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=weight_decay)
-    model.eval()
-    losses, order, pos = [], torch.randperm(len(xt), generator=gen), 0
-    for _ in range(steps):
-        if pos >= len(order):  # next epoch: reshuffle
-            order, pos = torch.randperm(len(xt), generator=gen), 0
-        idx = order[pos:pos + batch_size]
-        pos += batch_size
-        loss = F.cross_entropy(model(xt[idx]), yt[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return losses
+    run = nets.fit(model, opt, (xt, yt), loss=F.cross_entropy, steps=steps, batch_size=batch_size, seed=seed,
+                   train_mode=False, progress=False)
+    return run["step_loss"]
 
 
-@torch.no_grad()
 def class_probabilities(model: nn.Module, x: np.ndarray, *, batch_size: int = 64) -> np.ndarray:
     """Softmax probabilities ``(n, n_classes)`` float64 of ``model`` for cached inputs ``x`` (eval mode)."""
-    model.eval()
     xt = torch.as_tensor(np.asarray(x), dtype=torch.float32)
-    out = [torch.softmax(model(xt[i:i + batch_size]), dim=1) for i in range(0, len(xt), batch_size)]
-    return torch.cat(out).double().numpy()
+    probs = nets.predict(model, xt, batch_size=batch_size, forward=lambda b: torch.softmax(model(b), dim=1))
+    return probs.double().numpy()
 
 
 def linear_probe(C: float = 0.05):
@@ -453,8 +431,6 @@ def three_ways(net: EfficientNetLite0, task: dict, idx: np.ndarray, *, tap: int,
     dict
         ``{"linear probe": s, "fine-tune block": s, "from scratch": s}`` with :func:`score` (AUC or accuracy).
     """
-    from helpers import nets
-
     y, test = task["labels"], task["test"]
     n_classes = int(y.max()) + 1
     probe = linear_probe().fit(task["mid"][idx], y[idx])
@@ -483,10 +459,9 @@ def learning_curve(net: EfficientNetLite0, task: dict, subsets, *, tap: int, pro
         Columns ``n`` (labelled images), ``method``, ``score``.
     """
     import pandas as pd
-    from tqdm.auto import tqdm
 
     rows = []
-    for idx in tqdm(subsets, desc="learning curve", unit="size", disable=not progress):
+    for idx in nets.progress_bar(subsets, desc="learning curve", unit="size", enabled=progress):
         for method, s in three_ways(net, task, np.asarray(idx), tap=tap, **kwargs).items():
             rows.append({"n": len(idx), "method": method, "score": s})
     return pd.DataFrame(rows)

@@ -1,4 +1,4 @@
-"""Tests of helpers.clinical: readers, saliency, pointing game, shortcut marker, FGSM, calibration, subgroups, IMDRF."""
+"""Tests of helpers.clinical: readers, saliency, pointing game, shortcut marker, FGSM, temperature scaling, IMDRF."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import clinical, nets
+from helpers import clinical, metrics, nets
 
 torch.set_num_threads(1)  # unit tests share a 2-core machine with the team
 
@@ -50,12 +50,6 @@ def test_liu_numbers_are_consistent():
             est, lo, hi = clinical.LIU_2019[metric][who]
             assert lo < est < hi
     assert clinical.LIU_2019["same_sample_comparisons"] == 14
-
-
-def test_operating_point():
-    assert clinical.operating_point([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9], 0.5) == (0.5, 0.5)
-    with pytest.raises(ValueError, match="both classes"):
-        clinical.operating_point([1, 1], [0.2, 0.3], 0.5)
 
 
 def test_simulated_readers_trade_sensitivity_for_specificity():
@@ -169,20 +163,6 @@ def test_fgsm_in_batches_equals_one_pass(trained):
     assert np.array_equal(clinical.fgsm(model, images[:16], labels[:16], eps=0.05, batch_size=3), one_pass)
 
 
-def test_reliability_and_ece():
-    y = np.array([0, 0, 1, 1, 1, 0, 1, 1])
-    p = np.array([0.05, 0.1, 0.9, 0.95, 0.92, 0.6, 0.65, 0.7])
-    table = clinical.reliability_table(y, p, bins=2)
-    assert table["count"].tolist() == [2, 6]
-    assert table["frequency"].tolist() == pytest.approx([0, 5 / 6])
-    ece = clinical.expected_calibration_error(y, p, bins=2)
-    manual = (2 * abs(0 - 0.075) + 6 * abs(5 / 6 - np.mean(p[2:]))) / 8
-    assert ece == pytest.approx(manual)
-    assert clinical.expected_calibration_error([0, 1], [0.0, 1.0]) == 0
-    with pytest.raises(ValueError, match="probabilities"):
-        clinical.reliability_table([0, 1], [0.5, 1.5])
-
-
 def test_temperature_scaling_recovers_a_known_temperature():
     rng = np.random.default_rng(0)
     true_logit = rng.normal(0, 2, 4000)
@@ -192,7 +172,7 @@ def test_temperature_scaling_recovers_a_known_temperature():
     assert T == pytest.approx(3, rel=0.1)
     p_before = 1 / (1 + np.exp(-overconfident[:, 1]))
     p_after = 1 / (1 + np.exp(-overconfident[:, 1] / T))
-    assert clinical.expected_calibration_error(labels, p_after) < clinical.expected_calibration_error(labels, p_before)
+    assert metrics.expected_calibration_error(labels, p_after) < metrics.expected_calibration_error(labels, p_before)
 
 
 def test_logits_agree_with_predict_proba(trained):
@@ -201,13 +181,3 @@ def test_logits_agree_with_predict_proba(trained):
     p = torch.softmax(torch.as_tensor(z), 1)[:, 1].numpy()
     assert np.allclose(p, nets.predict_proba(model, images[:5, None]), atol=1e-6)
 
-
-def test_subgroup_table():
-    y = np.array([1, 1, 1, 1, 0, 0])
-    p = np.array([0.9, 0.8, 0.2, 0.7, 0.1, 0.6])
-    table = clinical.subgroup_table(y, p, {"lesions": y == 1, "no lesion": y == 0, "all": np.ones(6, bool)})
-    assert table.metric.tolist() == ["sensitivity", "specificity", "accuracy"]
-    assert table.value.tolist() == pytest.approx([0.75, 0.5, 4 / 6])
-    assert (table.lo < table.value).all() and (table.value < table.hi).all()
-    with pytest.raises(ValueError, match="non-empty"):
-        clinical.subgroup_table(y, p, {"none": np.zeros(6, bool)})

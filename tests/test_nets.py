@@ -202,3 +202,126 @@ def test_plot_history_draws_train_and_validation():
     assert len(fig.axes) == 2 and len(fig.axes[1].lines) == 2
     with pytest.raises(ValueError, match="loss"):
         nets.plot_history({})
+
+
+# --- the shared loops: fit, predict, progress_bar --------------------------------------------------------------
+
+
+def _regression(n=50, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 3, generator=g)
+    return x, x @ torch.tensor([[1.0], [-2.0], [0.5]]) + 0.3
+
+
+def test_fit_matches_a_plain_loop_with_the_same_generator():
+    x, y = _regression()
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    plain = torch.nn.Linear(3, 1)
+    plain.load_state_dict(model.state_dict())
+    run = nets.fit(model, torch.optim.SGD(model.parameters(), lr=0.1), (x, y), loss=torch.nn.functional.mse_loss,
+                   epochs=3, batch_size=16, seed=5, progress=False)
+    opt, gen, losses = torch.optim.SGD(plain.parameters(), lr=0.1), torch.Generator().manual_seed(5), []
+    for _ in range(3):
+        order = torch.randperm(len(x), generator=gen)
+        for start in range(0, len(x), 16):
+            idx = order[start:start + 16]
+            loss = torch.nn.functional.mse_loss(plain(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    assert run["step_loss"] == losses and len(run["loss"]) == 3 and run["seconds"] > 0
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), plain.parameters(), strict=True))
+    assert run["loss"][-1] < run["loss"][0] and not model.training
+
+
+def test_fit_steps_full_batch_and_train_mode():
+    x, y = _regression(n=10)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Dropout(0.5))
+    modes = []
+    model.register_forward_pre_hook(lambda m, _: modes.append(m.training))
+    run = nets.fit(model, torch.optim.SGD(model.parameters(), lr=0.01), (x, y), loss=torch.nn.functional.mse_loss,
+                   steps=7, batch_size=4, train_mode=False, progress=False)
+    assert len(run["step_loss"]) == 7 and len(run["loss"]) == 3  # 3 + 3 + 1 steps: the last epoch is partial
+    assert modes == [False] * 7
+    run = nets.fit(model, torch.optim.SGD(model.parameters(), lr=0.01), (x, y), loss=torch.nn.functional.mse_loss,
+                   epochs=4, progress=False)  # batch_size=None: one full batch per epoch
+    assert len(run["step_loss"]) == 4 and run["loss"] == run["step_loss"] and modes[-1] is True
+
+
+def test_fit_with_a_dataloader_and_on_epoch():
+    x, y = _regression(n=20)
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=8)
+    run = nets.fit(model, torch.optim.SGD(model.parameters(), lr=0.1), loader, loss=torch.nn.functional.mse_loss,
+                   epochs=2, on_epoch=lambda history: {"epochs_seen": len(history["loss"])}, progress=False)
+    assert len(run["step_loss"]) == 6 and run["epochs_seen"] == [1, 2]
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of")
+def test_fit_step_callback_can_skip_batches_and_update_itself():
+    x, y = _regression(n=9)
+    model = torch.nn.Linear(3, 1)
+    before = [p.detach().clone() for p in model.parameters()]
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    schedule = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    run = nets.fit(model, opt, (x, y), step=lambda batch: None, epochs=2, batch_size=3, scheduler=schedule,
+                   progress=False)
+    assert run["step_loss"] == [] and np.isnan(run["loss"]).all()
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5**6)  # the scheduler still advanced every batch
+    calls = iter(range(100))
+    run = nets.fit(None, None, calls, step=lambda i: float(i), steps=5, progress=False)
+    assert run["step_loss"] == [0.0, 1.0, 2.0, 3.0, 4.0] and next(calls) == 5  # no batch drawn beyond the last step
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"loss": None}, TypeError, "exactly one"),
+    ({"step": lambda b: None}, TypeError, "exactly one"),
+    ({"optimizer": None}, TypeError, "needs an optimizer"),
+    ({"epochs": 0}, ValueError, "epochs"),
+    ({"steps": 0}, ValueError, "steps"),
+    ({"batch_size": 0}, ValueError, "batch_size"),
+    ({"data": (torch.zeros(4, 3), torch.zeros(5, 1))}, ValueError, "equal length"),
+    ({"data": iter([])}, ValueError, "pass steps="),
+    ({"data": iter([]), "steps": 2}, ValueError, "ran out"),
+    ({"no_model": True}, TypeError, "needs a model"),
+])
+def test_fit_rejects_bad_arguments(kwargs, error, match):
+    model = torch.nn.Linear(3, 1)
+    if kwargs.pop("no_model", False):
+        model = None
+    args = {"optimizer": torch.optim.SGD(torch.nn.Linear(3, 1).parameters(), lr=0.1), "data": _regression(n=8),
+            "loss": torch.nn.functional.mse_loss, "progress": False} | kwargs
+    with pytest.raises(error, match=match):
+        nets.fit(model, args.pop("optimizer"), args.pop("data"), **args)
+
+
+def test_predict_batches_in_eval_mode_and_restores_the_mode():
+    nets.set_seed(0)
+    model = nets.SmallCNN(width=4)  # training mode: BatchNorm would use batch statistics
+    x = torch.rand(10, 1, 32, 32)
+    with torch.no_grad():
+        expected = model.eval()(x)
+    model.train()
+    for batch_size in (1, 3, 10, 64):
+        out = nets.predict(model, x, batch_size=batch_size, progress=batch_size == 3)
+        torch.testing.assert_close(out, expected)
+        assert model.training and not out.requires_grad
+    chunks = nets.predict(model, x.numpy(), batch_size=4, prepare=torch.from_numpy, forward=lambda b: b.sum((1, 2, 3)))
+    torch.testing.assert_close(chunks, x.sum((1, 2, 3)))
+    with pytest.raises(ValueError, match="empty"):
+        nets.predict(model, x[:0])
+    with pytest.raises(ValueError, match="batch_size"):
+        nets.predict(model, x, batch_size=0)
+
+
+def test_progress_bar_wraps_an_iterable_or_counts_by_hand():
+    assert list(nets.progress_bar(range(3), enabled=False)) == [0, 1, 2]
+    assert nets.progress_bar(total=4, enabled=False).disable
+    bar = nets.progress_bar(total=4, desc="t")
+    bar.update(2)
+    assert bar.n == 2 and bar.total == 4 and bar.desc.startswith("t")
+    bar.close()

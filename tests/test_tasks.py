@@ -1,11 +1,11 @@
-"""Tests of helpers.tasks: features, mask metrics, registration, detection counting, annotators, upsampler."""
+"""Tests of helpers.tasks: features, registration, annotators, upsampler (the metrics are in test_metrics.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from helpers import tasks
+from helpers import metrics, tasks
 
 
 def _disk(shape, center, radius):
@@ -73,66 +73,6 @@ def test_features_of_a_long_stack_are_computed_in_blocks_identically():
 def test_features_reject_bad_input(bad, error, match):
     with pytest.raises(error, match=match):
         tasks.handcrafted_features(bad)
-
-
-# --- dice and Hausdorff ---------------------------------------------------------------------------------------
-
-
-def test_dice_known_values():
-    a = _disk((40, 40), (20, 20), 8)
-    assert tasks.dice(a, a) == 1.0
-    assert tasks.dice(a, ~a) == 0.0
-    empty = np.zeros_like(a)
-    assert tasks.dice(empty, empty) == 1.0 and tasks.dice(a, empty) == 0.0
-    half = a.copy()
-    half[:, 20:] = False
-    assert tasks.dice(a, half) == pytest.approx(2 * half.sum() / (a.sum() + half.sum()))
-
-
-def test_dice_rejects_bad_masks():
-    with pytest.raises(ValueError, match="same shape"):
-        tasks.dice(np.zeros((3, 3), bool), np.zeros((3, 4), bool))
-    with pytest.raises(TypeError, match="bool"):
-        tasks.dice(np.zeros((3, 3)), np.zeros((3, 3), bool))
-
-
-def test_hausdorff_shifted_square_uses_spacing():
-    a = np.zeros((30, 30), bool)
-    a[5:15, 5:15] = True
-    b = np.roll(a, 4, axis=0)
-    assert tasks.hausdorff_mm(a, b, (0.5, 2.0)) == pytest.approx(2.0)  # 4 rows of 0.5 mm
-    assert tasks.hausdorff_mm(a, a, (1.0, 1.0)) == 0.0
-
-
-def test_hausdorff_concentric_disks_and_percentile():
-    small, big = _disk((64, 64), (32, 32), 6), _disk((64, 64), (32, 32), 14)
-    hd = tasks.hausdorff_mm(small, big, (1.0, 1.0))
-    assert 7.0 <= hd <= 9.0  # radii differ by 8 px, up to pixelisation
-    assert tasks.hausdorff_mm(small, big, (1.0, 1.0), percentile=50) <= hd
-    # one stray pixel far away sets the classic distance but hardly the HD95
-    stray = big.copy()
-    stray[2, 2] = True
-    assert tasks.hausdorff_mm(big, stray, (1.0, 1.0)) > 20
-    assert tasks.hausdorff_mm(big, stray, (1.0, 1.0), percentile=95) < 2
-
-
-def test_hausdorff_empty_masks_and_errors():
-    empty, a = np.zeros((10, 10), bool), _disk((10, 10), (5, 5), 2)
-    assert tasks.hausdorff_mm(empty, empty, (1, 1)) == 0.0
-    assert tasks.hausdorff_mm(a, empty, (1, 1)) == float("inf")
-    with pytest.raises(ValueError, match="spacing_mm"):
-        tasks.hausdorff_mm(a, a, (1.0,))
-    with pytest.raises(ValueError, match="spacing_mm"):
-        tasks.hausdorff_mm(a, a, (1.0, 0.0))
-    with pytest.raises(ValueError, match="percentile"):
-        tasks.hausdorff_mm(a, a, (1.0, 1.0), percentile=101)
-
-
-def test_hausdorff_3d():
-    a = np.zeros((12, 12, 12), bool)
-    a[3:7, 3:7, 3:7] = True
-    b = np.roll(a, 2, axis=0)
-    assert tasks.hausdorff_mm(a, b, (3.0, 1.0, 1.0)) == pytest.approx(6.0)
 
 
 # --- registration ---------------------------------------------------------------------------------------------
@@ -222,33 +162,6 @@ def test_register_rigid_errors():
         tasks.rigid_transform(np.zeros((2, 8, 8)))
 
 
-# --- FROC -----------------------------------------------------------------------------------------------------
-
-
-def test_froc_counts_hits_duplicates_and_false_positives():
-    truths = [np.array([[10, 10], [40, 40]]), np.zeros((0, 2))]
-    candidates = [
-        np.array([[11, 10, 0.9],    # hit lesion 1
-                  [10, 12, 0.8],    # duplicate on lesion 1: ignored
-                  [25, 25, 0.7],    # false positive
-                  [41, 39, 0.3]]),  # hit lesion 2
-        np.array([[5, 5, 0.5]]),    # false positive on a lesion-free image
-    ]
-    fp, sens, thr = tasks.froc_curve(candidates, truths, max_distance_px=3)
-    np.testing.assert_allclose(thr, [0.9, 0.7, 0.5, 0.3])
-    np.testing.assert_allclose(sens, [0.5, 0.5, 0.5, 1.0])
-    np.testing.assert_allclose(fp, [0.0, 0.5, 1.0, 1.0])
-
-
-def test_froc_errors():
-    with pytest.raises(ValueError, match="one candidate array per image"):
-        tasks.froc_curve([np.zeros((0, 3))], [], max_distance_px=2)
-    with pytest.raises(ValueError, match="no lesions"):
-        tasks.froc_curve([np.zeros((0, 3))], [np.zeros((0, 2))], max_distance_px=2)
-    with pytest.raises(ValueError, match="max_distance_px"):
-        tasks.froc_curve([np.zeros((0, 3))], [np.ones((1, 2))], max_distance_px=0)
-
-
 # --- annotators -----------------------------------------------------------------------------------------------
 
 
@@ -256,13 +169,13 @@ def test_annotators_differ_but_agree_roughly():
     mask = _disk((64, 64), (32, 32), 10)
     drawn = tasks.simulate_annotators(mask, n_annotators=5, seed=1)
     assert drawn.shape == (5, 64, 64) and drawn.dtype == bool
-    scores = [tasks.dice(d, mask) for d in drawn]
+    scores = [metrics.dice(d, mask) for d in drawn]
     assert all(0.7 < s < 1.0 for s in scores), scores
     assert len({d.sum() for d in drawn}) > 1  # not all the same
     again = tasks.simulate_annotators(mask, n_annotators=5, seed=1)
     assert np.array_equal(drawn, again)  # seeded
     exact = tasks.simulate_annotators(mask, n_annotators=2, bias_px=0.0, wobble_px=0.0)
-    assert all(tasks.dice(d, mask) == 1.0 for d in exact)
+    assert all(metrics.dice(d, mask) == 1.0 for d in exact)
 
 
 def test_annotators_errors():
@@ -311,29 +224,3 @@ def test_linear_upsampler_errors():
         tasks.apply_linear_upsampler(np.zeros((8, 8)), np.zeros((2, 3, 10)))
 
 
-# --- bootstrap ------------------------------------------------------------------------------------------------
-
-
-def test_bootstrap_ci_contains_the_estimate_and_shrinks_with_n():
-    from sklearn.metrics import roc_auc_score
-
-    rng = np.random.default_rng(0)
-
-    def sample(n):
-        y = rng.integers(0, 2, n)
-        return y, y + rng.normal(0, 1.0, n)
-
-    y, s = sample(200)
-    lo, hi = tasks.bootstrap_ci(y, s, n_boot=300)
-    assert lo < roc_auc_score(y, s) < hi
-    assert tasks._auc(y, s) == pytest.approx(roc_auc_score(y, s))
-    y2, s2 = sample(2000)
-    lo2, hi2 = tasks.bootstrap_ci(y2, s2, n_boot=300)
-    assert hi2 - lo2 < 0.6 * (hi - lo)
-
-
-def test_bootstrap_ci_errors():
-    with pytest.raises(ValueError, match="one class"):
-        tasks.bootstrap_ci(np.ones(10), np.arange(10.0))
-    with pytest.raises(ValueError, match="n_boot"):
-        tasks.bootstrap_ci(np.r_[0, 1], np.r_[0.0, 1.0], n_boot=10)
