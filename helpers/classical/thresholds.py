@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import viz
+from .. import metrics, viz
 from ._common import as_2d
 
 __all__ = ["to_uint8", "otsu_curve", "otsu_threshold", "threshold_detector", "detection_scores"]
@@ -182,8 +182,6 @@ def detection_scores(predicted, truth, *, predicted_masks=None, true_masks=None)
         pm, tm = np.asarray(predicted_masks, bool), np.asarray(true_masks, bool)
         if pm.shape != tm.shape or len(pm) != len(truth):
             raise ValueError(f"mask shapes differ or do not match the labels: {pm.shape}, {tm.shape}, {truth.shape}")
-        inter = (pm & tm).sum(axis=(1, 2))
-        total = pm.sum(axis=(1, 2)) + tm.sum(axis=(1, 2))
-        dice = 2.0 * inter[positives] / np.maximum(total[positives], 1)
-        scores["dice"] = float(dice.mean()) if dice.size else float("nan")
+        dice = [metrics.dice(p, t) for p, t in zip(pm[positives], tm[positives], strict=True)]
+        scores["dice"] = float(np.mean(dice)) if dice else float("nan")
     return scores
