@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8888
 
-.PHONY: install browser-deps lab test bench site site-student lint stamp lock clean
+.PHONY: install browser-deps lab test test-fast bench site site-student lint check-notebooks sync stamp lock clean
 
 # Re-install only when the dependency files change: a second `make test` costs seconds, not minutes.
 $(STAMP): requirements.txt constraints.txt pyproject.toml
@@ -47,8 +47,16 @@ site-student: install
 bench:
 	$(PY) -m tools.nbbudget --strict
 
-lint: install
+lint: install check-notebooks
 	$(VENV)/bin/ruff check helpers tests tools notebooks
+
+# The notebook conventions of DESIGN.md, and every notebook in sync with its percent script (tests run it too).
+check-notebooks: install
+	$(PY) -m tools.nbcheck
+
+# Sync notebooks/*.ipynb with their percent scripts notebooks_py/*.py after editing either (the newer file wins).
+sync: install
+	$(VENV)/bin/jupytext --sync notebooks/*.ipynb
 
 # Re-stamp the Colab bootstrap and badges after changing [tool.course] in pyproject.toml.
 stamp: install
