@@ -1,4 +1,5 @@
-# The course's commands. README shows `make lab` and `make test`; .ci/run calls `make test`.
+# The course's commands. README shows `make lab`, `make test`, `make test-fast` and `make sync`; .ci/run calls
+# `make test`.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -29,9 +30,14 @@ browser-deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 		{ echo "Chromium is missing: run 'sudo apt-get install chromium' (Debian/Ubuntu), then make test"; exit 1; }
 
-# Unit tests, the real-browser test, then every notebook re-executed by nbval; writes reports/notebook_budget.json.
+# Everything: unit tests, docstring Examples, the real-browser test, then every notebook re-executed by nbval;
+# writes reports/notebook_budget.json.
 test: install browser-deps
 	$(PY) -m pytest
+
+# The everyday subset (under two minutes): unit tests and docstring Examples; no notebooks, browser or servers.
+test-fast: install
+	$(PY) -m pytest tests helpers -m "not slow and not browser"
 
 # The static site: every notebook executed and rendered to HTML (build/site), checked for basic accessibility.
 site: install
