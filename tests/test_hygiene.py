@@ -139,3 +139,9 @@ def test_nbcheck_command_reports_problems(tmp_path, capsys):
     assert nbcheck.main([str(ROOT / "notebooks" / "00_start_here.ipynb")]) == 0
     assert nbcheck.main([str(FIXTURE)]) == 1
     assert "bad_outputs.ipynb: cell" in capsys.readouterr().out
+
+
+def test_nbtool_only_stamps(capsys):
+    """The home-made text format is gone (jupytext pairs the notebooks); nbtool answers only `stamp`."""
+    assert nbtool.main(["topy", "notebooks/00_start_here.ipynb"]) == 2
+    assert "tools/nbtool.py stamp" in capsys.readouterr().err
