@@ -1,4 +1,5 @@
-# The course's commands. README shows `make lab` and `make test`; .ci/run calls `make test`.
+# The course's commands. README shows `make lab`, `make test`, `make test-fast` and `make sync`; .ci/run calls
+# `make test`.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -6,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8888
 
-.PHONY: install browser-deps lab test bench site site-student lint stamp lock clean
+.PHONY: install browser-deps lab test test-fast bench site site-student lint check-notebooks sync stamp lock clean
 
 # Re-install only when the dependency files change: a second `make test` costs seconds, not minutes.
 $(STAMP): requirements.txt constraints.txt pyproject.toml
@@ -29,9 +30,14 @@ browser-deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 		{ echo "Chromium is missing: run 'sudo apt-get install chromium' (Debian/Ubuntu), then make test"; exit 1; }
 
-# Unit tests, the real-browser test, then every notebook re-executed by nbval; writes reports/notebook_budget.json.
+# Everything: unit tests, docstring Examples, the real-browser test, then every notebook re-executed by nbval;
+# writes reports/notebook_budget.json.
 test: install browser-deps
 	$(PY) -m pytest
+
+# The everyday subset (under two minutes): unit tests and docstring Examples; no notebooks, browser or servers.
+test-fast: install
+	$(PY) -m pytest tests helpers -m "not slow and not browser"
 
 # The static site: every notebook executed and rendered to HTML (build/site), checked for basic accessibility.
 site: install
@@ -47,8 +53,16 @@ site-student: install
 bench:
 	$(PY) -m tools.nbbudget --strict
 
-lint: install
+lint: install check-notebooks
 	$(VENV)/bin/ruff check helpers tests tools notebooks
+
+# The notebook conventions of DESIGN.md, and every notebook in sync with its percent script (tests run it too).
+check-notebooks: install
+	$(PY) -m tools.nbcheck
+
+# Sync notebooks/*.ipynb with their percent scripts notebooks_py/*.py after editing either (the newer file wins).
+sync: install
+	$(VENV)/bin/jupytext --sync notebooks/*.ipynb
 
 # Re-stamp the Colab bootstrap and badges after changing [tool.course] in pyproject.toml.
 stamp: install

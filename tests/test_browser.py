@@ -1,29 +1,42 @@
 """End-to-end in a real browser: JupyterLab on 127.0.0.1 driven by headless Chromium (Debian's package).
 
-For every notebook: open it, run all cells, and assert there is no error output and that the viewers' widgets
-render; a screenshot per notebook goes to reports/browser/. On 00_start_here, moving a slider must change the image
-shown; the RISE slideshow must open. The notebooks are copied to a temporary folder first, so JupyterLab's autosave
-never writes outputs into the repository.
+nbval already runs every course notebook, so the browser sees what only a browser can: widgets rendering and
+answering. It opens two notebooks and runs all their cells:
+
+- ``tests/fixtures/viewers.py`` (made a notebook with jupytext): one viewer of each kind on small data. Each must
+  render without error, and moving its first slider must change the image; a screenshot per viewer goes to
+  reports/browser/. A test without the browser checks that every viewer class in ``helpers`` has a cell there.
+- ``00_start_here``, end to end, as a student meets it: no error output, the viewers render, a slider moves the
+  image; and its RISE slideshow opens.
+
+The notebooks are copied to a temporary folder first, so JupyterLab's autosave never writes into the repository.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 import os
+import pkgutil
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+import jupytext
 import pytest
 
+import helpers
+from helpers import widgets
+
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+VIEWERS = ROOT / "tests" / "fixtures" / "viewers.py"
+VIEWER_LINE = re.compile(r"^# viewer: (\w+)", re.M)
 SHOTS = ROOT / "reports" / "browser"
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 TOKEN = "course-e2e"
@@ -48,12 +61,6 @@ PROGRESS = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _wait_for_api(url: str, proc: subprocess.Popen, log: Path, timeout_s: float = 90) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -68,15 +75,16 @@ def _wait_for_api(url: str, proc: subprocess.Popen, log: Path, timeout_s: float 
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def lab(tmp_path_factory, free_port):
     """A JupyterLab server on 127.0.0.1 serving a temporary copy of notebooks/; yields its base URL."""
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    jupytext.write(jupytext.read(VIEWERS), root / "notebooks" / "viewers.ipynb")
     settings = root / "settings"
     for name, value in SETTINGS.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
         (settings / name).write_text(json.dumps(value))
-    port, log = _free_port(), root / "lab.log"
+    port, log = free_port(), root / "lab.log"
     env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings)}
     cmd = [sys.executable, "-m", "jupyter", "lab", "--ip=127.0.0.1", f"--port={port}", "--no-browser",
            "--allow-root", f"--IdentityProvider.token={TOKEN}", "--expose-app-in-browser",
@@ -133,49 +141,86 @@ def _close(page) -> None:
     page.close()
 
 
-def _uses_viewers(path: Path) -> bool:
-    """Whether the notebook shows an interactive viewer (helpers.widgets or a topic module's subclass)."""
-    return re.search(r"(Viewer|Gallery)\(", path.read_text()) is not None
+def _assert_no_errors(page, name: str) -> None:
+    errors = page.locator('[data-mime-type="application/vnd.jupyter.error"]')
+    assert errors.count() == 0, f"{name}: error output in the browser:\n{errors.first.inner_text()[:2000]}"
+    assert page.locator("text=Error displaying widget").count() == 0, f"{name}: a widget failed to render"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs_in_jupyterlab(browser, lab, path):
-    page = _open_and_run(browser, lab, path.name)
+def _slider_moves_image(page, cell) -> bool:
+    """Press the right arrow on the cell's first slider; whether the image shown then changes (30 s at most)."""
+    image = cell.locator(".jp-OutputArea-output img").last
+    cell.scroll_into_view_if_needed()
+    before = image.get_attribute("src")
+    handle = cell.locator(".widget-slider .noUi-handle").first
+    handle.focus()
+    for _ in range(5):
+        handle.press("ArrowRight")
+    deadline = time.monotonic() + 30  # the kernel redraws; the front end swaps the <img> (re-queried here)
+    while image.get_attribute("src") == before and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    return image.get_attribute("src") != before
+
+
+def _viewer_classes() -> set[str]:
+    """Names of the public viewer classes in every ``helpers`` module (subclasses of the widgets' base)."""
+    base = getattr(widgets, "Viewer", None) or widgets._Viewer
+    names = set()
+    for info in pkgutil.walk_packages(helpers.__path__, "helpers."):
+        for name, obj in vars(importlib.import_module(info.name)).items():
+            if inspect.isclass(obj) and issubclass(obj, base) and obj is not base and not name.startswith("_"):
+                names.add(name)
+    return names
+
+
+def test_every_viewer_class_has_a_cell_in_the_fixture():
+    assert _viewer_classes() <= set(VIEWER_LINE.findall(VIEWERS.read_text()))
+
+
+@pytest.mark.browser
+def test_every_viewer_renders_and_its_slider_moves_the_image(browser, lab):
+    names = VIEWER_LINE.findall(VIEWERS.read_text())
+    page = _open_and_run(browser, lab, "viewers.ipynb")
     try:
-        errors = page.locator('[data-mime-type="application/vnd.jupyter.error"]')
-        assert errors.count() == 0, f"{path.name}: error output in the browser:\n{errors.first.inner_text()[:2000]}"
-        if _uses_viewers(path):
-            page.wait_for_selector(".widget-slider", timeout=30_000)
-            assert page.locator("text=Error displaying widget").count() == 0
-            # the screenshot shows the first viewer: its sliders and the figure they drive
-            page.locator(".jp-CodeCell", has=page.locator(".widget-slider")).first.scroll_into_view_if_needed()
+        _assert_no_errors(page, "viewers.ipynb")
+        page.wait_for_selector(".widget-slider", timeout=30_000)
+        cells = page.locator(".jp-CodeCell", has=page.locator(".widget-slider"))
+        assert cells.count() == len(names), f"{cells.count()} cells show sliders, expected one per viewer {names}"
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{path.stem}.png"))
+        still = [name for i, name in enumerate(names) if not _slider_moves_image(page, cells.nth(i))]
+        for i, name in enumerate(names):
+            cells.nth(i).screenshot(path=str(SHOTS / f"viewer_{name}.png"))
+        assert still == [], f"moving the first slider did not change the image of {still}"
     finally:
         _close(page)
 
 
-def test_moving_a_slider_changes_the_image(browser, lab):
+@pytest.fixture(scope="module")
+def start_here(browser, lab):
+    """00_start_here opened in JupyterLab with all its cells run; yields the page."""
     page = _open_and_run(browser, lab, "00_start_here.ipynb")
-    try:
-        cell = page.locator(".jp-CodeCell", has=page.locator(".widget-slider")).first
-        image = cell.locator(".jp-OutputArea-output img").last
-        cell.scroll_into_view_if_needed()
-        before = image.get_attribute("src")
-        handle = cell.locator(".widget-slider .noUi-handle").first
-        handle.focus()
-        for _ in range(5):
-            handle.press("ArrowRight")
-        deadline = time.monotonic() + 30  # the kernel redraws; the front end swaps the <img> (re-queried here)
-        while image.get_attribute("src") == before and time.monotonic() < deadline:
-            page.wait_for_timeout(250)
-        assert image.get_attribute("src") != before, "moving the slider did not change the image"
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        cell.screenshot(path=str(SHOTS / "00_start_here_slider_moved.png"))
-    finally:
-        _close(page)
+    yield page
+    _close(page)
 
 
+@pytest.mark.browser
+def test_start_here_runs_in_jupyterlab(start_here):
+    _assert_no_errors(start_here, "00_start_here.ipynb")
+    start_here.wait_for_selector(".widget-slider", timeout=30_000)
+    start_here.locator(".jp-CodeCell", has=start_here.locator(".widget-slider")).first.scroll_into_view_if_needed()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    start_here.screenshot(path=str(SHOTS / "00_start_here.png"))
+
+
+@pytest.mark.browser
+def test_moving_a_slider_changes_the_image(start_here):
+    cell = start_here.locator(".jp-CodeCell", has=start_here.locator(".widget-slider")).first
+    assert _slider_moves_image(start_here, cell), "moving the slider did not change the image"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    cell.screenshot(path=str(SHOTS / "00_start_here_slider_moved.png"))
+
+
+@pytest.mark.browser
 def test_slideshow_opens(browser, lab):
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     try:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 
-from tests.notebook_rules import notebook_problems
-from tools import nbtool
+from tools import nbcheck, nbtool
+from tools.nbcheck import notebook_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -80,8 +82,66 @@ def test_hygiene_catches_each_broken_rule(tmp_path, edit, expected):
     assert any(expected in p for p in problems), problems
 
 
-def test_percent_round_trip():
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_matches_its_paired_script(path):
+    """notebooks/NN.ipynb and notebooks_py/NN.py hold the same cells; if not, run `make sync`."""
+    assert nbcheck.sync_problems(path) == []
+
+
+def test_percent_script_keeps_every_cell_metadata():
+    """Slide types, tags and collapsed solutions survive ipynb -> percent script -> ipynb exactly."""
     nb = nbformat.read(str(ROOT / "notebooks" / "00_start_here.ipynb"), as_version=4)
-    again = nbtool.from_percent(nbtool.to_percent(nb))
-    assert [(c.cell_type, c.source, c.metadata.get("tags")) for c in again.cells] == \
-           [(c.cell_type, c.source, c.metadata.get("tags")) for c in nb.cells]
+    again = jupytext.reads(jupytext.writes(nb, fmt="py:percent"), fmt="py:percent")
+    assert [(c.cell_type, c.source, c.metadata) for c in again.cells] == \
+           [(c.cell_type, c.source, c.metadata) for c in nb.cells]
+    hidden = [c for c in again.cells if c.metadata.get("jupyter", {}).get("source_hidden")]
+    assert hidden and all("solution" in c.metadata["tags"] for c in hidden)
+
+
+@pytest.fixture
+def paired_copy(tmp_path):
+    """A copy of 00_start_here, its script and the pairing config (pyproject.toml) under tmp_path."""
+    script = nbcheck.paired_script(ROOT / "notebooks" / "00_start_here.ipynb")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / script.parent.name).mkdir()
+    shutil.copy(ROOT / "notebooks" / "00_start_here.ipynb", tmp_path / "notebooks")
+    shutil.copy(script, tmp_path / script.parent.name)
+    return tmp_path / "notebooks" / "00_start_here.ipynb", tmp_path / script.parent.name / script.name
+
+
+def test_sync_check_catches_an_edit_on_either_side(paired_copy):
+    notebook, script = paired_copy
+    assert nbcheck.sync_problems(notebook) == []
+    script.write_text(script.read_text().replace("## What this is", "## What this was"))
+    assert any("cell 2 differs" in p and "make sync" in p for p in nbcheck.sync_problems(notebook))
+    nb = nbformat.read(str(notebook), as_version=4)
+    nb.cells[2].metadata["slideshow"]["slide_type"] = "fragment"  # metadata only: still out of sync
+    script.write_text(jupytext.writes(nbformat.read(str(ROOT / "notebooks" / "00_start_here.ipynb"), as_version=4),
+                                      fmt="py:percent"))
+    nbformat.write(nb, str(notebook))
+    assert any("cell 2 differs" in p for p in nbcheck.sync_problems(notebook))
+    script.unlink()
+    assert any("no paired script" in p for p in nbcheck.sync_problems(notebook))
+
+
+def test_stamp_reaches_the_paired_script(paired_copy):
+    """`make stamp` with another ref writes the new badges into the notebook and its script alike."""
+    notebook, script = paired_copy
+    settings = {**nbtool.course_settings(), "ref": "v2"}
+    nbtool.stamp_file(notebook, settings)
+    nbtool.sync([notebook])
+    assert "/blob/v2/notebooks/00_start_here.ipynb" in script.read_text()
+    assert nbcheck.sync_problems(notebook) == []
+
+
+def test_nbcheck_command_reports_problems(tmp_path, capsys):
+    assert nbcheck.main([str(ROOT / "notebooks" / "00_start_here.ipynb")]) == 0
+    assert nbcheck.main([str(FIXTURE)]) == 1
+    assert "bad_outputs.ipynb: cell" in capsys.readouterr().out
+
+
+def test_nbtool_only_stamps(capsys):
+    """The home-made text format is gone (jupytext pairs the notebooks); nbtool answers only `stamp`."""
+    assert nbtool.main(["topy", "notebooks/00_start_here.ipynb"]) == 2
+    assert "tools/nbtool.py stamp" in capsys.readouterr().err

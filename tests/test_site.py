@@ -17,6 +17,7 @@ def site(tmp_path_factory):
     return out, pages
 
 
+@pytest.mark.slow  # executes 00_start_here
 def test_site_has_index_and_executed_page_with_figures(site):
     out, pages = site
     assert [p.name for p in pages] == ["index.html", "00_start_here.html"]
@@ -27,6 +28,7 @@ def test_site_has_index_and_executed_page_with_figures(site):
     assert "Traceback" not in page
 
 
+@pytest.mark.slow  # executes 00_start_here
 def test_site_passes_the_accessibility_check(site):
     out, _ = site
     assert a11y.audit_site(out) == {}

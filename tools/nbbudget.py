@@ -8,6 +8,11 @@ and first line) and the kernel's peak resident memory in MiB, read from the kern
 Budgets (DESIGN.md): notebook <= 60 s, cell <= 10 s, kernel <= 1.5 GB. The pytest run fails only on gross
 overruns (3x a budget: a hang or a regression), because CI machines are shared and noisy; ``make bench`` judges
 the real budget from the report (``python -m tools.nbbudget --strict``).
+
+nbval has no public hook for its kernel, so the plugin reads nbval's internals: each notebook cell is an item whose
+``cell`` and ``cell_num`` describe the cell and whose parent holds the kernel (``parent.kernel.km.provisioner.pid``).
+If a new nbval moves any of them, the notebook cells error with a message naming the path that moved, instead of
+the report silently going empty. ``--budget-report PATH`` writes the report elsewhere (the plugin's own tests).
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ GROSS_FACTOR = 3.0
 _runs: dict[str, dict] = {}
 
 
+def pytest_addoption(parser):
+    """``--budget-report PATH``: where the plugin writes the report (default reports/notebook_budget.json)."""
+    parser.addoption("--budget-report", type=Path, default=REPORT, help="where to write the notebook budget report")
+
+
 def kernel_peak_mb(pid: int) -> float:
     """Return the peak resident set size of process ``pid`` in MiB (Linux ``VmHWM``)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -35,29 +45,53 @@ def kernel_peak_mb(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for pid {pid}: peak memory needs Linux /proc")
 
 
-def _kernel_pid(item) -> int | None:
-    kernel = getattr(item.parent, "kernel", None)
-    provisioner = getattr(getattr(kernel, "km", None), "provisioner", None)
-    return getattr(provisioner, "pid", None)
+class NbvalInternalsMoved(RuntimeError):
+    """nbval no longer exposes a cell or its kernel where tools/nbbudget.py reads them."""
+
+
+def _nbval(item, path: str):
+    """Follow the dotted attribute ``path`` from ``item``; raise NbvalInternalsMoved naming the missing step."""
+    value = item
+    for step in path.split("."):
+        if not hasattr(value, step):
+            raise NbvalInternalsMoved(
+                f"tools/nbbudget.py reads nbval's internal item.{path}, but {step!r} is missing "
+                f"(nbval {_nbval_version()}): update _nbval's paths in tools/nbbudget.py for this nbval, "
+                "or pin the nbval version of constraints.txt")
+        value = getattr(value, step)
+    return value
+
+
+def _nbval_version() -> str:
+    from importlib.metadata import version
+
+    return version("nbval")
+
+
+def kernel_pid(item) -> int:
+    """The process id of the kernel nbval runs ``item``'s notebook in."""
+    return _nbval(item, "parent.kernel.km.provisioner.pid")
+
+
+def is_notebook_cell(item) -> bool:
+    """Whether ``item`` is one cell of a notebook nbval runs."""
+    return item.path.suffix == ".ipynb"
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
     """Time each notebook cell and sample the kernel's peak memory after it."""
-    if type(item).__name__ != "IPyNbCell":
+    if not is_notebook_cell(item):
         yield
         return
     start = time.perf_counter()
     yield
     end = time.perf_counter()
-    name = Path(str(item.parent.fspath)).name
-    run = _runs.setdefault(name, {"start": start, "cells": [], "peak_mb": 0.0})
+    run = _runs.setdefault(item.path.name, {"start": start, "cells": [], "peak_mb": 0.0})
     run["end"] = end
-    first_line = next((ln for ln in item.cell.source.splitlines() if ln.strip()), "")
-    run["cells"].append((end - start, item.cell_num, first_line[:60]))
-    pid = _kernel_pid(item)
-    if pid:
-        run["peak_mb"] = max(run["peak_mb"], kernel_peak_mb(pid))
+    first_line = next((ln for ln in _nbval(item, "cell.source").splitlines() if ln.strip()), "")
+    run["cells"].append((end - start, _nbval(item, "cell_num"), first_line[:60]))
+    run["peak_mb"] = max(run["peak_mb"], kernel_peak_mb(kernel_pid(item)))
 
 
 def summarise(run: dict) -> dict:
@@ -84,19 +118,20 @@ def format_table(report: dict) -> str:
     return "\n".join(lines)
 
 
-def load_report() -> dict:
+def load_report(path: Path = REPORT) -> dict:
     """Read the report, or an empty one."""
-    return json.loads(REPORT.read_text()) if REPORT.exists() else {}
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def pytest_sessionfinish(session, exitstatus):
     """Write the report; fail the session on a gross overrun."""
     if not _runs:
         return
-    report = load_report()
+    path = session.config.getoption("budget_report")
+    report = load_report(path)
     report.update({name: summarise(run) for name, run in _runs.items() if run["cells"]})
-    REPORT.parent.mkdir(exist_ok=True)
-    REPORT.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     gross = {n: over_budget(report[n], GROSS_FACTOR) for n in _runs}
     gross = {n: v for n, v in gross.items() if v}
     session.config._budget_table = format_table({n: report[n] for n in _runs})
@@ -109,7 +144,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Print the budget table (and any gross overrun) at the end of the run."""
     table = getattr(config, "_budget_table", None)
     if table:
-        terminalreporter.section("notebook budget (reports/notebook_budget.json)")
+        terminalreporter.section(f"notebook budget ({config.getoption('budget_report')})")
         terminalreporter.write_line(table)
     for name, problems in getattr(config, "_budget_gross", {}).items():
         terminalreporter.write_line(f"GROSS BUDGET OVERRUN {name}: {'; '.join(problems)}", red=True)
@@ -117,7 +152,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 def main(argv: list[str]) -> int:
     """``python -m tools.nbbudget [--strict]``: print the report; with --strict fail on any overrun."""
-    report = load_report()
+    report = load_report(REPORT)
     if not report:
         print(f"no report at {REPORT}; run `make test` first", file=sys.stderr)
         return 1

@@ -1,17 +1,14 @@
-"""Notebook tooling: edit notebooks as plain text, stamp the Colab bootstrap and badges, strip outputs.
+"""Stamp the Colab bootstrap and the Colab/Binder badges into the notebooks (``make stamp``).
 
 Usage (from the repository root)::
 
-    python tools/nbtool.py topy notebooks/01_modalities.ipynb  > /tmp/01.py    # ipynb -> percent text
-    python tools/nbtool.py frompy /tmp/01.py notebooks/01_modalities.ipynb     # percent text -> ipynb (stamped)
-    python tools/nbtool.py stamp                                                 # re-stamp every notebook
-    python tools/nbtool.py strip notebooks/*.ipynb                               # drop outputs and counts
-
-Percent text format: each cell starts with a header line ``# %% [markdown] slide=slide tags=check,other`` (markdown)
-or ``# %% slide=fragment tags=setup`` (code). Markdown lines are written as comments (``# text``). ``slide`` is the
-RISE slide type (slide, subslide, fragment, skip, notes, -); cells tagged ``solution`` are stored collapsed.
+    python tools/nbtool.py stamp                                # every notebook in notebooks/
+    python tools/nbtool.py stamp notebooks/01_modalities.ipynb  # some of them
 
 The repository slug and ref come from ``[tool.course]`` in pyproject.toml, the single place that names them.
+Stamping syncs each notebook with its paired percent script first (so edits made in the script are kept), writes
+the stamp into the ``.ipynb``, then syncs again so the script carries it too. Editing notebooks as text, and the
+pairing itself, is jupytext's job (``[tool.jupytext]`` in pyproject.toml, ``make sync``).
 """
 
 from __future__ import annotations
@@ -25,8 +22,6 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-SLIDE_TYPES = ("slide", "subslide", "fragment", "skip", "notes", "-")
-TAGS = ("setup", "check", "exercise", "solution")
 BADGES_START, BADGES_END = "<!-- badges -->", "<!-- /badges -->"
 BOOT_START = "# --- Colab bootstrap"
 BOOT_END = "# --- end of Colab bootstrap ---"
@@ -96,94 +91,31 @@ def stamp(nb: nbformat.NotebookNode, name: str, settings: dict | None = None) ->
     return nb
 
 
-def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Remove outputs and execution counts; keep the collapsed state of solution cells (in place)."""
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-            cell.metadata.pop("execution", None)
-        if "solution" in cell.metadata.get("tags", []):
-            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
-    return nb
+def sync(paths: list[Path]) -> None:
+    """Sync each notebook with its paired percent script (``jupytext --sync``: the newer file's inputs win)."""
+    from jupytext.cli import jupytext
+
+    jupytext(["--sync", "--quiet", *map(str, paths)])
 
 
-def _parse_header(line: str) -> tuple[str, dict]:
-    """Parse ``# %% [markdown] slide=... tags=a,b`` into (cell_type, metadata)."""
-    words = line[4:].split()
-    cell_type = "markdown" if words[:1] == ["[markdown]"] else "code"
-    meta: dict = {"slideshow": {"slide_type": "-"}}
-    for word in words[1 if cell_type == "markdown" else 0:]:
-        key, _, value = word.partition("=")
-        if key == "slide":
-            if value not in SLIDE_TYPES:
-                raise ValueError(f"unknown slide type {value!r} in {line!r}; use one of {SLIDE_TYPES}")
-            meta["slideshow"]["slide_type"] = value
-        elif key == "tags":
-            meta["tags"] = [t for t in value.split(",") if t]
-        else:
-            raise ValueError(f"unknown cell option {word!r} in {line!r}; use slide=... or tags=...")
-    return cell_type, meta
-
-
-def from_percent(text: str) -> nbformat.NotebookNode:
-    """Build a notebook from percent text (see the module docstring)."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-                   "language_info": {"name": "python"}}
-    chunks = re.split(r"^(# %%.*)$", text, flags=re.M)
-    for header, body in zip(chunks[1::2], chunks[2::2], strict=True):
-        cell_type, meta = _parse_header(header)
-        lines = body.strip("\n").split("\n")
-        if cell_type == "markdown":
-            source = "\n".join(re.sub(r"^# ?", "", ln) for ln in lines)
-            cell = nbformat.v4.new_markdown_cell(source.strip("\n"))
-        else:
-            cell = nbformat.v4.new_code_cell("\n".join(lines).strip("\n"))
-        cell.metadata = meta
-        nb.cells.append(cell)
-    return strip(nb)
-
-
-def to_percent(nb: nbformat.NotebookNode) -> str:
-    """Write a notebook as percent text (inverse of :func:`from_percent`)."""
-    parts = []
-    for cell in nb.cells:
-        opts = [f"slide={cell.metadata.get('slideshow', {}).get('slide_type', '-')}"]
-        if cell.metadata.get("tags"):
-            opts.append("tags=" + ",".join(cell.metadata["tags"]))
-        kind = " [markdown]" if cell.cell_type == "markdown" else ""
-        body = cell.source
-        if cell.cell_type == "markdown":
-            body = "\n".join(("# " + ln).rstrip() for ln in body.split("\n"))
-        parts.append(f"# %%{kind} {' '.join(opts)}\n{body}\n")
-    return "\n".join(parts)
-
-
-def write(nb: nbformat.NotebookNode, path: Path) -> None:
-    """Stamp, strip, validate and write ``nb`` to ``path``."""
-    stamp(strip(nb), Path(path).name)
-    for i, cell in enumerate(nb.cells):
-        cell.id = f"c{i:03d}"  # stable ids keep diffs small
+def stamp_file(path: Path, settings: dict | None = None) -> None:
+    """Stamp one ``.ipynb`` file in place, keeping its cell ids, metadata and (absent) outputs."""
+    nb = nbformat.read(str(path), as_version=4)
+    stamp(nb, Path(path).name, settings)
     nbformat.validate(nb)
     nbformat.write(nb, str(path))
 
 
 def main(argv: list[str]) -> int:
     """Command-line entry point (see the module docstring)."""
-    if not argv:
-        print(__doc__)
+    if argv[:1] != ["stamp"]:
+        print(__doc__, file=sys.stderr)
         return 2
-    cmd, args = argv[0], argv[1:]
-    if cmd == "topy":
-        print(to_percent(nbformat.read(args[0], as_version=4)))
-    elif cmd == "frompy":
-        write(from_percent(Path(args[0]).read_text()), Path(args[1]))
-    elif cmd in ("stamp", "strip"):
-        for path in args or sorted(NOTEBOOKS.glob("*.ipynb")):
-            write(nbformat.read(str(path), as_version=4), Path(path))
-    else:
-        print(f"unknown command {cmd!r}; use topy, frompy, stamp or strip", file=sys.stderr)
-        return 2
+    paths = [Path(p) for p in argv[1:]] or sorted(NOTEBOOKS.glob("*.ipynb"))
+    sync(paths)
+    for path in paths:
+        stamp_file(path)
+    sync(paths)
     return 0
 
 

@@ -1,16 +1,30 @@
-"""The notebook conventions of DESIGN.md as checks that return the problems they find."""
+"""The notebook conventions of DESIGN.md as checks that return the problems they find (``make check-notebooks``).
+
+Usage (from the repository root)::
+
+    python -m tools.nbcheck                                # every notebook in notebooks/
+    python -m tools.nbcheck notebooks/01_modalities.ipynb  # some of them
+
+Prints each problem as ``notebook: problem`` and exits with 1 when there is any. tests/test_hygiene.py runs the
+same checks. Besides the conventions (header, setup cell, slide types, tags, collapsed solutions, no outputs), each
+notebook must be in sync with its paired percent script (``[tool.jupytext]`` in pyproject.toml; ``make sync``).
+"""
 
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
+import jupytext
 import nbformat
+from jupytext.config import find_jupytext_configuration_file, load_jupytext_configuration_file
+from jupytext.paired_paths import paired_paths
 
-from tools import nbtool
-
-SLIDE_TYPES = set(nbtool.SLIDE_TYPES)
-TAGS = set(nbtool.TAGS)
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}  # RISE's
+TAGS = {"setup", "check", "exercise", "solution"}
 
 
 def header_problems(cell) -> list[str]:
@@ -74,6 +88,33 @@ def deck_problems(nb) -> list[str]:
     return problems
 
 
+def paired_script(path: Path) -> Path | None:
+    """Return the percent script paired with notebook ``path`` by pyproject.toml's ``[tool.jupytext]`` formats.
+
+    None when the formats pair no script with ``path`` (a notebook outside ``notebooks/``).
+    """
+    config = load_jupytext_configuration_file(find_jupytext_configuration_file(str(ROOT)))
+    formats = config.default_formats(str(path))
+    pairs = paired_paths(str(path), "ipynb", formats) if formats else []
+    return next((Path(p) for p, fmt in pairs if fmt["extension"] == ".py"), None)
+
+
+def sync_problems(path: Path) -> list[str]:
+    """The notebook and its paired percent script hold the same cells (types, sources and metadata)."""
+    script = paired_script(path)
+    if script is None:
+        return ["no percent script is paired with it: notebooks live in notebooks/ (see [tool.jupytext])"]
+    if not script.exists():
+        return [f"no paired script {script}; run `make sync`"]
+    ours = [(c.cell_type, c.source, c.metadata) for c in nbformat.read(str(path), as_version=4).cells]
+    twin = [(c.cell_type, c.source, c.metadata) for c in jupytext.read(str(script)).cells]
+    if ours == twin:
+        return []
+    mismatch = next((i for i, (a, b) in enumerate(zip(ours, twin, strict=False)) if a != b), None)
+    where = f"cell {mismatch} differs" if mismatch is not None else f"{len(ours)} cells vs {len(twin)}"
+    return [f"out of sync with {script.name} ({where}); run `make sync` (jupytext --sync: the newer file wins)"]
+
+
 def notebook_problems(path: Path) -> list[str]:
     """All convention problems of one notebook file (empty list = clean)."""
     try:
@@ -91,3 +132,15 @@ def notebook_problems(path: Path) -> list[str]:
     if setup[:1] != [1] or nb.cells[1].cell_type != "code":
         problems.append("cell 1 must be the code cell tagged 'setup'")
     return problems + cell_problems(nb) + exercise_problems(nb) + deck_problems(nb)
+
+
+def main(argv: list[str]) -> int:
+    """Command-line entry point (see the module docstring)."""
+    paths = [Path(p) for p in argv] or sorted(NOTEBOOKS.glob("*.ipynb"))
+    problems = [f"{path.name}: {p}" for path in paths for p in notebook_problems(path) + sync_problems(path)]
+    print("\n".join(problems) or f"{len(paths)} notebook(s) follow the conventions and match their scripts")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

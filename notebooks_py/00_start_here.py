@@ -1,0 +1,202 @@
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 00 · Start here: a hands-on companion to the medical-imaging lecture
+#
+# **Lecture slides:** "Learning overview" of Lecture 3, *Medical Imaging*; this notebook maps every later notebook
+# to the slides it covers.
+#
+# **Learning objectives**
+# - know what the course companion contains and in which order to work through it;
+# - run it in JupyterLab, on Binder or on Colab, and check that your environment has everything;
+# - use the course's image viewers (window/level, slices, time) and recognise the notebook conventions
+#   (*Check* cells, *Try it* exercises with hidden solutions).
+#
+# <!-- badges -->
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/medimg-course/medical-imaging-companion/blob/main/notebooks/00_start_here.ipynb) [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/medimg-course/medical-imaging-companion/main?urlpath=lab/tree/notebooks/00_start_here.ipynb)
+# <!-- /badges -->
+
+# %% slideshow={"slide_type": "skip"} tags=["setup"]
+# --- Colab bootstrap: does nothing outside Google Colab (stamped by tools/nbtool.py) ---
+import os
+import subprocess
+import sys
+COURSE_REPO, COURSE_REF = "https://github.com/medimg-course/medical-imaging-companion.git", "main"
+if "google.colab" in sys.modules:
+    if not os.path.isdir("medimg-course"):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", COURSE_REF, COURSE_REPO,
+                        "medimg-course"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",
+                        "medimg-course/requirements-colab.txt"], check=True)
+    sys.path.insert(0, os.path.abspath("medimg-course"))
+# --- end of Colab bootstrap ---
+import numpy as np
+from IPython.display import Markdown, display
+
+from helpers import viz, widgets
+from helpers.data import list_samples, load_sample
+from helpers.dicom import CT_WINDOW_PRESETS
+from helpers.course import course_table_markdown
+from helpers.environment import environment_report
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## What this is
+# A set of Jupyter notebooks, one per topic of the lecture, in lecture order. Every idea on a slide becomes code you
+# can run, look at and change: real medical images from installed packages (DICOM radiographs, CT, MRI, ultrasound,
+# pathology), the physics that forms them, and small models that train in seconds on a laptop CPU.
+#
+# Each notebook follows the same rhythm: a short explanation → code → a figure → a **Check** cell that asserts what
+# the section claims (if a Check fails, something is wrong, and the tests notice it too) → a **Try it** exercise.
+# Solutions are in collapsed cells right below each exercise: click the three dots to open one.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## The course map
+# The table is built from `helpers/course.py`, the same list that the README and the rendered site use.
+
+# %% slideshow={"slide_type": "fragment"}
+display(Markdown(course_table_markdown()))
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## How to run it
+# | Where | How | Notes |
+# | --- | --- | --- |
+# | Your laptop (Linux/macOS, Python 3.11) | `make lab` in the repository | creates `.venv`, installs, opens JupyterLab; `make test` runs every test |
+# | Binder | the *Launch on Binder* badge above | no install; about 2 GB of memory, sessions end when idle |
+# | Google Colab | the *Open in Colab* badge on each notebook | the first cell clones the course and installs what Colab lacks (about a minute) |
+#
+# Nothing downloads data at run time: every image comes from a Python package that the install step puts on disk.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Environment check
+# Every package the course needs, with the version installed and a fix for anything missing or too old:
+
+# %% slideshow={"slide_type": "fragment"}
+packages, assets = environment_report()
+packages[["package", "required", "installed", "ok", "fix"]]
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# And the real data and pretrained weights, looked up on disk (nothing is downloaded):
+
+# %% slideshow={"slide_type": "fragment"}
+assets[["asset", "package", "ok", "fix"]]
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+missing = list(packages.loc[~packages.ok, "fix"]) + list(assets.loc[~assets.ok, "fix"])
+assert not missing, "Install what is missing, then restart the kernel:\n" + "\n".join(missing)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The real images of the course
+# Every image in the course comes from a Python package that the install step put on disk: DICOM files shipped
+# with `pydicom` and `pydicom-data`, the MNI152 brain template of `nilearn`, an fMRI run of `nibabel`, and
+# pathology, retina and phantom images of `scikit-image`. `list_samples()` is the catalogue (where each file comes
+# from and its licence are in `data/README.md`):
+
+# %% slideshow={"slide_type": "fragment"}
+catalogue = list_samples()
+catalogue[["name", "modality", "axes", "shape", "dtype", "units", "source_package"]]
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# `load_sample(name)` returns the pixel array and its metadata (spacing in mm, units, modality, source, licence).
+# *Figure:* a grid of thumbnails, one per catalogue sample: radiographs of a chest and a tibia, CT slices of a head
+# and an abdomen, MR images, an echocardiography frame, a Doppler ultrasound still, a whole-body bone scan, the
+# MNI152 brain and its tissue maps, an fMRI slice, an immunohistochemistry tile, a retina photograph and the
+# Shepp–Logan phantom.
+
+# %% slideshow={"slide_type": "fragment"}
+samples = {name: load_sample(name) for name in catalogue.name}  # a few seconds: decodes 120 JPEG frames, resamples MRI
+len(samples)
+
+
+# %% slideshow={"slide_type": "fragment"}
+def thumbnail(array, meta):
+    """A 2D view of any sample: the middle slice or first frame, as the viewer would show it."""
+    view = array
+    for axis in meta.axes:
+        if axis in "tz" and view.ndim > 2 + (meta.axes.endswith("c")):
+            view = view[view.shape[0] // 2] if axis == "z" else view[0]
+    if meta.photometric == "MONOCHROME1":  # DICOM: low values are white; invert to display like the scanner
+        view = view.max() - view
+    return view.astype(np.float32) if view.ndim == 2 else view
+
+fig = viz.montage([thumbnail(a, m) for a, m in samples.values()],
+                  [f"{n}\n{m.modality}, {m.axes} {m.shape}" for n, (a, m) in samples.items()], ncols=5, size=2.3,
+                  suptitle="Every sample of the catalogue (real data; the phantom is synthetic)")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+ct, ct_meta = samples["ct_head"]
+assert ct_meta.units == "HU" and ct.min() < -900, "CT is in Hounsfield units: air is about -1000 HU"
+assert all(a.shape == m.shape for a, m in samples.values()), "metadata shapes match the arrays"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Looking at images: the window decides what you see
+# A CT pixel spans about −1000 HU (air) to over +1000 HU (bone), but a screen shows 256 grey levels and the eye
+# tells fewer apart. A **window** with centre *L* (level) and width *W* maps *L − W/2* to black and *L + W/2* to
+# white; everything outside is clipped. `helpers.viz.window_to_range` does exactly that:
+
+# %% slideshow={"slide_type": "fragment"}
+viz.window_to_range(40, 80)  # the CT brain window W80/L40 shows 0..80 HU (Radiopaedia, "Windowing (CT)")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The standard presets live in `helpers.dicom.CT_WINDOW_PRESETS`, each with its source. Pick one in the drop-down,
+# or move *level* and *window* yourself.
+# *Figure:* an axial CT slice of an abdomen, 512 × 512 pixels of 0.86 mm, in the abdominal soft-tissue window
+# (W400/L50): liver, kidneys and muscle in shades of grey, fat darker, bone white, air in the bowel black.
+
+# %% slideshow={"slide_type": "fragment"}
+abdomen, abdomen_meta = samples["ct_abdomen"]
+presets = {name: (p.center, p.width) for name, p in CT_WINDOW_PRESETS.items()}
+ct_viewer = widgets.ImageViewer(abdomen, spacing_mm=abdomen_meta.spacing_mm, window=presets["soft tissue"],
+                                presets=presets, title="CT abdomen (HU)")
+ct_viewer
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert viz.window_to_range(*presets["lung"]) == (-1350.0, 150.0)  # W1500/L-600
+ct_viewer.preset.value = "bone"
+assert ct_viewer.state["center"] == CT_WINDOW_PRESETS["bone"].center, "choosing a preset sets the level"
+ct_viewer.preset.value = "soft tissue"  # leave the figure in the soft-tissue window
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## A volume in three planes
+# A 3D scan is a stack of slices, `(z, y, x)`. The MNI152 template is an average of many adults' T1-weighted MRI
+# scans, here at 2 mm voxels. Move the sliders to pick the point the three planes pass through.
+# *Figure:* axial, coronal and sagittal slices of the MNI152 T1 brain template through its centre, with orange
+# crosshairs marking the shared point; axes in mm.
+
+# %% slideshow={"slide_type": "fragment"}
+t1, t1_meta = samples["mri_brain_t1"]
+brain_viewer = widgets.OrthoViewer(t1, spacing_mm=t1_meta.spacing_mm, title="MNI152 T1 template, 2 mm")
+brain_viewer
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+before = brain_viewer.png
+brain_viewer.z.value += 5  # moving a slider redraws the figure
+assert brain_viewer.png != before and brain_viewer.state["z"] == t1.shape[0] // 2 + 5
+brain_viewer.z.value -= 5
+assert t1_meta.spacing_mm == (2.0, 2.0, 2.0)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## A time series
+# Ultrasound of the heart (echocardiography) records a *cine*: frames over time, here 120 colour frames. Press
+# play, or drag the frame slider.
+# *Figure:* the first frame of a real echocardiography cine (ultrasound of the heart, RGB).
+
+# %% slideshow={"slide_type": "fragment"}
+echo, echo_meta = samples["us_echo_cine"]
+widgets.TimeViewer(echo, frame_time_ms=echo_meta.frame_time_ms, title="Echocardiography cine")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Try it
+# A CT scan of the abdomen has about 500 slices of 512 × 512 pixels stored as 16-bit integers
+# (FACTS: 12-bit values in 16-bit words; MDCT studies run to about 500 images). How many megabytes (MiB) is one
+# such study? Fill in `study_mib`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+study_mib = None  # your answer: 512 * 512 * ... / 2**20
+study_mib
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+study_mib = 512 * 512 * 2 * 500 / 2**20  # bytes per pixel (2) x pixels x slices, in MiB
+assert study_mib == 250.0
+study_mib
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Next
+# Open **01_modalities.ipynb**: what kinds of image data medicine produces, from 1D read-outs to 4D scans.

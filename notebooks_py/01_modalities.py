@@ -1,0 +1,985 @@
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 01 · Imaging modalities, from 1D read-outs to 4D scans
+#
+# **Lecture slides:** "What kind of image data is there in medicine?", "Patient can have many imaging modalities",
+# "1-dimensional image data", "X-ray", "Whole Slide Imaging", "Computed Tomography (CT)", "Fluoroscopy",
+# "Magnetic Resonance Imaging (MRI)", "Positron Emission Tomography (PET)", "Ultrasound" and
+# "Overview of medical image data" of Lecture 3, *Medical Imaging*.
+#
+# **Learning objectives**
+# - estimate how much image data one patient produces, and say which modality dominates;
+# - explain how each modality forms its image (Beer–Lambert, Radon transform, spin echo, PSF and decay, echoes);
+# - know each modality's array: number of dimensions, shape, data type, spacing and size in memory;
+# - load, view and process real data of each kind (radiographs, whole slides tile by tile, CT in HU, MRI volumes,
+#   cine loops) and recognise where this notebook has to simulate instead (PET, fluoroscopy).
+#
+# <!-- badges -->
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/medimg-course/medical-imaging-companion/blob/main/notebooks/01_modalities.ipynb) [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/medimg-course/medical-imaging-companion/main?urlpath=lab/tree/notebooks/01_modalities.ipynb)
+# <!-- /badges -->
+
+# %% slideshow={"slide_type": "skip"} tags=["setup"]
+# --- Colab bootstrap: does nothing outside Google Colab (stamped by tools/nbtool.py) ---
+import os
+import subprocess
+import sys
+COURSE_REPO, COURSE_REF = "https://github.com/medimg-course/medical-imaging-companion.git", "main"
+if "google.colab" in sys.modules:
+    if not os.path.isdir("medimg-course"):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", COURSE_REF, COURSE_REPO,
+                        "medimg-course"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",
+                        "medimg-course/requirements-colab.txt"], check=True)
+    sys.path.insert(0, os.path.abspath("medimg-course"))
+# --- end of Colab bootstrap ---
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy.signal import hilbert
+from skimage.color import rgb2hed
+from skimage.transform import iradon, radon, resize
+
+from helpers import modalities as mod
+from helpers import viz, widgets
+from helpers.data import load_sample
+
+rng = np.random.default_rng(0)  # one seeded generator for the simulations below
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1 · One patient, many modalities
+# The lecture follows a 45-year-old man with abdominal pain through nine steps: ultrasound in Emergency, CT, a
+# pre-operative MRI, PET-CT staging, whole-slide images of the resected tumour, follow-up PET-CT, a return to
+# Emergency, a spine MRI and CT-guided radiotherapy. The slides say this adds up to "100–1000s of GB".
+#
+# Let us check that claim with arithmetic instead of taking it on trust. Each row below is one kind of array with a
+# typical shape and data type; the assumptions are written next to it (FACTS §7: a CT slice is 512 × 512 × 16 bit,
+# an MDCT study about 500 slices, MRI matrices about 256 × 256, a 40× whole-slide image "up to 100,000 × 100,000"
+# pixels). Change any of them and re-run.
+
+# %% slideshow={"slide_type": "fragment"}
+# (step, department, what, data type, shape of one array, dtype, how many arrays)
+journey = [
+    (1, "Emergency", "ultrasound cine clips", "2D+t colour", (120, 480, 640, 3), "uint8", 4),  # like the real cine
+    (2, "Radiology", "CT abdomen, 3 contrast phases", "slice stack", (500, 512, 512), "int16", 3),  # MDCT ~500 slices
+    (3, "Radiology", "MRI pre-op, 6 sequences", "3D volume", (40, 256, 256), "int16", 6),
+    (3, "Radiology", "MRI dynamic contrast, 30 phases", "4D series", (30, 40, 256, 256), "int16", 1),
+    (4, "Oncology", "PET-CT staging: PET", "3D volume", (300, 192, 192), "int16", 1),
+    (4, "Oncology", "PET-CT staging: CT", "slice stack", (600, 512, 512), "int16", 1),
+    (5, "Pathology", "whole-slide images, 40x, uncompressed", "2D colour", (80_000, 100_000, 3), "uint8", 12),
+    (6, "Radiology", "follow-up PET-CT: PET (4 visits)", "3D volume", (300, 192, 192), "int16", 4),
+    (6, "Radiology", "follow-up PET-CT: CT (4 visits)", "slice stack", (600, 512, 512), "int16", 4),
+    (7, "Emergency", "no imaging (clinical exam)", "-", (0,), "uint8", 0),
+    (8, "Radiology", "MRI spine, 5 series", "3D volume", (30, 512, 512), "int16", 5),
+    (9, "Radiation oncology", "planning CT", "slice stack", (200, 512, 512), "int16", 1),
+    (9, "Radiation oncology", "cone-beam CT, one per fraction", "3D volume", (88, 512, 512), "int16", 5),
+]
+study = pd.DataFrame(journey, columns=["step", "department", "what", "data type", "shape", "dtype", "count"])
+study["bytes"] = [int(np.prod(shape)) * np.dtype(dtype).itemsize * n
+                  for shape, dtype, n in zip(study["shape"], study["dtype"], study["count"], strict=True)]
+study["size"] = study["bytes"].map(mod.human_bytes)
+study
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Now the totals, in decimal gigabytes (10⁹ bytes, as the claim is stated):
+
+# %% slideshow={"slide_type": "fragment"}
+gb = 1e9
+is_pathology = study["department"] == "Pathology"
+totals = pd.Series({"all imaging": study["bytes"].sum() / gb,
+                    "whole-slide images": study.loc[is_pathology, "bytes"].sum() / gb,
+                    "everything else (radiology, ultrasound, RT)": study.loc[~is_pathology, "bytes"].sum() / gb})
+totals.round(1).rename("GB")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **Does the claim hold?** Under these assumptions, yes, but only because of pathology: twelve uncompressed 40×
+# slides are about 290 GB, while all the radiology together (nine CT volumes, MRI, PET, ultrasound) is a few GB.
+# Two honest caveats: scanners store slides compressed (about 1 GB per slide, CAMELYON slides 1–5 GB, FACTS §7),
+# and radiology archives compress DICOM too, so the bytes on disk are smaller. The bytes *in memory*, once you
+# decode an image to analyse it, are the ones in this table. That is why pathology images are processed tile by tile
+# (section 4).
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert 100 <= totals["all imaging"] <= 10_000, "the uncompressed arrays should total 100-1000s of GB"
+assert totals["whole-slide images"] / totals["all imaging"] > 0.9, "pathology should dominate the total"
+assert totals["everything else (radiology, ultrasound, RT)"] < 10, "radiology alone is a few GB, far from 100 GB"
+assert study.loc[study["what"].str.startswith("CT abdomen"), "bytes"].item() == 3 * 500 * 512 * 512 * 2
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Replace the uncompressed slides by what a scanner writes to disk: about **1 GB per slide** (FACTS §7). Keep
+# everything else. Compute `total_on_disk_gb`, the new total in GB. Does the patient still reach 100 GB?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+total_on_disk_gb = None  # your answer: (non-pathology bytes) / 1e9 + 12 slides * 1 GB
+total_on_disk_gb
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+n_slides = study.loc[is_pathology, "count"].sum()
+total_on_disk_gb = study.loc[~is_pathology, "bytes"].sum() / gb + n_slides * 1.0
+assert 10 < total_on_disk_gb < 100, "with compressed slides the patient stays well below 100 GB"
+total_on_disk_gb
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2 · 1D "image data": a picture reduced to a number
+# Many laboratory tests take an image and keep only a few numbers: a plate reader shines light through each well
+# of a 96-well plate and reports one optical density (OD = −log₁₀ I/I₀) per well; a growth curve is one well's OD
+# over time. The image is an intermediate format that nobody stores.
+#
+# Here a *simulated* antibiotic-susceptibility plate: 8 bacterial isolates (rows) in 12 two-fold dilutions of an
+# antibiotic (columns). Wells where the bacteria grow are turbid; above an isolate's minimal inhibitory
+# concentration (MIC) they stay clear.
+
+# %% slideshow={"slide_type": "fragment"}
+conc = 2.0 ** np.arange(-4, 8)  # antibiotic concentration per column, µg/mL
+mic = 2.0 ** np.array([-2, 0, 0, 1, 2, 3, 5, 7])  # each isolate's MIC (invented for the example)
+grows = conc[None, :] < mic[:, None]  # (8, 12) bool
+od_true = np.where(grows, mod.logistic_growth(18.0), 0.04)  # OD after 18 h; clear wells ≈ 0.04
+plate = mod.plate_image(od_true, well_px=24, seed=1)  # the reader's camera image (transmitted light)
+od_read = mod.read_plate(plate)  # ... reduced to 96 numbers
+print(f"image {plate.shape} = {plate.size} pixels  ->  {od_read.size} optical densities")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* left, the simulated transmitted-light image of the 96-well plate (turbid wells are dark); right, the
+# 8 × 12 optical densities read from it, with each isolate's MIC marked by a white line.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6), layout="constrained")
+viz.render_image(ax1, plate, window=(0.5, 1.0))
+ax1.set_title("Simulated 96-well plate, transmitted light")
+im = ax2.imshow(od_read, cmap="cividis", vmin=0, vmax=1.3)
+ax2.plot(np.log2(mic) + 4 - 0.5, np.arange(8), "w|", markersize=18, mew=2)  # MIC sits between two columns
+ax2.set(title="Optical density per well (simulated)", xlabel="antibiotic dilution (column)", ylabel="isolate (row)")
+fig.colorbar(im, ax=ax2, label="OD")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# A growth curve is the 1D signal of one well, read every 30 minutes. The "analysis" is built into the reader:
+# a threshold (here OD > 0.1 = growth) turns it into the answer the clinician wants.
+#
+# *Figure:* simulated growth curves (OD against time) of one isolate at three antibiotic concentrations, with the
+# OD 0.1 growth threshold dashed.
+
+# %% slideshow={"slide_type": "fragment"}
+t_h = np.arange(0, 24.5, 0.5)  # hours
+fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
+for rate, label in [(0.8, "no antibiotic"), (0.45, "0.5 × MIC (slower)"), (0.0001, "above MIC (no growth)")]:
+    od = mod.logistic_growth(t_h, rate_per_h=rate) + rng.normal(0, 0.005, t_h.size)
+    ax.plot(t_h, od, ".-", label=label)
+ax.axhline(0.1, ls="--", c="gray")
+ax.set(xlabel="time (h)", ylabel="OD", title="Simulated bacterial growth curves (turbidity)")
+ax.legend()
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert np.abs(od_read - od_true).max() < 0.05, "the plate reader recovers each well's OD"
+mic_read = conc[np.argmax(od_read < 0.1, axis=1)]  # first clear well in each row
+assert np.array_equal(mic_read, mic), "reading the image gives back every isolate's MIC"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# A microbiologist wants the time when the culture without antibiotic reaches mid-log phase, OD = 0.5. From the
+# sampled curve `od_curve` (every 30 min), estimate `t_mid_h` in hours (hint: `np.interp` on the rising curve).
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+od_curve = mod.logistic_growth(t_h, rate_per_h=0.8)
+t_mid_h = None  # your answer
+t_mid_h
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+t_mid_h = float(np.interp(0.5, od_curve, t_h))  # od_curve increases, so it can serve as the x of np.interp
+exact = np.log((1.2 / 0.02 - 1) / (1.2 / 0.5 - 1)) / 0.8  # solve the logistic equation for OD = 0.5
+assert abs(t_mid_h - exact) < 0.1, (t_mid_h, exact)
+t_mid_h
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3 · X-ray: a 2D grayscale projection
+# Radiography is cheap, quick and low-dose, and shows bone well. A radiograph is a 2D matrix of intensities (stored
+# here as 16-bit DICOM). Below are two real computed
+# radiography (CR) images from `pydicom-data`. Both are stored **MONOCHROME1**: low values are meant to be shown
+# white, so we display them inverted (`invert=True`).
+#
+# *Figure:* a real chest radiograph and a real tibia radiograph (computed radiography), bone shown white.
+
+# %% slideshow={"slide_type": "fragment"}
+chest, chest_meta = load_sample("xray_chest")
+tibia, tibia_meta = load_sample("xray_tibia")
+fig, axes = plt.subplots(1, 2, figsize=(9, 4.4), layout="constrained")
+for ax, image, meta in [(axes[0], chest, chest_meta), (axes[1], tibia, tibia_meta)]:
+    viz.render_image(ax, image, invert=meta.photometric == "MONOCHROME1")
+    ax.set_title(f"Real CR, {meta.body_part}: {image.shape} {image.dtype}")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### How the projection forms: Beer–Lambert
+# X-rays travel in straight lines and are attenuated by every tissue on the way:
+# **I = I₀ · e^(−∫ μ dl)**, with μ the linear attenuation coefficient (FACTS §4). We simulate this through a
+# simple 3D chest phantom (body, fat, lungs, heart, aorta, spine and ribs) defined in Hounsfield units and
+# converted to μ at 60 keV (μ = μ_water·(1 + HU/1000), μ_water = 0.206 cm⁻¹).
+
+# %% slideshow={"slide_type": "fragment"}
+hu, labels = mod.chest_phantom()  # (z, y, x) = (40, 128, 128) voxels of 5 × 2.5 × 2.5 mm
+mu = mod.hu_to_mu(hu)  # cm⁻¹
+dl_cm = 0.25  # each voxel is 0.25 cm long along y
+line_integral = mu.sum(axis=1) * dl_cm  # ∫ μ dl along each ray, anterior -> posterior: (z, x)
+radiograph = 1.0 * np.exp(-line_integral)  # Beer–Lambert with I0 = 1
+radiograph.shape, radiograph.min(), radiograph.max()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the simulated chest phantom in an axial and a coronal slice (HU), and its simulated radiograph shown
+# like a film, as −ln(I/I₀): little transmitted light = white (bone, heart), much = dark (lungs).
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), layout="constrained")
+viz.render_slice(axes[0], hu, 28, axis=0, spacing_mm=(5.0, 2.5, 2.5), window=(0, 2000))
+viz.render_slice(axes[1], hu, 64, axis=1, spacing_mm=(5.0, 2.5, 2.5), window=(0, 2000))
+viz.render_image(axes[2], -np.log(radiograph[::-1]), spacing_mm=(5.0, 2.5))  # superior at the top
+for ax, title in zip(axes, ["Synthetic phantom, axial (HU)", "Synthetic phantom, coronal (HU)",
+                            "Simulated PA radiograph, −ln(I/I0)"], strict=True):
+    ax.set_title(title)
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Why X-ray's tissue contrast is limited
+# Fat, muscle, blood and water attenuate within about ±15 % of each other; only air (lungs) and bone stand out.
+# And a radiograph adds up everything along the ray, so overlapping organs blur together. The real chest
+# radiograph's histogram shows the consequence: most pixels fall in a narrow band of values.
+#
+# *Figure:* left, μ at 60 keV of each phantom tissue (soft tissues cluster near water); right, the histogram of the
+# real chest radiograph's stored values.
+
+# %% slideshow={"slide_type": "fragment"}
+tissues = ["lung", "fat", "soft tissue", "blood", "cancellous bone", "cortical bone"]
+mu_tissue = mod.hu_to_mu([mod.TISSUE_HU[t] for t in tissues])
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.4), layout="constrained")
+ax1.barh(tissues, mu_tissue, color="#0072B2")
+ax1.axvline(mod.MU_60KEV_PER_CM["water"], c="k", ls="--", label="water")
+ax1.set(xlabel="μ at 60 keV (cm⁻¹)", title="Attenuation of the phantom's tissues")
+ax1.legend()
+ax2.hist(chest.ravel()[::16], bins=200, color="gray")
+ax2.set(xlabel="stored value (a.u.)", ylabel="pixels (1 in 16)", title="Histogram of the real chest CR")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert np.allclose(radiograph, mod.xray_projection(mu, spacing_cm=dl_cm, axis=1)), "helper = inline Beer–Lambert"
+soft = mod.hu_to_mu([mod.TISSUE_HU[t] for t in ("fat", "soft tissue", "blood")])
+assert np.all(np.abs(soft / mod.MU_60KEV_PER_CM["water"] - 1) < 0.15), "soft tissues are within 15 % of water"
+assert mod.hu_to_mu(mod.TISSUE_HU["cortical bone"]) > 1.9 * mod.MU_60KEV_PER_CM["water"], "bone stands out"
+assert radiograph[20, 64] < radiograph[20, 40], "less light passes through the spine than through a lung"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# A patient is 20 cm thick. (a) What fraction `water_fraction` of the X-rays passes through 20 cm of water at
+# 60 keV (μ = 0.2059 cm⁻¹)? (b) How many centimetres `bone_cm` of cortical bone
+# (μ = `mod.MU_60KEV_PER_CM["cortical bone"]`) attenuate as much as those 20 cm of water?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+water_fraction = None  # your answer
+bone_cm = None  # your answer
+water_fraction, bone_cm
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+mu_water, mu_bone = mod.MU_60KEV_PER_CM["water"], mod.MU_60KEV_PER_CM["cortical bone"]
+water_fraction = np.exp(-mu_water * 20)  # about 1.6 % gets through
+bone_cm = mu_water * 20 / mu_bone  # equal attenuation means equal μ·x
+assert abs(water_fraction - 0.0163) < 0.001 and abs(bone_cm - 6.81) < 0.05
+water_fraction, bone_cm
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4 · Whole-slide imaging: 2D colour, and very large
+# A digitised microscope slide is a colour image: an (H, W, 3) tensor of red, green and blue intensities, usually
+# 8-bit. Here a real immunohistochemistry (IHC) image from scikit-image: haematoxylin stains nuclei blue, the
+# brown DAB chromogen marks the protein the antibody detects. `rgb2hed` separates the two stains by colour
+# deconvolution (Ruifrok & Johnston, 2001).
+#
+# *Figure:* the real IHC image in RGB, and its haematoxylin and DAB stain channels (darker = more stain).
+
+# %% slideshow={"slide_type": "fragment"}
+ihc, ihc_meta = load_sample("pathology_ihc")
+hed = rgb2hed(ihc)  # (H, W, 3) float: haematoxylin, eosin, DAB optical densities
+fig, axes = plt.subplots(1, 3, figsize=(12, 4), layout="constrained")
+axes[0].imshow(ihc)
+axes[0].set_title(f"Real IHC: {ihc.shape} {ihc.dtype}, {mod.human_bytes(ihc.nbytes)}")
+for ax, k, name in [(axes[1], 0, "haematoxylin (nuclei)"), (axes[2], 2, "DAB (antibody)")]:
+    ax.imshow(hed[..., k], cmap="gray_r", vmin=0, vmax=np.percentile(hed[..., k], 99.5))
+    ax.set_title(f"Stain channel: {name}")
+for ax in axes:
+    ax.set(xlabel="pixels", ylabel="pixels")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Pyramids, tiles and the size of a real slide
+# A slide viewer never loads the whole image. The file holds a **pyramid** (the full resolution plus copies halved
+# again and again) cut into **tiles** (typically 256 × 256), and the viewer decodes only the tiles on screen at the
+# zoom level shown.
+#
+# *Figure:* four levels of a pyramid built from the real IHC image; each level has half the width and height.
+
+# %% slideshow={"slide_type": "fragment"}
+levels = mod.pyramid(ihc, n_levels=4)
+fig = viz.montage(levels, [f"level {k}: {lv.shape[0]}×{lv.shape[1]}" for k, lv in enumerate(levels)], ncols=4,
+                  suptitle="Real IHC image as a 4-level pyramid (each shown at the same size)")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# And the arithmetic for a real 40× slide of 100,000 × 100,000 pixels (FACTS §7):
+
+# %% slideshow={"slide_type": "fragment"}
+slide_shape, tile = (100_000, 100_000, 3), 256
+full_bytes = int(np.prod(slide_shape))  # uint8: one byte per sample
+pyramid_bytes = full_bytes * sum(4.0**-k for k in range(8))  # each level holds 1/4 of the pixels of the previous
+n_tiles = int(np.ceil(slide_shape[0] / tile) * np.ceil(slide_shape[1] / tile))
+pd.Series({"full resolution": mod.human_bytes(full_bytes), "with an 8-level pyramid": mod.human_bytes(pyramid_bytes),
+           "256×256 tiles at level 0": f"{n_tiles:,}", "one tile": mod.human_bytes(tile * tile * 3)})
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Processing a slide tile by tile
+# We write a 4096 × 4096 slide-like mosaic (made of real IHC crops) to a temporary pyramidal TIFF, one tile at a
+# time, then measure the DAB-positive fraction of every tile while reading **one tile at a time**. The same loop
+# would handle a 100,000-pixel slide (≈ 150,000 tiles): memory holds one tile, not the slide.
+
+# %% slideshow={"slide_type": "fragment"}
+workdir = tempfile.TemporaryDirectory(prefix="wsi_")  # deleted again when the kernel stops
+slide_path = Path(workdir.name) / "mosaic.tif"
+mosaic_shape = (4096, 4096)
+level_shapes = mod.write_pyramid_tiff(slide_path, mod.slide_tiles(ihc, shape=mosaic_shape, tile=256, seed=0),
+                                      shape=mosaic_shape, tile=256, n_levels=4)
+print(f"{slide_path.stat().st_size / 2**20:.0f} MiB on disk; pyramid levels {level_shapes}")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Now the tiled analysis: each tile is decoded, stain-separated, thresholded and forgotten.
+
+# %% slideshow={"slide_type": "fragment"}
+dab_threshold = 0.05  # DAB optical density above which a pixel counts as brown (chosen by eye on the image above)
+dab_map = np.zeros((mosaic_shape[0] // 256, mosaic_shape[1] // 256))
+for top, left, t in mod.iter_tiles(slide_path):  # t: one (256, 256, 3) uint8 tile
+    dab_map[top // 256, left // 256] = (rgb2hed(t)[..., 2] > dab_threshold).mean()
+print(f"read and analysed {dab_map.size} tiles of {mod.human_bytes(256 * 256 * 3)} each")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the mosaic's level-2 overview (1024 × 1024, read from the pyramid), and the DAB-positive fraction of
+# each 256 × 256 tile as a colour map.
+
+# %% slideshow={"slide_type": "fragment"}
+overview = mod.read_region(slide_path, 0, 0, 1024, 1024, level=2)
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.4), layout="constrained")
+ax1.imshow(overview)
+ax1.set(title="Mosaic of real IHC crops, pyramid level 2", xlabel="pixels (level 2)", ylabel="pixels (level 2)")
+im = ax2.imshow(dab_map, cmap="viridis", vmin=0, vmax=1)
+ax2.set(title="DAB-positive fraction per tile", xlabel="tile column", ylabel="tile row")
+fig.colorbar(im, ax=ax2, label="fraction of pixels")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert ihc.ndim == 3 and ihc.shape[2] == 3 and ihc.dtype == np.uint8, "a slide is an (H, W, 3) uint8 tensor"
+assert full_bytes == 30_000_000_000, "100k x 100k x 3 bytes = 30 GB uncompressed"
+assert level_shapes[-1] == (512, 512, 3) and overview.shape == (1024, 1024, 3)
+whole = (hed[..., 2] > dab_threshold).mean()  # the same measurement on the small real image at once
+assert abs(dab_map.mean() - whole) < 0.05, "tile-by-tile processing agrees with processing the image at once"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# A viewer shows a 600 × 800 window at `top=1000, left=1500` of level 0. Read it with `mod.read_region`
+# (`region`), and count `n_tiles`, the number of 256 × 256 tiles the reader had to decode to build it.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+region = None  # mod.read_region(slide_path, top, left, height, width)
+n_tiles = None  # your answer
+n_tiles
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+region = mod.read_region(slide_path, 1000, 1500, 600, 800)
+rows = range(1000 // 256, (1000 + 600 - 1) // 256 + 1)  # tile rows 3..6
+cols = range(1500 // 256, (1500 + 800 - 1) // 256 + 1)  # tile columns 5..8
+n_tiles = len(rows) * len(cols)
+assert region.shape == (600, 800, 3) and n_tiles == 16
+n_tiles
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5 · CT: from projections to slices
+# CT buys anatomical detail in every direction with a higher radiation dose than a radiograph. It takes X-ray
+# projections of a slice from many angles. Stacked side by side they form a **sinogram** (the Radon
+# transform of the slice: each column is one projection, each value one ∫ μ dl). **Filtered back-projection** (FBP)
+# inverts it: each projection is high-pass (ramp) filtered and smeared back across the image. We scan one axial
+# slice of the chest phantom with `skimage.transform.radon` and reconstruct it with `iradon`.
+
+# %% slideshow={"slide_type": "fragment"}
+slice_mu = mu[28] * dl_cm  # μ per pixel: line integrals come out dimensionless, like −ln(I/I0)
+theta_180 = np.linspace(0, 180, 180, endpoint=False)  # degrees
+sinogram = radon(slice_mu, theta=theta_180)  # (detector bins, angles)
+fbp_180 = iradon(sinogram, theta=theta_180, filter_name="ramp")
+theta_20 = np.linspace(0, 180, 20, endpoint=False)
+fbp_20 = iradon(radon(slice_mu, theta=theta_20), theta=theta_20, filter_name="ramp")
+def to_hu(mu_per_pixel):
+    return mod.mu_to_hu(mu_per_pixel / dl_cm)  # back to cm⁻¹, then to Hounsfield units
+sinogram.shape
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the phantom slice, its sinogram (angle against detector position), and FBP reconstructions from 180
+# and from 20 projections, in HU (window W2000 L0); 20 views leave streaks.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 4, figsize=(14, 3.8), layout="constrained")
+viz.render_image(axes[0], hu[28], spacing_mm=(2.5, 2.5), window=(0, 2000))
+axes[1].imshow(sinogram, cmap="gray", aspect="auto", extent=(0, 180, sinogram.shape[0], 0))
+axes[1].set(xlabel="projection angle (degrees)", ylabel="detector bin")
+for ax, rec in [(axes[2], fbp_180), (axes[3], fbp_20)]:
+    viz.render_image(ax, to_hu(rec), spacing_mm=(2.5, 2.5), window=(0, 2000))
+for ax, title in zip(axes, ["Synthetic phantom slice (HU)", "Sinogram (simulated)", "FBP, 180 views (HU)",
+                            "FBP, 20 views (HU)"], strict=True):
+    ax.set_title(title)
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# How many views are enough? *Figure:* the reconstruction error (RMSE in HU against the phantom) falls as the
+# number of projection angles grows.
+
+# %% slideshow={"slide_type": "fragment"}
+views = [10, 20, 45, 90, 180]
+errors = [mod.rmse(to_hu(mod.fbp(*mod.ct_scan(slice_mu, n_views=n))), hu[28]) for n in views]
+fig, ax = plt.subplots(figsize=(5.5, 3.2), layout="constrained")
+ax.plot(views, errors, "o-")
+ax.set(xscale="log", xlabel="number of projection angles", ylabel="RMSE (HU)",
+       title="Simulated FBP error against the phantom")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Hounsfield units on real CT
+# CT pixels are calibrated: water is 0 HU, air −1000 HU (FACTS §1). A **window** (width W, level L) picks which HU
+# range fills the grey scale (FACTS §2). This real abdominal slice shows both kidneys, the organ of the lecture's
+# patient. Try the presets and sliders.
+#
+# *Figure:* a real abdominal CT slice in HU with a window/level viewer (presets from Radiopaedia via FACTS §2).
+
+# %% slideshow={"slide_type": "fragment"}
+ct_abd, ct_abd_meta = load_sample("ct_abdomen")
+presets = {"abdomen soft tissue W400 L50": (50, 400), "liver W150 L30": (30, 150), "lung W1500 L-600": (-600, 1500),
+           "bone W1800 L400": (400, 1800)}
+widgets.ImageViewer(ct_abd, spacing_mm=ct_abd_meta.spacing_mm, window=(50, 400), presets=presets,
+                    title="Real CT abdomen (HU)")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the HU histogram of the real abdominal slice (log scale), with FACTS §1 ranges shaded: peaks at air
+# (≈ −1000), fat (≈ −100) and soft tissue (≈ +40).
+
+# %% slideshow={"slide_type": "fragment"}
+fig, ax = plt.subplots(figsize=(8, 3.2), layout="constrained")
+ax.hist(ct_abd.ravel(), bins=np.arange(-1100, 1300, 10), color="gray", log=True)
+for (lo, hi), name, colour in [((-1010, -990), "air", "#56B4E9"), ((-120, -50), "fat", "#E69F00"),
+                               ((10, 80), "soft tissue", "#009E73"), ((300, 1900), "bone", "#CC79A7")]:
+    ax.axvspan(lo, hi, alpha=0.35, color=colour, label=f"{name} ({lo} to {hi})")
+ax.set(xlabel="HU", ylabel="pixels", title="HU histogram of the real CT abdomen slice")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Reading the numbers: air in the real head CT, and the fat peak of the abdomen. Outside the scanner's circular
+# field of view this head file stores a padding value far below −1000, so we measure inside the circle only.
+
+# %% slideshow={"slide_type": "fragment"}
+ct_head, ct_head_meta = load_sample("ct_head")
+yy, xx = np.mgrid[:512, :512] - 255.5
+inside_fov = np.hypot(yy, xx) < 250  # pixels inside the reconstruction circle
+air_head = np.median(ct_head[inside_fov & (ct_head < -500)])
+counts, edges = np.histogram(ct_abd, bins=np.arange(-200, 0, 10))
+fat_peak = edges[np.argmax(counts)] + 5  # centre of the fullest 10-HU bin
+pd.Series({"air in the head CT (median HU)": air_head, "fat peak in the abdomen CT (HU)": fat_peak,
+           "padding outside the head CT's field of view (HU)": ct_head[0, 0]})
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### A stack of slices is a volume
+# A CT study is a stack of reconstructed axial slices, i.e. a 3D array (z, y, x). We scan every other slice of the
+# phantom (60 views each) and stack the reconstructions; then look at it in three planes.
+#
+# *Figure:* the reconstructed synthetic CT volume in axial, coronal and sagittal planes (drag the sliders).
+
+# %% slideshow={"slide_type": "fragment"}
+theta_60 = np.linspace(0, 180, 60, endpoint=False)
+ct_stack = np.stack([to_hu(iradon(radon(s * dl_cm, theta=theta_60), theta=theta_60)) for s in mu[::2]])
+ct_stack = ct_stack.astype(np.float32)  # (20, 128, 128) HU
+widgets.OrthoViewer(ct_stack, spacing_mm=(10.0, 2.5, 2.5), window=(0, 2000),
+                    title="Simulated CT volume: 20 reconstructed slices (HU)")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert errors[-1] < errors[1], "FBP with 180 views beats 20 views in RMSE"
+assert mod.rmse(to_hu(fbp_180), hu[28]) < 0.6 * mod.rmse(to_hu(fbp_20), hu[28])
+air_recon = np.median(ct_stack[labels[::2] == 0])
+assert abs(air_recon + 1000) < 20, f"reconstructed air should be ≈ −1000 HU, got {air_recon:.0f}"
+assert abs(air_head + 1000) < 50, f"air in the real head CT should be ≈ −1000 HU, got {air_head:.0f}"
+assert -130 <= fat_peak <= -50, f"the real abdomen's fat peak should be near −100 HU (FACTS §1), got {fat_peak}"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# A **limited-angle** scan covers only 120° instead of 180° (e.g. a C-arm that cannot turn far enough). Scan
+# `slice_mu` with 120 views over 120° (`mod.ct_scan(..., n_views=120, arc_deg=120)`), reconstruct with `mod.fbp`,
+# and compute `rmse_limited` in HU against `hu[28]`. Is it better or worse than 120 views spread over 180°?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+rmse_limited = None  # your answer
+rmse_limited
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+rmse_limited = mod.rmse(to_hu(mod.fbp(*mod.ct_scan(slice_mu, n_views=120, arc_deg=120))), hu[28])
+rmse_full = mod.rmse(to_hu(mod.fbp(*mod.ct_scan(slice_mu, n_views=120, arc_deg=180))), hu[28])
+assert rmse_limited > 1.5 * rmse_full, "missing angles cannot be made up by more views"
+rmse_limited, rmse_full
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6 · Fluoroscopy: 2D + time
+# Fluoroscopy takes X-ray frames continuously (a (T, H, W) tensor) to guide procedures in real time, at a higher
+# total dose than one radiograph; in angiography a contrast agent flows through the vessels. No real angiogram ships with our packages, so we **simulate** one: a branching vessel tree over a
+# real chest radiograph as background anatomy, an iodine bolus whose arrival is delayed along the tree and whose
+# concentration follows a gamma-variate curve, and photon (Poisson) noise.
+
+# %% slideshow={"slide_type": "fragment"}
+anatomy = resize(chest[700:1400, 600:1300].astype(float), (128, 128))  # real CR crop (≈ 1 mm pixels assumed)
+anatomy = 0.5 + 3.0 * (anatomy.max() - anatomy) / np.ptp(anatomy)  # MONOCHROME1 -> ∫ μ dl between 0.5 and 3.5
+thickness_mm, distance_mm = mod.vessel_tree((128, 128), depth=5, root_radius_mm=3.0, spacing_mm=1.0, seed=1)
+t_s = np.arange(48) * 0.25  # 48 frames at 4 frames/s
+arrival_s = 1.0 + np.nan_to_num(distance_mm) / 100.0  # the bolus front moves 100 mm/s along the tree
+iodine = mod.gamma_variate(t_s[:, None, None] - arrival_s, alpha=3.0, beta=0.5)  # (T, H, W), peak 1
+mu_iodine = 2.0  # cm⁻¹ of contrast-filled blood at its peak (an assumption for illustration)
+expected = np.exp(-(anatomy + mu_iodine * iodine * thickness_mm / 10))  # Beer–Lambert per frame (mm -> cm)
+photons = 5000  # photons per pixel without patient: fluoroscopy runs at low dose
+frames = (rng.poisson(photons * expected) / photons).astype(np.float32)  # (48, 128, 128)
+frames.shape
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the simulated fluoroscopy series, frame by frame (play or drag the slider), displayed as transmitted
+# intensity like a fluoroscopy monitor: bone and contrast dark, lungs bright; the vessels darken as the contrast
+# arrives.
+
+# %% slideshow={"slide_type": "fragment"}
+widgets.TimeViewer(frames, frame_time_ms=250, spacing_mm=(1.0, 1.0), title="Simulated fluoroscopy")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Digital subtraction angiography (DSA)
+# The anatomy does not change between frames, the contrast does. Taking logarithms turns Beer–Lambert's product
+# into a sum, so subtracting the log of a pre-contrast "mask" frame removes the bones and leaves only the iodine:
+# DSA = ln(mask) − ln(frame) = μ_iodine · c(t) · thickness (plus noise).
+#
+# *Figure:* a raw frame at peak contrast, the DSA image of the same frame (both shown as in angiography, contrast
+# dark), and the time–intensity curves in a proximal and a distal vessel segment.
+
+# %% slideshow={"slide_type": "fragment"}
+mask_frame = frames[:4].mean(axis=0)  # before the bolus arrives
+dsa = np.log(mask_frame) - np.log(np.clip(frames, 1 / photons, None))  # (T, H, W)
+proximal = (thickness_mm > 3) & (distance_mm < 30)
+distal = (thickness_mm > 1.5) & (distance_mm > 90)
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
+viz.render_image(axes[0], frames[16], spacing_mm=(1, 1))
+viz.render_image(axes[1], dsa[16], spacing_mm=(1, 1), window=(0.3, 1.2), invert=True)
+for roi, name in [(proximal, "proximal"), (distal, "distal")]:
+    axes[2].plot(t_s, dsa[:, roi].mean(axis=1), ".-", label=name)
+axes[2].set(xlabel="time (s)", ylabel="mean DSA signal (μ·c·thickness)", title="Time–intensity curves")
+axes[2].legend()
+axes[0].set_title("Simulated frame at 4 s")
+axes[1].set_title("Simulated DSA at 4 s")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# A real time series from our packages is the echocardiography cine in `pydicom-data`: 120 colour frames, a
+# (T, H, W, 3) uint8 tensor. It is ultrasound, not fluoroscopy, but has the same "2D + time" shape.
+#
+# *Figure:* the real echocardiography cine, frame by frame (play or drag the slider).
+
+# %% slideshow={"slide_type": "fragment"}
+echo, echo_meta = load_sample("us_echo_cine")
+widgets.TimeViewer(echo, frame_time_ms=echo_meta.frame_time_ms, title="Real echo cine")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert frames.ndim == 3 and echo.ndim == 4 and echo.shape[-1] == 3, "fluoroscopy is (T,H,W); colour cine (T,H,W,3)"
+background = thickness_mm == 0
+assert abs(np.median(dsa[:, background])) < 0.02, "subtraction removes the static anatomy"
+peak_prox, peak_dist = (t_s[np.argmax(dsa[:, roi].mean(axis=1))] for roi in (proximal, distal))
+assert peak_dist > peak_prox, "contrast peaks later downstream"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Estimate the speed of the bolus front from the data. For every vessel pixel thicker than 2 mm, find the time to
+# peak of its DSA curve; fit time-to-peak against `distance_mm` with a straight line (`np.polyfit`); the slope is
+# 1/speed. Store `speed_mm_s` (the truth used above is 100 mm/s).
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+speed_mm_s = None  # your answer
+speed_mm_s
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+thick = thickness_mm > 2
+time_to_peak = t_s[np.argmax(dsa[:, thick], axis=0)]
+slope, intercept = np.polyfit(distance_mm[thick], time_to_peak, 1)
+speed_mm_s = 1 / slope
+assert 75 < speed_mm_s < 125, speed_mm_s
+speed_mm_s
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 7 · MRI: 3D volumes, and 4D
+# MRI reconstructs a 3D grid of voxels from radio-frequency signals: excellent soft-tissue contrast and no ionising
+# radiation, but slow, expensive and sensitive to motion. Our real volume is the MNI152 template (an
+# average of many T1-weighted brain MRIs, bundled with nilearn), resampled to 2 mm voxels: a (z, y, x) float
+# array.
+#
+# *Figure:* the real MNI152 T1 template in axial, coronal and sagittal planes (drag the sliders).
+
+# %% slideshow={"slide_type": "fragment"}
+t1, t1_meta = load_sample("mri_brain_t1")
+widgets.OrthoViewer(t1, spacing_mm=t1_meta.spacing_mm, title=f"Real MNI152 T1 template {t1.shape}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### T1 and T2 contrast from the signal equation
+# The same brain gives different images depending on the timing of the pulse sequence. A spin echo's signal is
+# **S = PD · (1 − e^(−TR/T1)) · e^(−TE/T2)** (FACTS §3): short TR and TE give T1 weighting (white matter bright),
+# long TR and TE give T2 weighting (CSF bright). We apply it to the real grey-matter, white-matter and CSF maps
+# (CSF = brain mask minus the other two) with 3 T relaxation times (FACTS §3) and relative proton densities from
+# a published simulation (sources in `mod.RELAXATION_3T`'s comment).
+
+# %% slideshow={"slide_type": "fragment"}
+gm, _ = load_sample("mri_brain_gm")
+wm, _ = load_sample("mri_brain_wm")
+brain, _ = load_sample("mri_brain_mask")
+csf = np.clip(brain - gm - wm, 0, 1)
+def spin_echo(pd, t1_ms, t2_ms, tr, te):
+    return pd * (1 - np.exp(-tr / t1_ms)) * np.exp(-te / t2_ms)
+def synthesise(tr, te):  # tissue fractions × each tissue's signal; (PD, T1, T2) from mod.RELAXATION_3T
+    return sum(f * spin_echo(*mod.RELAXATION_3T[k], tr, te) for k, f in [("gm", gm), ("wm", wm), ("csf", csf)])
+t1w, t2w = synthesise(tr=500, te=15), synthesise(tr=4000, te=100)
+pd.DataFrame(mod.RELAXATION_3T, index=["PD", "T1 (ms)", "T2 (ms)"])
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the real T1 template beside synthetic T1-weighted (TR 500, TE 15 ms) and T2-weighted (TR 4000,
+# TE 100 ms) spin-echo images of the same axial slice.
+
+# %% slideshow={"slide_type": "fragment"}
+fig = viz.montage([t1[50], t1w[50], t2w[50]], ["Real MNI152 T1", "Synthetic T1w, TR 500 TE 15",
+                                               "Synthetic T2w, TR 4000 TE 100"], ncols=3, size=3.6,
+                  suptitle="Axial slice z = 50: contrast depends on TR and TE")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The mean signal of each tissue, in voxels that are (almost) pure tissue: the order flips between the weightings.
+
+# %% slideshow={"slide_type": "fragment"}
+pure = {k: f > 0.9 for k, f in [("gm", gm), ("wm", wm), ("csf", csf)]}  # voxels ≥ 90 % one tissue
+t1_mean = {k: t1w[m].mean() for k, m in pure.items()}
+t2_mean = {k: t2w[m].mean() for k, m in pure.items()}
+pd.DataFrame({"T1w (TR 500, TE 15)": t1_mean, "T2w (TR 4000, TE 100)": t2_mean}).round(3)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### 4D: functional MRI
+# fMRI repeats a fast 3D acquisition every few seconds: a (t, z, y, x) array. Each voxel's values over time are its
+# time course. The real example from nibabel holds only 2 volumes (TR = 2 s); real runs have hundreds.
+#
+# *Figure:* the real 4D fMRI example, by time point and axial slice (drag the sliders).
+
+# %% slideshow={"slide_type": "fragment"}
+fmri, fmri_meta = load_sample("fmri_4d")
+widgets.TimeViewer(fmri, frame_time_ms=fmri_meta.frame_time_ms, spacing_mm=fmri_meta.spacing_mm,
+                   title="Real fMRI (t, z, y, x)")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# One voxel's time course (here, the brightest voxel of the middle slice):
+
+# %% slideshow={"slide_type": "fragment"}
+z_mid = fmri.shape[1] // 2
+y, x = np.unravel_index(np.argmax(fmri[0, z_mid]), fmri.shape[2:])
+pd.Series(fmri[:, z_mid, y, x], index=np.arange(fmri.shape[0]) * fmri_meta.frame_time_ms / 1000,
+          name=f"voxel (z={z_mid}, y={y}, x={x})").rename_axis("time (s)")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert t1.ndim == 3 and fmri.ndim == 4, "MRI: 3D volume; fMRI: 4D (t, z, y, x)"
+assert t1_mean["wm"] > t1_mean["gm"] > t1_mean["csf"], f"T1w: WM > GM > CSF, got {t1_mean}"
+assert t2_mean["csf"] > t2_mean["gm"] > t2_mean["wm"], f"T2w: CSF > GM > WM, got {t2_mean}"
+assert np.allclose(t1w, mod.synthesise_spin_echo({"gm": gm, "wm": wm, "csf": csf}, tr_ms=500, te_ms=15), rtol=1e-5)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# A **proton-density-weighted** image shows how much water each tissue holds: its contrast should follow PD
+# (CSF > GM > WM, with GM/WM ≈ 0.80/0.70). Pick `tr` and `te` so that in `synthesise(tr, te)` the ordering holds
+# and the mean GM/WM signal ratio (use the `pure` masks above) is within 10 % of 0.80/0.70.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+tr, te = 500, 15  # change these (ms)
+pdw = synthesise(tr, te)
+ratio = pdw[pure["gm"]].mean() / pdw[pure["wm"]].mean()
+ratio
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+tr, te = 8000, 10  # long TR removes T1 weighting, short TE removes T2 weighting
+pdw = synthesise(tr, te)
+means = {k: pdw[m].mean() for k, m in pure.items()}
+ratio = means["gm"] / means["wm"]
+assert means["csf"] > means["gm"] > means["wm"] and abs(ratio / (0.80 / 0.70) - 1) < 0.10, (means, ratio)
+ratio
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 8 · PET: function, blurred and noisy (simulated)
+# PET counts the photon pairs from positron annihilations of a radiotracer such as ¹⁸F-FDG, so it maps metabolism,
+# not anatomy; its resolution is poor, so it is fused with CT or MRI. No real PET ships with our packages, so everything in this section is **simulated**: FDG-like
+# uptake from the real grey/white-matter maps (grey matter ≈ 4× white matter, an illustrative ratio) plus a small
+# hot lesion, blurred by a scanner point-spread function of FWHM 4.5 mm (clinical PET: 4–5 mm, FACTS §6), with
+# Poisson counting noise.
+
+# %% slideshow={"slide_type": "fragment"}
+uptake = 4.0 * gm + 1.0 * wm + 0.3 * csf  # relative FDG uptake per voxel (illustrative)
+zz, yy, xx = np.indices(uptake.shape)
+lesion = (zz - 50) ** 2 + (yy - 42) ** 2 + (xx - 30) ** 2 <= 1.5**2  # 19 voxels: a lesion about 6 mm across
+uptake[lesion] = 12.0
+sigma_mm = 4.5 / (2 * np.sqrt(2 * np.log(2)))  # FWHM -> Gaussian σ
+blurred = mod.psf_blur(uptake, fwhm_mm=4.5, spacing_mm=(2.0, 2.0, 2.0))  # Gaussian with that σ
+pet = rng.poisson(blurred * 10).astype(np.float32) / 10  # ~10 counts per unit uptake per voxel
+print(f"σ = {sigma_mm:.2f} mm; lesion peak: true {uptake[lesion].max():.1f}, after blur {blurred[lesion].max():.1f}")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* simulated true uptake, the simulated PET image (blurred and noisy), and PET fused on the real MRI
+# (PET-MRI): colour (magma) over grayscale anatomy.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 3, figsize=(12, 4), layout="constrained")
+viz.render_image(axes[0], uptake[50], spacing_mm=(2, 2), cmap="magma", window=(6, 12))  # window: 0 to 12
+viz.render_image(axes[1], pet[50], spacing_mm=(2, 2), cmap="magma", window=(6, 12))
+viz.render_image(axes[2], t1[50], spacing_mm=(2, 2))
+viz.draw_overlay(axes[2], np.ma.masked_where(~brain[50], pet[50]), spacing_mm=(2, 2), alpha=0.5, cmap="magma",
+                 vmin=0, vmax=12)  # PET inside the brain mask only
+for ax, title in zip(axes, ["Simulated true uptake", "Simulated PET (PSF 4.5 mm + noise)",
+                            "Fusion: simulated PET on real MRI"], strict=True):
+    ax.set_title(title)
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Dynamic PET and radioactive decay
+# A dynamic PET scan records frames over time: a (t, z, y, x) array. Tracer accumulates in the tissue while the
+# ¹⁸F decays with a half-life of 109.8 min (FACTS §6), so the measured counts are the uptake times
+# 2^(−t / 109.8 min); scanners report decay-corrected values. We simulate 12 frames of 10 minutes on a slab of
+# 9 slices around the lesion.
+
+# %% slideshow={"slide_type": "fragment"}
+t_min = np.arange(5.0, 125.0, 10.0)  # mid-frame times (min)
+lesion_kinetics = 1 - np.exp(-t_min / 30)  # lesion keeps trapping FDG
+brain_kinetics = 0.35 * (1 - np.exp(-t_min / 10))  # brain saturates early (relative to the lesion)
+slab = slice(46, 55)
+true_4d = (lesion[None, slab] * lesion_kinetics[:, None, None, None] * 3
+           + (uptake[slab] * ~lesion[slab])[None] * brain_kinetics[:, None, None, None])
+measured = np.stack([mod.psf_blur(v, fwhm_mm=4.5, spacing_mm=(2, 2, 2)) for v in true_4d])
+measured *= mod.decay_factor(t_min)[:, None, None, None]  # what is left of the ¹⁸F at each frame
+pet_4d = (rng.poisson(measured * 20) / 20).astype(np.float32)  # (12, 9, 117, 99)
+pet_4d.shape
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the simulated dynamic PET frames, 10 minutes apart (drag time and slice; the title counts seconds
+# from the first frame).
+
+# %% slideshow={"slide_type": "fragment"}
+pet_viewer = widgets.TimeViewer(pet_4d, frame_time_ms=10 * 60 * 1000, spacing_mm=(2, 2, 2),
+                                title="Simulated dynamic PET")
+pet_viewer.time.value = pet_4d.shape[0] - 1  # start at the last frame, when the lesion stands out
+pet_viewer
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* time–activity curves of the lesion and of grey matter, as measured (decaying) and decay-corrected,
+# with the pure ¹⁸F decay curve for reference.
+
+# %% slideshow={"slide_type": "fragment"}
+lesion_roi, gm_roi = lesion[slab], (gm[slab] > 0.9) & ~lesion[slab]
+fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+for roi, name, colour in [(lesion_roi, "lesion", "#D55E00"), (gm_roi, "grey matter", "#0072B2")]:
+    tac = pet_4d[:, roi].mean(axis=1)
+    ax.plot(t_min, tac, "o-", c=colour, label=f"{name}, measured")
+    ax.plot(t_min, tac / mod.decay_factor(t_min), "s--", c=colour, label=f"{name}, decay-corrected")
+ax.plot(t_min, mod.decay_factor(t_min), "k:", label="¹⁸F decay, 2^(−t/109.8 min)")
+ax.set(xlabel="time after injection (min)", ylabel="activity (a.u.)", title="Simulated time–activity curves")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The only real nuclear-medicine image in our packages is a planar bone scan (a gamma camera, not PET): counts per
+# pixel, low resolution, bright where bone turnover is high.
+#
+# *Figure:* the real whole-body bone scintigram from pydicom-data (counts).
+
+# %% slideshow={"slide_type": "fragment"}
+nm, nm_meta = load_sample("nm_bone_scan")
+fig = viz.show_image(nm, spacing_mm=nm_meta.spacing_mm, window=viz.auto_window(nm, percentiles=(1, 99.5)),
+                     title=f"Real NM bone scan {nm.shape} {nm.dtype}", cmap="gray_r")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert np.isclose(mod.decay_factor(109.8), 0.5), "after one half-life half the ¹⁸F is left"
+assert blurred[lesion].max() < 0.8 * uptake[lesion].max(), "the PSF smears a small lesion: its peak drops"
+contrast = pet[lesion].mean() / pet[(gm > 0.9) & ~lesion].mean()  # true lesion : grey matter = 12 : 4
+assert 1.2 < contrast < 3.0, f"the lesion stays hotter, but blurring lowers its 3:1 contrast; got {contrast:.2f}"
+assert pet_4d.ndim == 4, "dynamic PET is 4D (t, z, y, x)"
+corrected = pet_4d[:, lesion_roi].mean(axis=1) / mod.decay_factor(t_min)
+assert corrected[-1] > corrected[0] * 2, "decay-corrected lesion activity keeps rising"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# A patient receives 370 MBq of ¹⁸F-FDG at 8:00 and is scanned at 9:00. Compute `mbq_at_scan`, the activity left
+# at 9:00, and `minutes_to_10pct`, how long until only 10 % of the injected activity remains.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+mbq_at_scan = None  # your answer
+minutes_to_10pct = None  # your answer
+mbq_at_scan, minutes_to_10pct
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+mbq_at_scan = 370 * mod.decay_factor(60.0)
+minutes_to_10pct = mod.F18_HALF_LIFE_MIN * np.log2(10)  # 2^(−t/T½) = 0.1  ->  t = T½·log2(10)
+assert abs(mbq_at_scan - 253.3) < 0.5 and abs(minutes_to_10pct - 364.7) < 0.5
+mbq_at_scan, minutes_to_10pct
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 9 · Ultrasound: echoes, speckle and B-mode
+# Ultrasound is real-time, portable and free of ionising radiation, but depends on the operator's skill. The probe
+# sends short pulses (here 5 MHz) and records the echoes of each scan line: the **RF signal**.
+# Tissue is full of tiny random scatterers far below the resolution, so the echoes interfere randomly: **speckle**.
+# The B-mode image is the RF lines' **envelope** (the magnitude of the Hilbert transform's analytic signal),
+# **log-compressed** to decibels. We simulate a 40 mm deep, 38 mm wide field with a dark cyst and a bright nodule.
+
+# %% slideshow={"slide_type": "fragment"}
+fs_mhz = 40.0
+dz_mm = mod.SPEED_OF_SOUND_M_S * 1e3 / (2 * fs_mhz * 1e6)  # depth per RF sample: c / (2 fs) ≈ 0.019 mm
+depth, lines, pitch_mm = int(40 / dz_mm), 128, 0.3
+z_mm, x_mm = np.meshgrid(np.arange(depth) * dz_mm, np.arange(lines) * pitch_mm, indexing="ij")
+echogenicity = np.ones((depth, lines))
+echogenicity[(z_mm - 18) ** 2 + (x_mm - 12) ** 2 < 5**2] = 0.0  # anechoic cyst, radius 5 mm
+echogenicity[(z_mm - 26) ** 2 + (x_mm - 27) ** 2 < 4**2] = 10.0  # hyperechoic nodule (+10 dB)
+rf = mod.simulate_rf(echogenicity, f0_mhz=5.0, fs_mhz=fs_mhz, seed=0)  # (depth samples, lines)
+env = np.abs(hilbert(rf, axis=0))  # envelope detection along depth
+bmode = np.clip(20 * np.log10(env / env.max()), -50, 0)  # log compression, 50 dB dynamic range
+rf.shape, dz_mm
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* one simulated RF line with its envelope (first 4 mm), and the simulated B-mode image (dB, 50 dB range)
+# with the dark cyst and the bright nodule.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
+n = int(4 / dz_mm)
+ax1.plot(z_mm[:n, 64], rf[:n, 64], lw=0.7, label="RF")
+ax1.plot(z_mm[:n, 64], env[:n, 64], c="#D55E00", label="envelope |analytic signal|")
+ax1.set(xlabel="depth (mm)", ylabel="amplitude (a.u.)", title="Simulated RF line 64")
+ax1.legend()
+viz.render_image(ax2, bmode, spacing_mm=(dz_mm, pitch_mm), window=(-25, 50))
+ax2.set_title("Simulated B-mode (dB)")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Speckle statistics
+# In fully developed speckle the envelope follows a Rayleigh distribution, whose mean/SD is always
+# √(π/(4 − π)) ≈ **1.91**, whatever the tissue's brightness (FACTS §5; Wagner et al. 1987). Speckle is therefore not
+# noise you can remove by turning up the power.
+#
+# *Figure:* the histogram of the envelope in a uniform region, with the Rayleigh density of the same mean power.
+
+# %% slideshow={"slide_type": "fragment"}
+uniform = env[150:600, :]  # 3 to 11.5 mm deep, above the cyst
+sigma2 = np.mean(uniform**2) / 2
+a = np.linspace(0, uniform.max(), 200)
+fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
+ax.hist(uniform.ravel(), bins=100, density=True, color="gray", label="simulated envelope")
+ax.plot(a, a / sigma2 * np.exp(-(a**2) / (2 * sigma2)), c="#D55E00", label="Rayleigh")
+ax.set(xlabel="envelope amplitude (a.u.)", ylabel="density",
+       title=f"Simulated speckle: mean/SD = {uniform.mean() / uniform.std():.2f}")
+ax.legend()
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# And the real thing: a real power-Doppler image of a lymph node, where colour encodes the strength of the blood-flow
+# signal on top of the grayscale B-mode, and the echocardiography cine from section 6 (both stored as RGB).
+#
+# *Figure:* the real power-Doppler ultrasound still (colour flow over B-mode) and one frame of the real echo cine.
+
+# %% slideshow={"slide_type": "fragment"}
+doppler, doppler_meta = load_sample("us_doppler")
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
+ax1.imshow(doppler)
+ax1.set(title=f"Real power Doppler {doppler.shape} {doppler.dtype}", xlabel="pixels", ylabel="pixels")
+viz.render_image(ax2, echo[30], spacing_mm=echo_meta.spacing_mm)
+ax2.set_title(f"Real echo cine, frame 30 of {echo.shape[0]}")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+ratio_speckle = uniform.mean() / uniform.std()
+assert abs(ratio_speckle - mod.RAYLEIGH_MEAN_TO_SD) < 0.05 * 1.91, f"speckle mean/SD ≈ 1.91, got {ratio_speckle:.2f}"
+assert np.allclose(env, mod.envelope(rf)), "helper envelope = inline Hilbert envelope"
+cyst = (z_mm - 18) ** 2 + (x_mm - 12) ** 2 < 3**2
+assert bmode[cyst].mean() < bmode[150:600].mean() - 20, "the cyst is more than 20 dB darker than tissue"
+assert doppler.shape[-1] == 3 and echo.ndim == 4
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Scanners reduce speckle by **compounding**: averaging envelopes from independent looks (angles or frequencies).
+# Average the envelopes of 4 independent realisations of a uniform medium (`np.ones((800, 128))`, seeds 0–3) and
+# compute `compound_ratio`, the mean/SD of the average. Theory for N independent looks: 1.91 · √N.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+compound_ratio = None  # your answer
+compound_ratio
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+looks = [mod.envelope(mod.simulate_rf(np.ones((800, 128)), seed=s))[100:-100] for s in range(4)]
+compound = np.mean(looks, axis=0)
+compound_ratio = compound.mean() / compound.std()
+assert abs(compound_ratio / (1.91 * 2) - 1) < 0.15, compound_ratio
+compound_ratio
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 10 · Overview: what the arrays look like
+# The lecture sorts medical image data into point measures, planar (projection) images, multislice (tomographic)
+# stacks, volumes and dynamic series. Here is that table built from the arrays this notebook actually loaded or
+# simulated: number of dimensions, shape, data type, spacing and memory.
+
+# %% slideshow={"slide_type": "fragment"}
+arrays = [
+    ("point", "plate reader OD (simulated)", od_read, "yx", None),
+    ("planar", "X-ray chest CR (real)", chest, "yx", chest_meta.spacing_mm),
+    ("planar, colour", "IHC whole-slide crop (real)", ihc, "yxc", ihc_meta.spacing_mm),
+    ("planar slice", "CT abdomen slice (real)", ct_abd, "yx", ct_abd_meta.spacing_mm),
+    ("multislice", "CT reconstructed stack (simulated)", ct_stack, "zyx", (10.0, 2.5, 2.5)),
+    ("volume", "MRI MNI152 T1 (real)", t1, "zyx", t1_meta.spacing_mm),
+    ("dynamic 2D+t", "fluoroscopy (simulated)", frames, "tyx", (1.0, 1.0)),
+    ("dynamic 2D+t, colour", "echo cine (real)", echo, "tyxc", echo_meta.spacing_mm),
+    ("dynamic 4D", "fMRI (real)", fmri, "tzyx", fmri_meta.spacing_mm),
+    ("dynamic 4D", "PET (simulated)", pet_4d, "tzyx", (2.0, 2.0, 2.0)),
+]
+overview = pd.DataFrame([{"category": c, "data": name, **mod.describe_array(a, axes=ax, spacing=s)}
+                         for c, name, a, ax, s in arrays])
+overview
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert set(overview.loc[overview.category.str.startswith("planar"), "ndim"]) <= {2, 3}
+assert set(overview.loc[overview.category.isin(["multislice", "volume"]), "ndim"]) == {3}
+assert all(overview.loc[overview.category.str.startswith("dynamic"), "axes"].str.startswith("t"))
+assert all(row.bytes == np.prod(row.shape) * np.dtype(row.dtype).itemsize for row in overview.itertuples())
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Which category holds the most bytes among the arrays above? Add a row for the simulated B-mode image `bmode`
+# (category "planar", axes "yx", spacing `(dz_mm, pitch_mm)`) to a copy of the table, then compute
+# `largest_category`, the category with the largest total bytes.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+largest_category = None  # your answer
+largest_category
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+extra = pd.DataFrame([{"category": "planar", "data": "B-mode (simulated)",
+                       **mod.describe_array(bmode, axes="yx", spacing=(dz_mm, pitch_mm))}])
+table = pd.concat([overview, extra], ignore_index=True)
+largest_category = table.groupby("category")["bytes"].sum().idxmax()
+assert largest_category == "dynamic 2D+t, colour", largest_category  # the 120-frame colour cine
+largest_category
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+# - One patient's imaging can reach hundreds of GB, but only because of uncompressed whole-slide images; the
+#   radiology is a few GB.
+# - 1D read-outs reduce an image to a few numbers; X-ray is a 2D projection (Beer–Lambert) with limited soft-tissue
+#   contrast; pathology slides are huge (H, W, 3) tensors handled as tiled pyramids.
+# - CT reconstructs slices from projections (sinogram → FBP) in calibrated Hounsfield units, and stacks them into
+#   volumes; fluoroscopy and cine are 2D + time; DSA subtracts the static anatomy.
+# - MRI contrast is set by TR and TE through the tissues' T1 and T2; fMRI and dynamic PET are 4D; PET is blurred
+#   (FWHM 4–5 mm), noisy and decays (¹⁸F, 109.8 min); ultrasound's speckle has mean/SD ≈ 1.91.
+#
+# **Next:** open **02_dicom.ipynb**: the file format almost all of these images travel in.

@@ -1,0 +1,931 @@
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 02 · DICOM: the file format of medical imaging
+#
+# **Lecture slides:** "DICOM Data Format" of Lecture 3, *Medical Imaging* (with "DICOM file format is ubiquitous but
+# complex" from the learning overview and "Can be impossible to de-identify, e.g. facial scans" from "Medical image
+# data is intrinsically challenging").
+#
+# **Learning objectives**
+# - read a DICOM file byte by byte: the 128-byte preamble, `DICM`, the file meta group (0002) and the data set;
+# - explain data elements (tag, VR, length, value), keywords, private tags and sequences;
+# - compare pixel depth, samples per pixel, photometric interpretation, spacing, modality, transfer syntax and
+#   acquisition metadata across CT, MR, CR, ultrasound and nuclear medicine files;
+# - turn stored integers into physical units (Hounsfield units) and display them with a window/level;
+# - handle multi-frame cines, compressed transfer syntaxes and a series of slices that becomes a 3D volume;
+# - de-identify a file, prove no identifier is left in its bytes, and name what tag-based methods miss;
+# - write a new DICOM file, and compare DICOM with NIfTI.
+#
+# <!-- badges -->
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/medimg-course/medical-imaging-companion/blob/main/notebooks/02_dicom.ipynb) [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/medimg-course/medical-imaging-companion/main?urlpath=lab/tree/notebooks/02_dicom.ipynb)
+# <!-- /badges -->
+
+# %% slideshow={"slide_type": "skip"} tags=["setup"]
+# --- Colab bootstrap: does nothing outside Google Colab (stamped by tools/nbtool.py) ---
+import os
+import subprocess
+import sys
+COURSE_REPO, COURSE_REF = "https://github.com/medimg-course/medical-imaging-companion.git", "main"
+if "google.colab" in sys.modules:
+    if not os.path.isdir("medimg-course"):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", COURSE_REF, COURSE_REPO,
+                        "medimg-course"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",
+                        "medimg-course/requirements-colab.txt"], check=True)
+    sys.path.insert(0, os.path.abspath("medimg-course"))
+# --- end of Colab bootstrap ---
+import shutil
+import struct
+import tempfile
+import warnings
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import nibabel as nib
+import numpy as np
+import pandas as pd
+from pydicom.data import get_testdata_file
+from pydicom.uid import generate_uid
+from pydicom.valuerep import PersonName
+
+from helpers import dicom as hd
+from helpers import viz, widgets
+from helpers.data import load_sample, sample_path
+
+workdir = Path(tempfile.mkdtemp(prefix="course_dicom_"))  # every file this notebook writes goes here
+pd.set_option("display.max_colwidth", 60)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1 · Bytes first
+# A DICOM file (the "Part 10" format of the standard, PS3.10) is a plain sequence of bytes in four parts:
+#
+# 1. a **128-byte preamble**, free for applications (often zeros);
+# 2. the four letters **`DICM`**, the signature that says "this is DICOM";
+# 3. the **file meta information**, the elements of group `0002`: which kind of object this is, its unique ID and
+#    the **transfer syntax** (how the rest is encoded: byte order, explicit or implicit types, compression).
+#    This group is always written the same simple way (explicit VR, little endian), so any reader can start;
+# 4. the **data set**: the header elements, sorted by tag, and finally the pixel data.
+#
+# Here are the first 352 bytes of a real CT slice shipped with pydicom (`CT_small.dcm`):
+
+# %% slideshow={"slide_type": "fragment"}
+ct_small_path = sample_path("ct_small")  # pydicom's CT_small.dcm: a real 128 × 128 CT slice
+print(hd.hexdump(ct_small_path, 0x160))
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Each line shows an offset (hexadecimal), 16 bytes in hex, and the same bytes as text where printable. The
+# preamble is not all zeros here: it starts with `II*`, the signature of a little-endian TIFF file. The standard
+# allows exactly this: a file can be both a DICOM and a TIFF file ("dual personality"). At offset 0x80 = 128 comes
+# `DICM`. `preamble_info` parses group 0002 by hand, with nothing but `struct`:
+
+# %% slideshow={"slide_type": "fragment"}
+info = hd.preamble_info(ct_small_path)
+pd.DataFrame(info["meta"])[["offset", "tag", "keyword", "vr", "length", "value"]]
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The data set starts right after the meta group. In the *Explicit VR Little Endian* transfer syntax every element
+# is: tag (two little-endian 16-bit numbers, group then element), the **VR** (value representation: two ASCII
+# letters naming the value's type), a 2-byte length, then the value. (A few VRs, such as `OB`, `OW`, `SQ`, `UN` and
+# `UT`, use two reserved bytes and a 4-byte length instead.) Decoding the first element by hand:
+
+# %% slideshow={"slide_type": "fragment"}
+raw = Path(ct_small_path).read_bytes()
+pos = info["dataset_offset"]
+group, element = struct.unpack_from("<HH", raw, pos)  # the tag
+vr = raw[pos + 4 : pos + 6].decode("ascii")  # the value representation
+(length,) = struct.unpack_from("<H", raw, pos + 6)  # 2-byte length for short VRs such as CS
+value = raw[pos + 8 : pos + 8 + length]
+f"offset {pos}: tag ({group:04X},{element:04X}), VR {vr}, length {length}, value {value!r}"
+
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* where the bytes of three real files go: preamble, `DICM`, file meta group, header elements and pixel
+# data, as a share of each file's size (a CT slice, a chest radiograph, an ultrasound cine).
+
+# %% slideshow={"slide_type": "fragment"}
+def layout(path):
+    """Bytes in each part of a Part-10 file (pixel data is the last element of these files)."""
+    part = hd.preamble_info(path)
+    pixel_value_at = hd.read(path).get_item(0x7FE00010).value_tell  # where the pixel bytes start
+    return {"preamble": 128, "DICM": 4, "file meta (0002)": part["dataset_offset"] - 132,
+            "header elements": pixel_value_at - part["dataset_offset"],
+            "pixel data": part["file_size"] - pixel_value_at}
+
+sizes = pd.DataFrame({name: layout(sample_path(name)) for name in ("ct_small", "xray_chest", "us_echo_cine")}).T
+ax = (100 * sizes.div(sizes.sum(axis=1), axis=0)).plot.barh(stacked=True, figsize=(9, 2.6), colormap="cividis")
+ax.set(xlabel="share of the file (%)", title="Where the bytes of a DICOM file go (real files)")
+ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8)
+sizes.assign(total_bytes=sizes.sum(axis=1))
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+ds_small = hd.read(ct_small_path)
+assert info["prefix"] == b"DICM" and len(info["preamble"]) == 128
+assert info["preamble"][:4] == b"II*\x00", "CT_small.dcm carries a TIFF signature in its preamble"
+assert info["transfer_syntax"] == ds_small.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
+assert (group, element, vr) == (0x0008, 0x0005, "CS") and value.decode().strip() == ds_small.SpecificCharacterSet
+assert sizes.loc["xray_chest", "pixel data"] / sizes.loc["xray_chest"].sum() > 0.99, "pixels dominate the file"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Decode the **second** element of the data set by hand, right after the first one (`pos + 8 + length`). It is
+# (0008,0008) *Image Type*, VR `CS`, with several values separated by a backslash `\`. Store its values as a list
+# of strings in `image_type`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+next_pos = pos + 8 + length  # where the second element starts
+image_type = None  # your answer: a list of strings, e.g. ["ORIGINAL", ...]
+image_type
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+next_pos = pos + 8 + length
+tag2 = struct.unpack_from("<HH", raw, next_pos)
+vr2 = raw[next_pos + 4 : next_pos + 6].decode("ascii")
+(length2,) = struct.unpack_from("<H", raw, next_pos + 6)
+image_type = raw[next_pos + 8 : next_pos + 8 + length2].decode("ascii").strip().split("\\")
+assert tag2 == (0x0008, 0x0008) and vr2 == "CS" and image_type == list(ds_small.ImageType)
+image_type
+
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2 · Elements, tags, VRs and sequences
+# pydicom does that decoding for every element. Each element has a **tag** `(group,element)`, a **keyword** (the
+# dictionary name of the tag, e.g. `PatientName`), a **VR** (its type: `PN` person name, `DA` date, `DS` decimal
+# number written as text, `US` unsigned 16-bit integer, `UI` unique identifier, `SQ` sequence, `OB`/`OW` raw bytes,
+# ...) and a **VM** (how many values it holds). Tags in **odd** groups are **private**: vendors store their own data
+# there, without keywords. The first elements of the CT slice:
+
+# %% slideshow={"slide_type": "fragment"}
+def element_rows(ds):
+    """One row per top-level element: tag, keyword, VR, VM and a short view of the value."""
+    return pd.DataFrame([(str(e.tag), e.keyword or "(private)", e.VR, e.VM, str(e.value)[:45])
+                         for e in ds if e.keyword != "PixelData"], columns=["tag", "keyword", "VR", "VM", "value"])
+
+elements = element_rows(ds_small)
+elements.head(12)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The same element can be reached by tag or by keyword:
+
+# %% slideshow={"slide_type": "fragment"}
+ds_small[0x0010, 0x0010], ds_small.PatientName, ds_small["PatientName"].VR
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# A **sequence** (VR `SQ`) holds a list of *items*, each a small data set of its own, which may contain further
+# sequences. `CT_small.dcm` keeps two other patient IDs in one. pydicom-data's lossy copy of the course's head CT
+# (file `693_UNCI.dcm`, a slice from the CQ500 collection) says, two levels deep, that it was *derived* from another
+# image, its "uncompressed predecessor" (section 7 shows what that derivation did):
+
+# %% slideshow={"slide_type": "fragment"}
+for item in ds_small.OtherPatientIDsSequence:
+    print("Other patient ID:", item.PatientID, "| type:", item.TypeOfPatientID)
+ct_head_lossy = hd.read(get_testdata_file("693_UNCI.dcm", download=False))
+print(ct_head_lossy.SourceImageSequence[0])  # an item: a data set with a nested sequence inside
+print("Derivation:", ct_head_lossy.DerivationCodeSequence[0].CodeMeaning)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* how many elements of each VR the header of `CT_small.dcm` holds, split into standard (even group) and
+# private (odd group) elements.
+
+# %% slideshow={"slide_type": "fragment"}
+elements["kind"] = np.where(elements["keyword"] == "(private)", "private (odd group)", "standard")
+counts = elements.groupby(["VR", "kind"]).size().unstack(fill_value=0)
+ax = counts.loc[counts.sum(axis=1).sort_values().index].plot.barh(stacked=True, figsize=(7, 4.5), colormap="cividis")
+ax.set(xlabel="number of elements", ylabel="VR", title=f"The {len(elements)} header elements of CT_small.dcm by VR")
+counts.sum()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert ds_small[0x0010, 0x0010].value == ds_small.PatientName and ds_small["PatientName"].VR == "PN"
+assert all(int(t[1:5], 16) % 2 == 1 for t in elements.loc[elements.keyword == "(private)", "tag"])
+assert len(ds_small.OtherPatientIDsSequence) == 2
+assert ct_head_lossy.SourceImageSequence[0].PurposeOfReferenceCodeSequence[0].CodeMeaning == "Uncompressed predecessor"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# A private block starts with a **private creator** element `(gggg,0010)` to `(gggg,00FF)` whose value names the
+# vendor's dictionary. Put the private creator names of `CT_small.dcm` in the list `creators`, and the number of
+# private elements (creators included) in `n_private`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+creators = []  # your answer: e.g. ["GEMS_IDEN_01", ...]
+n_private = None
+creators, n_private
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+private = [e for e in ds_small if e.tag.is_private]
+creators = [e.value for e in private if 0x0010 <= e.tag.element <= 0x00FF]
+n_private = len(private)
+assert "GEMS_IDEN_01" in creators and n_private == (elements.keyword == "(private)").sum()
+creators, n_private
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3 · The header across modalities
+# The lecture's slide names what the header tells you. Here are those attributes for six real files, side by side
+# (the head CT is now the original, `693_UNCR.dcm`, the predecessor that the catalogue's copy points to):
+#
+# - **pixel depth**: *Bits Allocated* (the container, 8 or 16 bits) and *Bits Stored* (the bits really used);
+#   *Pixel Representation* 1 means signed integers;
+# - **samples per pixel** and **photometric interpretation**: 1 sample (`MONOCHROME2`: high = bright;
+#   `MONOCHROME1`: high = dark, as on film) or 3 (`RGB`, or `YBR_FULL_422`, JPEG's brightness + colour encoding);
+# - **spatial resolution**: *Pixel Spacing* (mm between pixel centres, row then column) and *Slice Thickness*;
+# - **modality**, the SOP class (what kind of object) and the **transfer syntax**;
+# - **acquisition metadata** needed to compare or normalise images: tube voltage (kVp), MR field strength,
+#   repetition and echo times, manufacturer, ...
+
+# %% slideshow={"slide_type": "fragment"}
+ct_head_path = get_testdata_file("693_UNCR.dcm", download=False)  # that predecessor: the original head CT slice
+files = {"CT head": ct_head_path, "MR shoulder": sample_path("mr_shoulder"), "CR chest": sample_path("xray_chest"),
+         "US Doppler": sample_path("us_doppler"), "US echo cine": sample_path("us_echo_cine"),
+         "NM bone scan": sample_path("nm_bone_scan")}
+headers = {label: hd.read(path) for label, path in files.items()}
+ct_head_ds = headers["CT head"]
+table = hd.summary_table(headers)
+shown_rows = ["Modality", "SOPClassName", "TransferSyntaxName", "Rows", "Columns", "NumberOfFrames",
+              "BitsAllocated", "BitsStored", "PixelRepresentation", "SamplesPerPixel", "PhotometricInterpretation",
+              "PixelSpacing", "SliceThickness", "RescaleSlope", "RescaleIntercept", "Manufacturer", "KVP",
+              "MagneticFieldStrength", "RepetitionTime", "EchoTime"]
+table.loc[shown_rows]
+
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Things to notice, all real-world:
+# - the two **CR** radiographs of pydicom-data (`RG1`, `RG3`) store *Pixel Spacing* as `[0, 0]`: a header quirk
+#   that leaves no physical scale (and they are `MONOCHROME1`: bone is *low* values, shown white);
+# - **ultrasound** has no *Pixel Spacing* at all: its calibration lives in the *Sequence of Ultrasound Regions*
+#   (0018,6011), per region, and in **centimetres**;
+# - the **MR** values are stored integers with a *Rescale Slope* of 3.77: "nominally integer, scaling possible";
+# - the MR header's TR = 350 ms and TE = 27 ms (short/short) make it a T1-weighted spin echo (FACTS.md §3), as its
+#   *Protocol Name* `T1W/SE/1024` confirms;
+# - the CT's 512 × 0.4785 mm = 245 mm field of view equals its *Reconstruction Diameter* (0018,1100).
+#
+# *Figure:* the six images as a DICOM viewer would first show them: each file's own window (VOI LUT) applied,
+# the MONOCHROME1 radiograph inverted, colour shown as is, the first frame of the cine.
+
+# %% slideshow={"slide_type": "fragment"}
+def for_display(ds):
+    """The first frame as a viewer shows it: the file's own window (0..1), MONOCHROME1 inverted; colour as is."""
+    image = hd.pixels(ds, frame=0)  # frame 0 is the only frame of single-frame files
+    if ds.SamplesPerPixel == 3 or "WindowCenter" not in ds:
+        return image  # colour, or no window in the file (the viewer picks one)
+    shown = hd.apply_voi(image, ds)  # Modality LUT, then the file's Window Center/Width, to 0..1
+    return 1 - shown if ds.PhotometricInterpretation == "MONOCHROME1" else shown
+
+views = {label: for_display(ds) for label, ds in headers.items()}
+windows = [(0.5, 1.0) if "WindowCenter" in ds else None for ds in headers.values()]
+fig = viz.montage(list(views.values()), [f"{k} ({ds.Modality})" for k, ds in headers.items()], ncols=6, size=2.4,
+                  windows=windows, suptitle="Six real DICOM files, displayed with their own header settings")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert table.loc["PixelSpacing", "CR chest"] == [0.0, 0.0], "RG1's header quirk: Pixel Spacing [0, 0]"
+assert table.loc["PhotometricInterpretation", "CR chest"] == "MONOCHROME1"
+assert (table.loc["BitsStored"] <= table.loc["BitsAllocated"]).all()
+assert table.loc["SamplesPerPixel", "US Doppler"] == 3 and table.loc["PixelSpacing", "US Doppler"] is None
+ct_fov_mm = ct_head_ds.Rows * float(ct_head_ds.PixelSpacing[0])
+assert abs(ct_fov_mm - float(ct_head_ds.ReconstructionDiameter)) < 0.5
+assert views["CR chest"].min() >= 0 and views["CR chest"].max() <= 1
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Compute each file's **field of view** in mm, `(Rows × row spacing, Columns × column spacing)`, from *Pixel
+# Spacing*; use `None` where the header gives no usable spacing (missing or zero). For the echo, use the ultrasound
+# region's *Physical Delta Y/X* (in cm: convert to mm). Store a dict label → (height_mm, width_mm) or None in `fov`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+fov = {label: None for label in headers}  # your answer
+fov
+
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+def field_of_view(ds):
+    if "SequenceOfUltrasoundRegions" in ds:
+        region = ds.SequenceOfUltrasoundRegions[0]
+        spacing = (10 * region.PhysicalDeltaY, 10 * region.PhysicalDeltaX)  # cm -> mm
+    elif "PixelSpacing" in ds and all(float(v) > 0 for v in ds.PixelSpacing):
+        spacing = [float(v) for v in ds.PixelSpacing]
+    else:
+        return None
+    return (round(ds.Rows * spacing[0], 1), round(ds.Columns * spacing[1], 1))
+
+fov = {label: field_of_view(ds) for label, ds in headers.items()}
+assert fov["CR chest"] is None and fov["US Doppler"] is None and fov["CT head"] == (245.0, 245.0)
+fov
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4 · Pixel data: stored integers, physical units
+# The pixel values in the file are **stored values**: integers ("nominally integer only, although scaling is
+# possible", says the slide). The **Modality LUT** turns them into physical units; for CT that is the linear
+# rescale **HU = Rescale Slope × stored + Rescale Intercept** (FACTS.md §8.1), giving Hounsfield units (air
+# −1000, water 0; FACTS.md §1). Two real CT slices from different sources store the *same* tissue as *different*
+# numbers; only the rescale makes them comparable:
+
+# %% slideshow={"slide_type": "fragment"}
+cts = {"CT head": ct_head_ds, "CT abdomen": hd.read(sample_path("ct_abdomen"))}
+stored = {name: hd.pixels(ds) for name, ds in cts.items()}
+hu = {name: float(ds.RescaleSlope) * stored[name] + float(ds.RescaleIntercept) for name, ds in cts.items()}
+air = {"CT head": np.s_[60:100, 200:300], "CT abdomen": np.s_[480:512, 150:350]}  # room air beside the patient
+pd.DataFrame({name: {"dtype": str(stored[name].dtype), "Bits Stored": ds.BitsStored,
+                     "slope": float(ds.RescaleSlope), "intercept": float(ds.RescaleIntercept),
+                     "air: stored value (median)": np.median(stored[name][air[name]]),
+                     "air: HU (median)": np.median(hu[name][air[name]])} for name, ds in cts.items()})
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* histograms (log scale) of the two CT slices: left, the stored values, whose peaks do not line up;
+# right, the same pixels in Hounsfield units, where air sits at −1000 HU in both.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), layout="constrained")
+for name in cts:
+    axes[0].hist(stored[name].ravel(), bins=200, histtype="step", log=True, label=name)
+    axes[1].hist(hu[name].ravel(), bins=200, histtype="step", log=True, label=name)
+for x, label in [(-1000, "air"), (0, "water")]:
+    axes[1].axvline(x, color="0.3", ls=":", lw=1)
+    axes[1].annotate(label, (x, 0.93), xycoords=("data", "axes fraction"), ha="center", color="0.3")
+axes[0].set(title="Stored values: not comparable between files", xlabel="stored value", ylabel="pixels")
+axes[1].set(title="Hounsfield units after the rescale", xlabel="HU", ylabel="pixels")
+axes[0].legend(loc="upper left")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The head CT has a third peak far left, at −3024 HU. That is not tissue: CT reconstructs a circle, and the pixels
+# outside it carry the *Pixel Padding Value* (0028,0120), −2000 in stored units: "no data here". A program that
+# averages or normalises pixels must leave them out.
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+for name, ds in cts.items():
+    np.testing.assert_allclose(hu[name], hd.to_modality_units(stored[name], ds))
+    assert abs(np.median(hu[name][air[name]]) + 1000) < 50, f"air in {name} should be about -1000 HU (FACTS §1)"
+assert np.median(stored["CT head"][air["CT head"]]) > 0, "stored air is a small positive number in the head CT"
+assert np.all(hu["CT head"][:20, :20] < -2500), "the corner lies outside the reconstructed circle: padding"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Convert the head CT's *Pixel Padding Value* to HU (`pad_hu`). Then find the fraction of its pixels that lie
+# outside the reconstructed circle (`outside_fraction`: stored value equal to the padding value), and compare it
+# with the area outside a circle inscribed in a square, 1 − π/4.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+pad_hu = None  # your answer, in HU
+outside_fraction = None
+pad_hu, outside_fraction
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+pad_stored = ct_head_ds.PixelPaddingValue
+pad_hu = float(ct_head_ds.RescaleSlope) * pad_stored + float(ct_head_ds.RescaleIntercept)
+outside_fraction = float(np.mean(stored["CT head"] == pad_stored))
+assert pad_hu == -3024.0 and abs(outside_fraction - (1 - np.pi / 4)) < 0.02  # 21 % of the square is outside
+pad_hu, round(outside_fraction, 3), round(1 - np.pi / 4, 3)
+
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5 · Window and level
+# CT spans about −1000 to +3000 HU, far more than a screen's 256 grey levels or what the eye can tell apart. A
+# **window** of centre *L* (level) and width *W* maps *L − W/2* to black and *L + W/2* to white and clips the
+# rest. In code, that is one line:
+
+# %% slideshow={"slide_type": "fragment"}
+def window(image_hu, level, width):
+    """Map level - width/2 -> 0 (black) and level + width/2 -> 1 (white), clipping outside."""
+    return np.clip((image_hu - (level - width / 2)) / width, 0, 1)
+
+ct, ct_meta = load_sample("ct_abdomen")  # the abdomen slice in HU, turned anterior-up by helpers.data
+presets = {name: (p.center, p.width) for name, p in hd.CT_WINDOW_PRESETS.items()}  # FACTS.md §2, with sources
+{name: presets[name] for name in ("soft tissue", "liver", "lung", "bone")}
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the same real abdominal CT slice in three standard windows: soft tissue (W400 L50), lung (W1500 L−600)
+# and bone (W1800 L400); each shows different structures and hides others.
+
+# %% slideshow={"slide_type": "fragment"}
+names = ["soft tissue", "lung", "bone"]
+fig = viz.montage([window(ct, *presets[n]) for n in names],
+                  [f"{n}: W{presets[n][1]:g} L{presets[n][0]:g}" for n in names], ncols=3, size=3.6,
+                  windows=[(0.5, 1.0)] * 3, suptitle="One CT slice, three windows")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Try the presets in the drop-down, or move *level* and *window* yourself.
+# *Figure:* the abdominal CT slice in the soft-tissue window, with window/level sliders and a preset menu (a static
+# image when no notebook front end is attached).
+
+# %% slideshow={"slide_type": "fragment"}
+ct_viewer = widgets.ImageViewer(ct, spacing_mm=ct_meta.spacing_mm, window=presets["soft tissue"], presets=presets,
+                                title="CT abdomen (HU)")
+ct_viewer
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+np.testing.assert_allclose(window(ct, 50, 400), hd.apply_window(ct, center=50, width=400, function="LINEAR_EXACT"),
+                           atol=1e-6)  # ct is float32
+assert window(np.array([-1000.0]), *presets["soft tissue"])[0] == 0.0, "air is black in the soft-tissue window"
+ct_viewer.preset.value = "lung"
+assert ct_viewer.state == {"center": -600, "width": 1500}
+ct_viewer.preset.value = "soft tissue"  # leave the figure in the soft-tissue window
+
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# The standard's default window function, LINEAR (PS3.3 C.11.2.1.2.1, FACTS.md §8.2), is slightly different: it
+# uses *c − 0.5* and *w − 1* where the simple version uses *c* and *w*. Write `window_dicom(x, c, w)` (output 0..1)
+# and find `largest_difference`, the largest absolute difference from `window` on `ct` in the soft-tissue window.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+def window_dicom(x, c, w):
+    return window(x, c, w)  # your turn: the LINEAR formula
+
+largest_difference = np.abs(window_dicom(ct, 50, 400) - window(ct, 50, 400)).max()
+largest_difference
+
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+def window_dicom(x, c, w):
+    low, high = c - 0.5 - (w - 1) / 2, c - 0.5 + (w - 1) / 2
+    inside = (x - (c - 0.5)) / (w - 1) + 0.5
+    return np.where(x <= low, 0.0, np.where(x > high, 1.0, inside))
+
+largest_difference = np.abs(window_dicom(ct, 50, 400) - window(ct, 50, 400)).max()
+np.testing.assert_allclose(window_dicom(ct, 50, 400), hd.apply_window(ct, center=50, width=400), atol=1e-6)
+assert 0 < largest_difference < 0.005  # about 1 HU out of 400: invisible, but not identical
+largest_difference
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6 · Multi-frame: an echocardiography cine
+# One DICOM object can hold many frames. This real echocardiogram stores 120 frames, each compressed as a JPEG
+# image inside the file. The header says how many frames, the time between them (*Frame Time*, named by the *Frame
+# Increment Pointer*), and the pixel size of the imaging region:
+
+# %% slideshow={"slide_type": "fragment"}
+echo = headers["US echo cine"]
+region = echo.SequenceOfUltrasoundRegions[0]  # where the image is, and its pixel size in cm
+echo_spacing_mm = (10 * region.PhysicalDeltaY, 10 * region.PhysicalDeltaX)
+{"frames": int(echo.NumberOfFrames), "Frame Time (ms)": float(echo.FrameTime),
+ "Frame Increment Pointer": str(echo.FrameIncrementPointer),
+ "duration (s)": round(echo.NumberOfFrames * float(echo.FrameTime) / 1000, 2),
+ "photometric": echo.PhotometricInterpretation, "transfer syntax": echo.file_meta.TransferSyntaxUID.name,
+ "pixel size (mm)": tuple(round(v, 3) for v in echo_spacing_mm)}
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# `YBR_FULL_422` is how JPEG stores colour: **Y** (brightness) plus two colour differences (**Cb**, **Cr**) kept at
+# half the horizontal resolution. Converting all 120 frames to RGB takes seconds; for a grey echo, Y already is the
+# picture. `pixels(..., raw=True)` keeps the stored colour space, `frame=` decodes a single frame.
+
+# %% slideshow={"slide_type": "fragment"}
+ybr = hd.pixels(echo, raw=True)  # (frames, rows, cols, 3): Y, Cb, Cr
+luma = ybr[..., 0]  # the brightness of every frame
+rgb0 = hd.pixels(echo, frame=0)  # frame 0 only, converted to RGB
+ybr.shape, f"{ybr.nbytes / 2**20:.0f} MiB decoded from {len(echo.PixelData) / 2**20:.1f} MiB of JPEG data"
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* a real echocardiography cine (ultrasound of the heart), its luminance Y frame by frame;
+# press play or drag the frame slider (a static first frame when no notebook front end is attached).
+
+# %% slideshow={"slide_type": "fragment"}
+echo_viewer = widgets.TimeViewer(luma, frame_time_ms=float(echo.FrameTime), spacing_mm=echo_spacing_mm,
+                                 window=(128, 256), title="Echo cine, luminance Y")
+echo_viewer
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert echo.NumberOfFrames == 120 and abs(echo.NumberOfFrames * float(echo.FrameTime) - 4000) < 1
+assert str(echo.FrameIncrementPointer) == "(0018,1063)", "the pointer names Frame Time"
+assert luma.shape == (120, 480, 640) and abs(echo_spacing_mm[0] - 0.51) < 0.01
+luminance = rgb0.astype(float) @ [0.299, 0.587, 0.114]  # Y from R, G, B (PS3.3 C.7.6.3.1.2)
+assert np.abs(luma[0] - luminance).mean() < 1.0
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Some frames of this cine are exact copies of the frame before them. Find their indices (`duplicates`), then the
+# rate of *new* images per second (`new_per_second`), to compare with the 30 frames per second the header implies.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+duplicates = []  # your answer: indices k where frame k equals frame k - 1
+new_per_second = None
+duplicates, new_per_second
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+same_as_previous = np.all(ybr[1:] == ybr[:-1], axis=(1, 2, 3))
+duplicates = (np.flatnonzero(same_as_previous) + 1).tolist()
+duration_s = echo.NumberOfFrames * float(echo.FrameTime) / 1000
+new_per_second = (echo.NumberOfFrames - len(duplicates)) / duration_s
+assert len(duplicates) == 7 and set(np.diff(duplicates)) <= {16, 17}  # one repeat every 16-17 frames
+duplicates, round(new_per_second, 2)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 7 · Compressed transfer syntaxes
+# The transfer syntax (FACTS.md §8) says how the pixel data are encoded: raw (implicit or explicit VR, little or
+# big endian, optionally deflated) or **compressed** as JPEG, JPEG-LS, JPEG 2000 or RLE, some lossless, some lossy.
+# pydicom decodes compressed data through plugins (pillow, pylibjpeg, ...). One real file per syntax, and what
+# decodes it here:
+
+# %% slideshow={"slide_type": "fragment"}
+decoders = hd.decoders_table()
+decoders[["file", "modality", "transfer_syntax", "uid", "compressed", "plugins", "decoded", "shape"]]
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The head CT slice exists in pydicom-data in four versions from the DICOM working group's compression test set:
+# the original (`UNCR`), JPEG 2000 **lossless** (`J2KR`, "reversible"), JPEG 2000 **lossy** (`J2KI`,
+# "irreversible") and that lossy image decoded and stored uncompressed again (`UNCI`).
+# Decoding them shows what "lossless" and "lossy" mean:
+
+# %% slideshow={"slide_type": "fragment"}
+versions = {"original (UNCR)": "693_UNCR.dcm", "JPEG 2000 lossless (J2KR)": "693_J2KR.dcm",
+            "JPEG 2000 lossy (J2KI)": "693_J2KI.dcm", "lossy, decoded again (UNCI)": "693_UNCI.dcm"}
+head = {label: hd.read(get_testdata_file(name, download=False)) for label, name in versions.items()}
+head_hu = {label: hd.to_modality_units(hd.pixels(ds), ds) for label, ds in head.items()}
+error = {label: np.abs(image - head_hu["original (UNCR)"]) for label, image in head_hu.items()}
+summaries = {label: hd.summary(ds) for label, ds in head.items()}
+pd.DataFrame({label: {"transfer syntax": s["TransferSyntaxName"], "pixel bytes in file": s["StoredPixelBytes"],
+                      "compression ratio": round(s["DecodedPixelBytes"] / s["StoredPixelBytes"], 1),
+                      "Lossy Image Compression (0028,2110)": head[label].get("LossyImageCompression", "—"),
+                      "mean |error| (HU)": round(float(error[label].mean()), 1)} for label, s in summaries.items()}).T
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the real head CT slice in the brain window (W80 L40) decoded from the original, the lossless JPEG 2000
+# and the lossy JPEG 2000 file, and the absolute error of the lossy one in HU (grey scale, 0 to 200 HU).
+
+# %% slideshow={"slide_type": "fragment"}
+labels = ["original (UNCR)", "JPEG 2000 lossless (J2KR)", "JPEG 2000 lossy (J2KI)"]
+fig = viz.montage([head_hu[k] for k in labels] + [error["JPEG 2000 lossy (J2KI)"]],
+                  [*labels, "|lossy − original| (HU)"], ncols=4, size=3.0,
+                  windows=[presets["brain"]] * 3 + [(100, 200)],
+                  suptitle="Head CT: lossless and lossy JPEG 2000 (brain window W80 L40)")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Lossless compression saves a factor of 5 and changes nothing. The lossy file is 335 times smaller, and the brain
+# has turned into blocks: grey and white matter, the ventricles, the midline are gone. Its header is honest about
+# it (*Lossy Image Compression* = `01`, *Derivation Description* "lossy conversion"), so read it before you trust
+# the pixels. This is why the course catalogue's `ct_head` is the original (`UNCR`) file.
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert decoders["decoded"].all(), "every transfer syntax decodes with the installed plugins"
+assert error["JPEG 2000 lossless (J2KR)"].max() == 0, "lossless: identical pixels"
+assert error["JPEG 2000 lossy (J2KI)"].mean() > 20, "lossy at 335:1: large errors"
+np.testing.assert_array_equal(head_hu["lossy, decoded again (UNCI)"], head_hu["JPEG 2000 lossy (J2KI)"])
+assert ct_head_lossy.SourceImageSequence[0].ReferencedSOPInstanceUID == head["original (UNCR)"].SOPInstanceUID
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# How much smaller is the echo cine's JPEG data than the decoded frames? Compute `echo_ratio` = decoded bytes /
+# bytes in the file, using `hd.summary(echo)`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+echo_ratio = None  # your answer
+echo_ratio
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+echo_summary = hd.summary(echo)
+echo_ratio = echo_summary["DecodedPixelBytes"] / echo_summary["StoredPixelBytes"]
+assert 10 < echo_ratio < 30 and echo_summary["DecodedPixelBytes"] == ybr.nbytes
+round(echo_ratio, 1)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 8 · From a series of files to a 3D volume
+# A CT or MR scan is usually a **series**: one file per slice, sharing a *Series Instance UID*. File names and
+# *Instance Numbers* need not follow the anatomy; the geometry lives in three attributes of each file: *Image
+# Position (Patient)* (0020,0032), the mm coordinates of its first pixel; *Image Orientation (Patient)* (0020,0037),
+# the directions of its rows and columns; and *Pixel Spacing*. The slice gap comes from the positions, not from
+# *Slice Thickness* (the head CT above has 5 mm thick slices 20 mm apart).
+#
+# The installed packages hold no multi-file CT series, so we **build one honestly**: the real MNI152 T1 brain
+# template (an average of 152 adults' MRI, 2 mm voxels, from nilearn), every 2nd axial slice (so slices are 4 mm
+# apart, like a thick-slice clinical scan), written as one DICOM file per slice with `hd.write`, in random order,
+# with random file names and meaningless instance numbers.
+
+# %% slideshow={"slide_type": "fragment"}
+t1, t1_meta = load_sample("mri_brain_t1")  # (z, y, x), 2 mm; values 0..1
+lps = np.diag([-1, -1, 1, 1]) @ t1_meta.extra["affine_zyx"]  # voxel (z, y, x, 1) -> DICOM patient mm (LPS)
+row_direction, column_direction = lps[:3, 2] / 2.0, lps[:3, 1] / 2.0  # along a row (x), down a column (y)
+keep = np.arange(0, t1.shape[0], 2)  # every 2nd slice: 4 mm apart
+stored_t1 = np.round(t1 * 1000).astype(np.uint16)  # DICOM stores integers: thousandths of the 0..1 scale
+series_dir = Path(tempfile.mkdtemp(dir=workdir, prefix="mni_series_"))
+study_uid, series_uid = generate_uid(), generate_uid()
+row_direction, column_direction, lps[:3, 3]
+
+# %% slideshow={"slide_type": "fragment"}
+rng = np.random.default_rng(0)
+for rank, k in enumerate(rng.permutation(keep)):  # random order, random names, instance numbers 1, 2, ...
+    hd.write(series_dir / f"IM{rng.integers(10**6):06d}", stored_t1[k], modality="MR", spacing_mm=(2.0, 2.0),
+             study_uid=study_uid, series_uid=series_uid, instance_number=rank + 1,
+             position_mm=(lps @ [k, 0, 0, 1])[:3], orientation=np.r_[row_direction, column_direction],
+             slice_thickness_mm=2.0, description="MNI152 T1, every 2nd slice (course notebook 02)")
+files = sorted(series_dir.iterdir())  # what a plain folder listing gives: alphabetical order
+[f.name for f in files[:6]]
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Stacking the files in name order scrambles the anatomy; `hd.load_series` sorts them by their position along the
+# slice normal and takes the spacing from the headers.
+
+# %% slideshow={"slide_type": "fragment"}
+naive = np.stack([hd.pixels(hd.read(f)) for f in files])
+vol = hd.load_series(series_dir, rescale=False)  # keep the stored integers (these files have no rescale)
+vol.shape, vol.spacing_mm, vol.array.dtype
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the same sagittal plane (superior up, anterior left) of the series stacked in file-name order
+# (scrambled) and sorted by *Image Position (Patient)* (the brain), with 4 mm × 2 mm pixels.
+
+# %% slideshow={"slide_type": "fragment"}
+middle = vol.shape[2] // 2
+fig = viz.compare([viz.plane(naive, middle, axis=2), viz.plane(vol.array, middle, axis=2)],
+                  ["stacked by file name", "sorted by (0020,0032) position"], spacing_mm=vol.spacing_mm[:2],
+                  suptitle="A DICOM series built from the real MNI152 template (sagittal plane)")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The sorted volume in three planes; the spacing from the headers keeps the proportions right.
+# *Figure:* axial, coronal and sagittal planes through the centre of the volume rebuilt from the DICOM series,
+# with crosshairs; axes in mm.
+
+# %% slideshow={"slide_type": "fragment"}
+widgets.OrthoViewer(vol.array, spacing_mm=vol.spacing_mm, title="Series -> volume, spacing from the headers (mm)")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+first = hd.read(files[0], stop_before_pixels=True)
+positions = sorted(float(hd.read(f, stop_before_pixels=True).ImagePositionPatient[2]) for f in files)  # normal = z
+header_spacing = (float(np.diff(positions).mean()), *map(float, first.PixelSpacing))
+assert vol.spacing_mm == header_spacing == (4.0, 2.0, 2.0), "series spacing equals the headers"
+np.testing.assert_array_equal(vol.array, stored_t1[keep])
+np.testing.assert_allclose(vol.affine @ [10, 0, 0, 1], lps @ [keep[10], 0, 0, 1], atol=1e-3)
+assert not np.array_equal(naive, stored_t1[keep]), "file-name order is not anatomical order"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Real series sometimes lose a file. The cell below copies the series without its 21st slice (by position) into
+# `gap_dir`. Load it with `hd.load_series` and read the warning; then load it again with `fill_gaps=np.nan` and
+# keep the result in `vol_gap`: a regular grid with an empty (NaN) slice where the file is missing.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+gap_dir = Path(tempfile.mkdtemp(dir=workdir, prefix="gap_"))
+for f in vol.files:
+    if f != vol.files[20]:
+        shutil.copy(f, gap_dir)
+vol_gap = None  # your turn: hd.load_series(gap_dir, ...)
+vol_gap
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    vol_gap = hd.load_series(gap_dir, fill_gaps=np.nan)
+messages = [str(w.message) for w in caught if issubclass(w.category, hd.SeriesWarning)]
+assert any("1 missing slice" in m for m in messages)
+assert vol_gap.shape == vol.shape and np.isnan(vol_gap.array[20]).all() and vol_gap.spacing_mm == vol.spacing_mm
+messages
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 9 · De-identification
+# Before images leave a hospital, identifying data must go. DICOM's **Basic Application Level Confidentiality
+# Profile** (PS3.15 Annex E) lists, attribute by attribute, what to do: **X** remove, **Z** empty, **D** replace by
+# a dummy, **U** replace a UID consistently, **K** keep, **C** clean (FACTS.md §8). `hd.deidentify` applies it at
+# every nesting level, removes all private tags and records each action. On the real `CT_small.dcm`:
+
+# %% slideshow={"slide_type": "fragment"}
+original = ds_small
+result = hd.deidentify(original, salt="course-demo")  # a fixed salt: the same new UIDs on every run
+deid = result.dataset
+action = {a.path: f"{a.action} ({a.rule})" for a in result.actions}
+
+def value_of(ds, keyword):
+    if keyword not in ds:
+        return "—"
+    value = ds[keyword].value
+    if ds[keyword].VR == "SQ":
+        return f"sequence of {len(value)} item(s)"
+    return "(empty)" if value in (None, "") else str(value)[:40]
+
+keywords = ["PatientName", "PatientID", "PatientBirthDate", "PatientSex", "PatientAge", "OtherPatientIDsSequence",
+            "InstitutionName", "StationName", "StudyDate", "AcquisitionTime", "ContrastBolusAgent",
+            "StudyInstanceUID", "Modality", "KVP", "PatientIdentityRemoved"]
+pd.DataFrame({"before": [value_of(original, k) for k in keywords], "after": [value_of(deid, k) for k in keywords],
+              "action": [action.get(k, "kept" if k in original else "added") for k in keywords]}, index=keywords)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The counts of each action (X, Z, U, D), including the removal of every private element, are:
+
+# %% slideshow={"slide_type": "fragment"}
+result.counts(), sum(e.tag.is_private for e in original)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# A table of attributes is not proof. The proof is in the written bytes: collect every text value the profile
+# removed or replaced (at least 4 characters, so that short strings cannot match by chance), write the
+# de-identified file, and search its raw bytes for each of them.
+
+# %% slideshow={"slide_type": "fragment"}
+deid_path = workdir / "ct_small_deid.dcm"
+deid.save_as(deid_path, enforce_file_format=True)
+written = deid_path.read_bytes()
+
+def texts(elem):
+    """Every text value inside an element, recursing into sequence items."""
+    if elem.VR == "SQ":
+        return [t for item in elem.value for e in item for t in texts(e)]
+    values = elem.value if elem.VM > 1 else [elem.value]
+    return [str(v).strip() for v in values if isinstance(v, (str, PersonName))]
+
+changed = [e for e in original if e.tag not in deid or deid[e.tag].value != e.value]
+identifying = sorted({t for e in changed for t in texts(e) if len(t) >= 4})
+leaks = [t for t in identifying if t.encode() in written]
+len(identifying), identifying[:8], leaks
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert all(t.encode() in Path(ct_small_path).read_bytes() for t in identifying), "the search finds them before"
+assert {"CompressedSamples^CT1", "JFK IMAGING CENTER", "ABCD1234", "19970430"} <= set(identifying)
+assert leaks == [], f"no identifying value may remain in the written file: {leaks}"
+assert deid.PatientIdentityRemoved == "YES" and not any(e.tag.is_private for e in deid.iterall())
+np.testing.assert_array_equal(hd.pixels(hd.read(deid_path)), hd.pixels(original))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### What a tag-based method misses
+# The profile only changes *attributes*. Ultrasound machines, screenshots and scanned documents often write text
+# **into the pixels** ("burned-in annotation"). The real Doppler ultrasound image of pydicom-data shows the
+# hospital's name in its top-left corner: `deidentify` removes (0008,0080) *Institution Name* from the header,
+# warns about the modality, and leaves the pixels as they were.
+
+# %% slideshow={"slide_type": "fragment"}
+us = headers["US Doppler"]
+with warnings.catch_warnings(record=True):  # the warning is shown below, as the result's flag
+    warnings.simplefilter("always")
+    us_result = hd.deidentify(us, salt="course-demo")
+us_pixels = hd.pixels(us_result.dataset)
+print("Institution Name before:", us.InstitutionName, "| after:", us_result.dataset.get("InstitutionName", "—"))
+print("Flag:", us_result.flags[0].split(": ", 1)[1])
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the de-identified Doppler ultrasound image (real, a lymph node) with an orange frame around its
+# top-left corner, and a zoom on that corner where the hospital name "BAPTIST MED CTR" is still written in white.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained", width_ratios=[1.35, 1])
+viz.render_image(axes[0], us_pixels)
+axes[0].add_patch(plt.Rectangle((0, 0), 200, 100, fill=False, ec="#E69F00", lw=2))
+axes[0].set_title("After tag-based de-identification")
+viz.render_image(axes[1], us_pixels[:100, :200])
+axes[1].set_title("Zoom: the hospital's name is in the pixels")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert "InstitutionName" not in us_result.dataset and us_result.flags, "the tag is gone and the risk is flagged"
+np.testing.assert_array_equal(us_pixels, hd.pixels(us))  # a tag-based method never touches the pixels
+assert np.all(us_pixels[:100, :200] == 255, axis=-1).sum() > 300, "white text remains in the corner"
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Text in pixels needs the pixels to be checked: by eye, by text detection (OCR), or by blanking known regions.
+# **Faces** are harder still: a 3D CT or MRI of the head contains the face, and a surface rendering rebuilds it.
+# Schwarz et al. (letter in the *New England Journal of Medicine*, October 2019) matched face reconstructions from
+# research MRI scans to photographs of 70 of 84 volunteers (83 %) with commercial face-recognition software.
+# "De-facing" software removes or replaces the face voxels, but it alters the image and can change automated brain
+# measurements, and it is not airtight: after popular de-facing tools, 28–38 % of 157 scans could still be matched
+# (Schwarz et al., *NeuroImage* 2021;231:117845). (The MNI152 template used above is skull-stripped and an average
+# of 152 people: it has no face to show.)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Blank the burned-in text: make `masked`, a copy of `us_pixels` whose rows 0–99 are black, write it as a new DICOM
+# file with `hd.write(..., like=us_result.dataset)` and read its pixels back into `masked_back`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+masked = us_pixels.copy()  # your turn: black out rows 0-99
+masked_back = None
+masked_back
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+masked = us_pixels.copy()
+masked[:100] = 0
+hd.write(workdir / "us_masked.dcm", masked, like=us_result.dataset, description="burned-in text blanked")
+masked_back = hd.pixels(hd.read(workdir / "us_masked.dcm"))
+assert not np.any(np.all(masked_back[:100] == 255, axis=-1)) and np.array_equal(masked_back[100:], us_pixels[100:])
+masked_back.shape
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 10 · Writing a new DICOM file
+# Results of an analysis (a processed image, a mask, a heat map) can go back into DICOM so that any viewer or PACS
+# can show them next to the original. `hd.write` makes a **Secondary Capture** object (DICOM's general-purpose
+# class for images made outside a scanner, such as screenshots or processed images): zero preamble, `DICM`, the
+# file meta group, the pixel module. With `like=`, it joins the source's study as a new series and references the
+# source image. Here: the abdominal CT in HU, anterior up, with the soft-tissue window as its default display.
+
+# %% slideshow={"slide_type": "fragment"}
+derived = np.round(ct).astype(np.int16)  # HU as integers: no rescale needed when reading it back
+out_path = workdir / "ct_abdomen_hu.dcm"
+hd.write(out_path, derived, like=sample_path("ct_abdomen"), spacing_mm=ct_meta.spacing_mm,
+         window=presets["soft tissue"], description="CT in HU, anterior up (course notebook 02)")
+print(hd.hexdump(out_path, 0x90, offset=0x70))
+
+# %% slideshow={"slide_type": "fragment"}
+back = hd.read(out_path)
+source = cts["CT abdomen"]
+hd.summary_table({"source CT": source, "written": back}).loc[
+    ["Modality", "SOPClassName", "TransferSyntaxName", "Rows", "BitsStored", "PixelRepresentation", "PixelSpacing",
+     "RescaleIntercept", "WindowCenter", "WindowWidth"]]
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the abdominal CT slice read back from the newly written file, displayed with the window stored in its
+# own header (W400 L50); axes in mm.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, ax = plt.subplots(figsize=(6, 4.8), layout="constrained")
+viz.show_image(hd.pixels(back), spacing_mm=[float(v) for v in back.PixelSpacing], ax=ax, colorbar=True, units="HU",
+               window=(float(back.WindowCenter), float(back.WindowWidth)), title="Read back from the new file")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+np.testing.assert_array_equal(hd.pixels(back), derived)
+assert out_path.read_bytes()[:132] == b"\x00" * 128 + b"DICM"
+assert back.StudyInstanceUID == source.StudyInstanceUID and back.SeriesInstanceUID != source.SeriesInstanceUID
+assert back.SourceImageSequence[0].ReferencedSOPInstanceUID == source.SOPInstanceUID
+assert back.SOPClassUID.name == "Secondary Capture Image Storage"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Write the first 10 frames of the echo's luminance (`luma[:10]`, uint8) as **one** multi-frame file, read it back
+# and store the decoded frames in `frames_back`. Which SOP class did `hd.write` choose (`sop_name`)?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+frames_back = None  # your turn
+sop_name = None
+sop_name
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+hd.write(workdir / "echo_10_frames.dcm", np.ascontiguousarray(luma[:10]), modality="US", description="Y, 10 frames")
+frames_ds = hd.read(workdir / "echo_10_frames.dcm")
+frames_back, sop_name = hd.pixels(frames_ds), frames_ds.SOPClassUID.name
+assert frames_ds.NumberOfFrames == 10 and np.array_equal(frames_back, luma[:10])
+sop_name
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 11 · DICOM vs NIfTI
+# Research tools (FSL, SPM, FreeSurfer, nilearn) mostly use **NIfTI**: one file per volume, a fixed 348-byte header,
+# the voxel array, and one 4 × 4 **affine** mapping voxel indices (i, j, k) to millimetres. Two conventions differ
+# from DICOM: NIfTI's world axes are **RAS+** (x increases towards the patient's Right, y Anterior, z Superior),
+# DICOM's are **LPS** (Left, Posterior, Superior); and NIfTI arrays are indexed (i, j, k), usually x first, while
+# ours are (z, y, x). Converting our series volume with nibabel:
+
+# %% slideshow={"slide_type": "fragment"}
+to_xyz = np.array([[0, 0, 1, 0], [0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]])  # NIfTI (i, j, k) = our (x, y, z)
+affine = np.diag([-1, -1, 1, 1]) @ vol.affine @ to_xyz  # LPS -> RAS+
+nifti_path = workdir / "mni_series.nii.gz"
+nib.save(nib.Nifti1Image(vol.array.transpose(2, 1, 0), affine), nifti_path)
+img = nib.load(nifti_path)
+hdr = img.header
+print(f"header: {int(hdr['sizeof_hdr'])} bytes, dim {hdr['dim'][1:4]}, pixdim {hdr['pixdim'][1:4]} mm, "
+      f"data type {hdr.get_data_dtype()}, sform code {int(hdr['sform_code'])}, axes {nib.aff2axcodes(img.affine)}")
+img.affine.round(3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Nothing about the patient, the study or the acquisition is kept (apart from an optional 80-character
+# description): good for privacy, bad for provenance. What remains is geometry, and it must agree with DICOM's.
+# The affine says the array axes run towards the patient's Left, Posterior and Superior (`('L', 'P', 'S')`).
+#
+# *Figure:* bytes on disk for the same volume as 48 DICOM files (a full header in every file) and as one NIfTI
+# file, uncompressed and gzip-compressed.
+
+# %% slideshow={"slide_type": "fragment"}
+nib.save(img, workdir / "mni_series.nii")
+dicom_total = sum(f.stat().st_size for f in files)
+dicom_pixels = vol.array.size * 2  # uint16
+on_disk = pd.DataFrame({"header / metadata": [dicom_total - dicom_pixels, 352, np.nan],
+                        "pixel data": [dicom_pixels, (workdir / "mni_series.nii").stat().st_size - 352, np.nan],
+                        "compressed file": [np.nan, np.nan, nifti_path.stat().st_size]},
+                       index=[f"DICOM ({len(files)} files)", "NIfTI .nii", "NIfTI .nii.gz"]) / 1024
+ax = on_disk.plot.barh(stacked=True, figsize=(8, 2.6), colormap="cividis")
+ax.set(xlabel="KiB on disk", title="One brain volume: DICOM series vs NIfTI")
+on_disk.round(1)
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert int(hdr["sizeof_hdr"]) == 348 and tuple(float(v) for v in hdr["pixdim"][1:4]) == vol.spacing_mm[::-1]
+np.testing.assert_array_equal(np.asanyarray(img.dataobj).transpose(2, 1, 0), vol.array)
+for z, y, x in [(0, 0, 0), (20, 58, 49), (47, 116, 98)]:  # same voxel, same point in mm (RAS) both ways
+    np.testing.assert_allclose(img.affine @ [x, y, z, 1], t1_meta.extra["affine_zyx"] @ [keep[z], y, x, 1], atol=1e-3)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# The MNI152 space puts (0, 0, 0) mm near the anterior commissure, a landmark in the middle of the brain. Which
+# voxel (i, j, k) of our NIfTI file is at world point (0, 0, 0)? Use the inverse of `img.affine`, round to
+# integers, and store the tuple in `origin_voxel`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+origin_voxel = None  # your answer: (i, j, k)
+origin_voxel
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+ijk = np.linalg.inv(img.affine) @ [0, 0, 0, 1]
+origin_voxel = tuple(int(round(v)) for v in ijk[:3])
+assert np.allclose(ijk[:3], origin_voxel, atol=0.51) and all(0 < v < n for v, n in zip(origin_voxel, img.shape))
+np.testing.assert_allclose(img.affine @ [*origin_voxel, 1], [0, 0, 0, 1], atol=2.0)  # within one voxel
+origin_voxel
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+# - A DICOM file is a 128-byte preamble, `DICM`, the file meta group 0002 (always explicit VR little endian: it
+#   names the transfer syntax) and a data set of elements: tag, VR, length, value, with private tags in odd groups
+#   and nested sequences.
+# - The header carries what the lecture lists (pixel depth, samples per pixel, photometric interpretation, spacing,
+#   modality, acquisition parameters), and real files carry quirks: zero pixel spacing, spacing in centimetres in
+#   ultrasound regions, padding values.
+# - Pixels are stored integers; the Modality LUT makes them physical (CT: HU, air −1000), the window decides what
+#   you see.
+# - One object can hold a whole cine; compressed transfer syntaxes need decoders and may be lossy.
+# - A series becomes a volume by sorting on *Image Position (Patient)*, with spacing from the headers, not from
+#   file names.
+# - The PS3.15 profile cleans the header, provably, but not text in the pixels, and no tag touches a face.
+# - `hd.write` makes new DICOM files; NIfTI keeps only the array and one affine (RAS+ instead of LPS).
+#
+# **Check yourself:** Why can a reader always parse group 0002, whatever the transfer syntax? Why are the stored
+# values of two CT files not comparable, and what makes them so? Why must slices be sorted by position rather than
+# by file name? Name two kinds of identifying information that survive a perfect header de-identification.
+#
+# ## Next
+# Open **03_tasks.ipynb**: what we want to do with these images (segmentation, registration, classification,
+# ...), and why medical image data makes it hard.

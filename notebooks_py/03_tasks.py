@@ -1,0 +1,1087 @@
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 03 · What we do with medical images, and why it is hard
+#
+# **Lecture slides:** "Lots of things we may want to do using medical images" and "Medical image data is
+# intrinsically challenging" of Lecture 3, *Medical Imaging*.
+#
+# **Learning objectives**
+# - name the seven analysis tasks of the lecture (preprocessing, registration, detection, segmentation,
+#   classification, monitoring, prediction) and the metric each one is usually judged by;
+# - run one small, working example of each task, from real CT/MRI or from simulated lesions with exact ground truth;
+# - *see*, in measured numbers, why medical image data is hard: huge images but few cases, scanner differences,
+#   long-tailed diseases, noisy and sparse labels, class imbalance and disagreeing experts.
+#
+# <!-- badges -->
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/medimg-course/medical-imaging-companion/blob/main/notebooks/03_tasks.ipynb) [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/medimg-course/medical-imaging-companion/main?urlpath=lab/tree/notebooks/03_tasks.ipynb)
+# <!-- /badges -->
+
+# %% slideshow={"slide_type": "skip"} tags=["setup"]
+# --- Colab bootstrap: does nothing outside Google Colab (stamped by tools/nbtool.py) ---
+import os
+import subprocess
+import sys
+COURSE_REPO, COURSE_REF = "https://github.com/medimg-course/medical-imaging-companion.git", "main"
+if "google.colab" in sys.modules:
+    if not os.path.isdir("medimg-course"):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", COURSE_REF, COURSE_REPO,
+                        "medimg-course"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",
+                        "medimg-course/requirements-colab.txt"], check=True)
+    sys.path.insert(0, os.path.abspath("medimg-course"))
+# --- end of Colab bootstrap ---
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+from scipy import ndimage as ndi
+from scipy.optimize import minimize
+from scipy.stats import wasserstein_distance
+from skimage import exposure, feature, filters, measure, metrics, restoration, transform, util
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score, cohen_kappa_score, roc_auc_score, roc_curve
+from sklearn.model_selection import cross_val_predict
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from helpers import datasets, tasks, viz
+from helpers.data import load_sample
+
+blas_limit = threadpool_limits(1)  # small arrays: one BLAS thread is fastest and keeps a 2-core machine responsive
+
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Seven things we want to do with medical images
+# The lecture lists seven tasks. Each has a standard way of saying how well it went; a method is only as
+# convincing as that number. This notebook runs one small example of each:
+#
+# | Task | Example here | Judged by |
+# | --- | --- | --- |
+# | Preprocessing | sharpen a low-resolution CT, remove noise, match scanners | PSNR, SSIM |
+# | Registration | align an MRI slice with a differently-contrasted image of the same brain | error of the recovered transform |
+# | Detection | find lesion candidates with a blob detector | sensitivity vs false positives (FROC) |
+# | Segmentation | outline each lesion | Dice overlap, Hausdorff distance, area in mm² |
+# | Classification | benign-like vs malignant-like lesions | ROC curve, AUC |
+# | Monitoring | lesion burden over time as % of the brain | the measurement's error |
+# | Prediction | an outcome from image features | cross-validated AUC with a confidence interval |
+#
+# Real images (CT, MRI) are used where a task needs no ground truth; lesions are **simulated** on real MRI anatomy
+# (`helpers.datasets`), because only then do we know the exact answer to score against.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1 · Preprocessing: super-resolution
+# A scanner with larger pixels records the *average* over each pixel. We imitate that on a real abdominal CT by
+# averaging 2 × 2 blocks, then try to get the detail back: three classic interpolations and a tiny **learned**
+# upsampler (4 linear 5 × 5 filters, one per sub-pixel position, fitted by least squares on a *different* CT).
+
+# %% slideshow={"slide_type": "fragment"}
+def to_unit(hu, level=50, width=400):  # abdomen soft-tissue window W400 L50 (FACTS §2) -> 0..1
+    return np.clip((hu - (level - width / 2)) / width, 0, 1)
+
+def block_mean(image, f=2):  # what a detector with f-times larger pixels records
+    h, w = image.shape[-2:]
+    return image[..., : h // f * f, : w // f * f].reshape(*image.shape[:-2], h // f, f, w // f, f).mean((-3, -1))
+
+ct, ct_meta = load_sample("ct_abdomen")
+truth = to_unit(ct)
+low = block_mean(truth)
+upsampled = {name: transform.resize(low, truth.shape, order=order)
+             for name, order in [("nearest", 0), ("bilinear", 1), ("bicubic", 3)]}
+training_ct = to_unit(load_sample("ct_small")[0])[None]  # another patient's CT
+upsampler = tasks.fit_linear_upsampler(block_mean(training_ct), training_ct, factor=2, size=5)
+upsampled["learned (linear)"] = tasks.apply_linear_upsampler(low, upsampler)
+low.shape, truth.shape, upsampler.size
+
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The standard scores compare each result with the original: **PSNR** (peak signal-to-noise ratio,
+# `10·log10(range² / mean squared error)`, in dB, higher is better) and **SSIM** (structural similarity, 1 =
+# identical local means, contrasts and structure).
+
+# %% slideshow={"slide_type": "fragment"}
+def psnr(reference, image, data_range=1.0):
+    return 10 * np.log10(data_range**2 / np.mean((reference - image) ** 2))
+
+scores = pd.DataFrame({name: {"PSNR (dB)": psnr(truth, up),
+                              "SSIM": metrics.structural_similarity(truth, up, data_range=1.0)}
+                       for name, up in upsampled.items()}).T
+scores.round(3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* a 130 × 130 mm detail of the real abdominal CT (liver, aorta, left kidney, a vertebra) — the original,
+# the 2 × 2-averaged version enlarged with nearest-neighbour and bicubic interpolation, and the learned upsampler.
+
+# %% slideshow={"slide_type": "fragment"}
+crop = np.s_[180:330, 150:300]
+names = ["nearest", "bicubic", "learned (linear)"]
+fig = viz.compare([truth[crop]] + [upsampled[n][crop] for n in names],
+                  ["original"] + [f"{n}, {scores.loc[n, 'PSNR (dB)']:.1f} dB" for n in names],
+                  spacing_mm=ct_meta.spacing_mm, window=(0.5, 1.0), size=3.0,
+                  suptitle="Super-resolution ×2 of a real CT (W400 L50)")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert abs(psnr(truth, upsampled["bicubic"]) - metrics.peak_signal_noise_ratio(truth, upsampled["bicubic"],
+                                                                               data_range=1.0)) < 1e-3
+assert scores.loc["bicubic", "PSNR (dB)"] > scores.loc["nearest", "PSNR (dB)"] + 1.0, "bicubic should beat nearest"
+# honest finding: a learned LINEAR filter only matches bicubic (bicubic is already a good linear filter)
+assert abs(scores.loc["learned (linear)", "PSNR (dB)"] - scores.loc["bicubic", "PSNR (dB)"]) < 0.5
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Bicubic clearly beats nearest-neighbour, but the learned filter only *matches* bicubic: both are linear filters,
+# and bicubic is already close to the best linear one. To really beat it, a model must be non-linear and learn
+# what anatomy looks like (the CNNs of notebook 06). Note also that the two metrics disagree on bilinear
+# vs nearest: a single number never tells the whole story.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Repeat the comparison with 4 × 4 averaging (`block_mean(truth, 4)`): by how many dB does bicubic beat
+# nearest-neighbour now? Store it in `gain_db`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+gain_db = None  # psnr(truth, bicubic x4) - psnr(truth, nearest x4)
+gain_db
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+low4 = block_mean(truth, 4)
+gain_db = psnr(truth, transform.resize(low4, truth.shape, order=3)) - psnr(truth, transform.resize(low4, truth.shape,
+                                                                                                   order=0))
+assert 0.3 < gain_db < 5, gain_db  # still a gain, but every method loses several dB against x2
+round(gain_db, 2)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1 · Preprocessing: denoising
+# A low-dose CT is noisier. We add **simulated** Gaussian noise (σ = 0.05 of the window, i.e. 20 HU) to the same
+# CT and remove it three ways: a Gaussian blur (smooths everything, edges too), a median filter, and non-local
+# means (averages pixels whose *neighbourhoods* look alike, so edges survive).
+
+# %% slideshow={"slide_type": "fragment"}
+rng = np.random.default_rng(0)
+noisy = truth + rng.normal(0, 0.05, truth.shape)
+denoised = {"noisy": noisy,
+            "Gaussian σ=1 px": ndi.gaussian_filter(noisy, 1.0),
+            "median 3×3": ndi.median_filter(noisy, 3),
+            "non-local means": restoration.denoise_nl_means(noisy, h=0.04, sigma=0.05, patch_size=5,
+                                                            patch_distance=6, fast_mode=True)}
+denoise_psnr = {name: round(psnr(truth, image), 2) for name, image in denoised.items()}
+denoise_psnr
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the same CT detail with simulated noise and after each of the three denoisers, titled with PSNR.
+
+# %% slideshow={"slide_type": "fragment"}
+fig = viz.compare([image[crop] for image in denoised.values()],
+                  [f"{name}, {denoise_psnr[name]} dB" for name in denoised], spacing_mm=ct_meta.spacing_mm,
+                  window=(0.5, 1.0), size=3.0, suptitle="Denoising a real CT with simulated low-dose noise")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert all(denoise_psnr[name] > denoise_psnr["noisy"] + 1 for name in denoised if name != "noisy")
+assert max(denoise_psnr, key=denoise_psnr.get) == "non-local means", denoise_psnr
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Stronger blurring removes more noise but also more anatomy. Find the Gaussian σ (in pixels) among
+# `[0.5, 1, 1.5, 2, 3]` that gives the best PSNR and store it in `best_sigma`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+best_sigma = None
+best_sigma
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+sigmas = [0.5, 1, 1.5, 2, 3]
+best_sigma = max(sigmas, key=lambda s: psnr(truth, ndi.gaussian_filter(noisy, s)))
+assert psnr(truth, ndi.gaussian_filter(noisy, best_sigma)) >= psnr(truth, ndi.gaussian_filter(noisy, 3))
+best_sigma
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1 · Preprocessing: intensity normalisation across scanners
+# MRI intensities have no fixed unit: the same brain on another vendor's scanner comes out darker or brighter,
+# blurrier, noisier, with a different bias field. From here on the lesions are **simulated** on real MNI152 MRI
+# anatomy (`datasets.lesion_slices`, exact masks known). `datasets.apply_scanner(..., "B")` re-acquires the same
+# slices as "scanner B" would. Two classic fixes: **z-scoring** each image over its foreground, and **histogram
+# matching** to a reference scanner.
+
+# %% slideshow={"slide_type": "fragment"}
+lesions = datasets.lesion_slices(400, seed=3)  # scanner A: our "hospital"
+on_b = datasets.apply_scanner(lesions.images, "B", seed=4)  # the same slices on scanner B
+
+def foreground(images):  # head vs air, per image: Otsu's threshold on a lightly smoothed image
+    return np.stack([ndi.gaussian_filter(im, 1) > filters.threshold_otsu(im) for im in images])
+
+def zscore(images):  # per image: subtract the foreground mean, divide by the foreground SD
+    fg = foreground(images)
+    return np.stack([(im - im[m].mean()) / im[m].std() for im, m in zip(images, fg)])
+
+matched = exposure.match_histograms(on_b, lesions.images)  # B's histogram forced onto A's
+lesions.images.shape, lesions.spacing_mm, round(float(lesions.images.mean()), 3), round(float(on_b.mean()), 3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the same simulated slice on scanner A and B, and the pooled intensity histograms of the head (the
+# foreground) in all 400 slices, raw and z-scored.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 4, figsize=(14, 3.2), layout="constrained")
+viz.render_image(axes[0], lesions.images[0], spacing_mm=lesions.spacing_mm, window=(0.5, 1))
+viz.render_image(axes[1], on_b[0], spacing_mm=lesions.spacing_mm, window=(0.5, 1))
+axes[0].set_title("scanner A (synthetic lesion set)")
+axes[1].set_title("same slice, scanner B")
+fg_a, fg_b = foreground(lesions.images), foreground(on_b)
+before_after = {"raw": (lesions.images[fg_a], on_b[fg_b]),
+                "z-scored": (zscore(lesions.images)[fg_a], zscore(on_b)[fg_b]),
+                "histogram-matched": (lesions.images[fg_a], matched[fg_b])}
+for ax, name in zip(axes[2:], ["raw", "z-scored"]):
+    for images, label in zip(before_after[name], ["A", "B"]):
+        ax.hist(images, bins=80, histtype="step", density=True, label=label)
+    ax.set(title=f"{name} head intensities", xlabel="intensity (a.u.)", ylabel="density")
+    ax.legend()
+plt.show()
+
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# How far apart are the two intensity distributions of the head? The Wasserstein ("earth mover's") distance,
+# divided by the spread of scanner A so that raw and z-scored values compare:
+
+# %% slideshow={"slide_type": "fragment"}
+def distribution_gap(a, b):  # a, b: 1D arrays of pixel values
+    return wasserstein_distance(a[::3], b[::3]) / a.std()
+
+gaps = {name: round(distribution_gap(a, b), 4) for name, (a, b) in before_after.items()}
+gaps
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert gaps["histogram-matched"] < gaps["raw"] / 3, gaps
+assert gaps["z-scored"] < gaps["raw"] / 2, gaps
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Both shrink the gap several-fold; histogram matching, which reshapes the whole distribution rather than only its
+# mean and spread, a little more. Neither can undo scanner B's blur and noise: the section *Why it is hard*
+# below measures what that costs a model.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Matching to the pooled histogram of 400 slices is a choice. Match `on_b` to **one** scanner-A slice
+# (`lesions.images[0]`) instead and compute its `distribution_gap` to `lesions.images`; store it in `gap_one`.
+# Is it better or worse than pooling, and why?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+gap_one = None
+gap_one
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+one_ref = np.stack([exposure.match_histograms(b, lesions.images[0]) for b in on_b])
+gap_one = distribution_gap(lesions.images[fg_a], one_ref[fg_b])
+# one slice is a noisier reference (one brain level, one bias field) than 400 pooled slices
+assert gap_one > gaps["histogram-matched"]
+round(gap_one, 4)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2 · Registration: aligning two modalities
+# Registration finds the spatial transform that puts one image on top of another. Here the reference ("fixed") is
+# an axial slice of the real MNI152 T1 MRI template. The "moving" image is a **T2-like** image of the same slice,
+# built from the template's tissue maps (CSF bright, grey matter darker, white matter darkest — the reverse of T1,
+# since CSF has by far the longest T2, FACTS §3), then turned and shifted by a known amount as if the patient had
+# moved between the two scans.
+
+# %% slideshow={"slide_type": "fragment"}
+t1, mri_meta = load_sample("mri_brain_t1")
+gm, wm, brain_mask = (load_sample(name)[0] for name in ("mri_brain_gm", "mri_brain_wm", "mri_brain_mask"))
+k = 45  # an axial slice through the ventricles
+csf = np.clip(brain_mask[k] - gm[k] - wm[k], 0, 1)
+t2_like = 1.0 * csf + 0.5 * gm[k] + 0.35 * wm[k]
+fixed = t1[k].astype(float)
+known_angle, known_shift = 7.0, (4.5, -6.0)  # degrees, pixels (row, col): what registration must find
+undo = tasks.invert_rigid(known_angle, known_shift)
+moving = tasks.rigid_transform(t2_like, angle_deg=undo[0], shift_px=undo[1])
+fixed.shape, mri_meta.spacing_mm[1:]
+
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Bright-on-bright comparisons (the squared difference) fail when one modality is dark where the other is bright.
+# **Mutual information** asks instead how well one image's grey level *predicts* the other's, from their joint
+# histogram:
+
+# %% slideshow={"slide_type": "fragment"}
+def mutual_info(a, b, bins=32):
+    joint, _, _ = np.histogram2d(a.ravel(), b.ravel(), bins=bins)
+    p = joint / joint.sum()
+    p_a, p_b = p.sum(axis=1, keepdims=True), p.sum(axis=0, keepdims=True)
+    nz = p > 0
+    return float((p[nz] * np.log(p[nz] / (p_a @ p_b)[nz])).sum())
+
+mutual_info(fixed, moving), mutual_info(fixed, tasks.rigid_transform(moving, angle_deg=known_angle,
+                                                                     shift_px=known_shift))
+
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Mutual information is higher once aligned. Registration *is* maximising it over the three parameters of a rigid
+# transform (angle, row shift, column shift), here with Powell's derivative-free optimiser:
+
+# %% slideshow={"slide_type": "fragment"}
+def cost(p):  # p = (angle in degrees, row shift, column shift in pixels)
+    return -mutual_info(fixed, tasks.rigid_transform(moving, angle_deg=p[0], shift_px=p[1:]))
+
+result = minimize(cost, x0=[0.0, 0.0, 0.0], method="Powell")
+found_angle, found_shift = result.x[0], result.x[1:]
+angle_error = abs(found_angle - known_angle)
+shift_error_px = float(np.hypot(*(found_shift - known_shift)))
+f"angle {found_angle:.2f}° (error {angle_error:.2f}°), shift error {shift_error_px:.2f} px " \
+    f"= {shift_error_px * mri_meta.spacing_mm[1]:.2f} mm, {result.nfev} evaluations"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# *Figure:* checkerboards that alternate 13-pixel tiles of the fixed T1 slice and the moving T2-like slice,
+# before and after registration; after it, edges continue smoothly from one tile to the next.
+
+# %% slideshow={"slide_type": "fragment"}
+registered = tasks.rigid_transform(moving, angle_deg=found_angle, shift_px=found_shift)
+boards = [util.compare_images(fixed / fixed.max(), im / im.max(), method="checkerboard", n_tiles=(9, 8))
+          for im in (moving, registered)]
+fig = viz.compare([fixed, moving] + boards, ["fixed: T1", "moving: T2-like (moved)", "checkerboard before",
+                                            "checkerboard after"], spacing_mm=mri_meta.spacing_mm[1:], size=3.0,
+                  window=(0.5, 1.0), suptitle="Rigid registration by mutual information (real MRI template)")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert angle_error < 1.0 and shift_error_px < 1.0, (found_angle, found_shift)
+assert abs(mutual_info(fixed, moving, bins=16) - tasks.mutual_information(fixed, moving, bins=16)) < 0.02
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The squared-difference cost fails on this pair: it prefers to put bright on bright, which here means *wrong*
+# tissue on tissue. The helper `tasks.register_rigid` does the same optimisation with either cost:
+
+# %% slideshow={"slide_type": "fragment"}
+ssd_angle, ssd_shift = tasks.register_rigid(moving, fixed, metric="ssd")
+mi_angle, mi_shift = tasks.register_rigid(moving, fixed, metric="mi")
+pd.DataFrame({"angle (°)": [known_angle, mi_angle, ssd_angle],
+              "row shift (px)": [known_shift[0], mi_shift[0], ssd_shift[0]],
+              "col shift (px)": [known_shift[1], mi_shift[1], ssd_shift[1]]},
+             index=["known", "mutual information", "squared difference"]).round(2)
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert abs(mi_angle - known_angle) < 1.0 and np.hypot(*np.subtract(mi_shift, known_shift)) < 1.0
+assert abs(ssd_angle - known_angle) > 2.0, "SSD should fail on an inverted-contrast pair"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Within one modality the squared difference works. Move the **T1** slice itself (`fixed`) by the known
+# transform's inverse, register it back with `metric="ssd"`, and store the angle error (degrees) in
+# `same_modality_error`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+same_modality_error = None
+same_modality_error
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+moved_t1 = tasks.rigid_transform(fixed, angle_deg=undo[0], shift_px=undo[1])
+angle, shift = tasks.register_rigid(moved_t1, fixed, metric="ssd")
+same_modality_error = abs(angle - known_angle)
+assert same_modality_error < 1.0
+round(same_modality_error, 3)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3 · Detection: lesion candidates with a blob detector
+# A lesion looks like a bright blob. The **Laplacian of Gaussian** (LoG) responds most strongly at the centre of a
+# blob whose radius matches its scale σ (radius ≈ σ·√2); trying several σ finds blobs of several sizes. Every local
+# maximum of the response is a *candidate*, with a score. We run it on the first 100 simulated slices (half of them
+# with a lesion).
+
+# %% slideshow={"slide_type": "fragment"}
+sigmas = [1.0, 1.5, 2.0, 2.5, 3.0]  # pixels (3 mm each): lesion radii of about 4-13 mm
+
+def log_candidates(image):
+    response = np.max([-s**2 * ndi.gaussian_laplace(image, s) for s in sigmas], axis=0)  # scale-normalised
+    brain = ndi.gaussian_filter(image, 2) > 0.15  # ignore the air around the head
+    peaks = feature.peak_local_max(np.where(brain, response, 0), min_distance=3, exclude_border=2,
+                                   threshold_abs=1e-3)
+    smooth = ndi.gaussian_filter(image, 1.0)
+    brightness = smooth - np.percentile(smooth[brain], 90)  # how much brighter than most of the brain
+    return peaks, response[tuple(peaks.T)], brightness[tuple(peaks.T)]
+
+n_det = 100
+found = [log_candidates(lesions.images[i].astype(float)) for i in range(n_det)]
+truths = [lesions.centers[i][None] if lesions.labels[i] else np.zeros((0, 2)) for i in range(n_det)]
+f"{np.mean([len(p) for p, _, _ in found]):.1f} candidates per image for {sum(len(t) for t in truths)} lesions"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Many candidates are normal anatomy. Ranking them is what matters. The standard curve for detection is the
+# **FROC** (free-response ROC): the fraction of lesions found against the number of false positives per image, as
+# the score threshold falls. We compare two rankings of the same candidates: the LoG response itself, and the
+# candidate's brightness relative to the rest of the brain (domain knowledge: these lesions are brighter than
+# tissue). A hit is a candidate within 3 pixels (9 mm) of a lesion centre.
+
+# %% slideshow={"slide_type": "fragment"}
+froc = {}
+for name, k in [("LoG response", 1), ("brightness vs brain", 2)]:
+    candidates = [np.column_stack([peaks, scores[k - 1]]) for peaks, *scores in found]
+    froc[name] = tasks.froc_curve(candidates, truths, max_distance_px=3)
+
+def sensitivity_at(name, fp_per_image):
+    fp, sens, _ = froc[name]
+    ok = fp <= fp_per_image
+    return float(sens[ok].max()) if ok.any() else 0.0
+
+{name: sensitivity_at(name, 1.0) for name in froc}
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* FROC curves of the two rankings (left) and four simulated slices, two with and two without a lesion,
+# with the candidates kept at one false positive per image (circles) and the true lesions (crosses).
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 5, figsize=(15, 3.2), layout="constrained", width_ratios=[1.4, 1, 1, 1, 1])
+for name, (fp, sens, _) in froc.items():
+    axes[0].step(fp, sens, where="post", label=name)
+axes[0].set(xscale="log", xlim=(0.01, 20), ylim=(0, 1.02), xlabel="false positives per image",
+            ylabel="sensitivity (lesions found)", title="FROC, synthetic lesions")
+axes[0].legend(loc="lower right")
+fp, sens, thresholds = froc["brightness vs brain"]
+keep_above = thresholds[fp <= 1.0][-1]  # the operating point: 1 false positive per image
+examples = list(np.flatnonzero(lesions.labels[:n_det] == 1)[:2]) + list(np.flatnonzero(lesions.labels[:n_det] == 0)[:2])
+for ax, i in zip(axes[1:], examples):
+    viz.render_image(ax, lesions.images[i], window=(0.5, 1))
+    peaks, _, brightness = found[i]
+    kept = peaks[brightness >= keep_above]
+    ax.scatter(kept[:, 1], kept[:, 0], s=120, facecolors="none", edgecolors="#E69F00", linewidths=1.5)
+    if lesions.labels[i]:
+        ax.plot(lesions.centers[i, 1], lesions.centers[i, 0], "+", color="#56B4E9", ms=12, mew=2)
+    ax.set_title(f"slice {i}: {'lesion' if lesions.labels[i] else 'no lesion'}")
+fig.suptitle("Blob detection on synthetic lesion slices (circles: kept candidates, +: true lesion)")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# At that operating point, the classic detection scores are **recall** (= sensitivity: lesions found / lesions)
+# and **precision** (true candidates / all kept candidates):
+
+# %% slideshow={"slide_type": "fragment"}
+n_kept = sum(int((b >= keep_above).sum()) for _, _, b in found)
+recall = sensitivity_at("brightness vs brain", 1.0)
+true_kept = recall * sum(len(t) for t in truths)
+{"recall": round(recall, 3), "precision": round(true_kept / n_kept, 3), "candidates kept": n_kept}
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert sensitivity_at("brightness vs brain", 1.0) >= 0.8
+assert sensitivity_at("brightness vs brain", 0.25) > sensitivity_at("LoG response", 0.25)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Ranked by the LoG response alone, many lesions come only after false positives: bright anatomy (white matter
+# between dark sulci) is blob-like too. Ranking the same candidates by brightness relative to the brain puts
+# almost every lesion first. A lesion the LoG never proposes could never be found, whatever the ranking. Note
+# also the low precision at full recall: most kept candidates sit in lesion-free slices.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Tighten the hit criterion to 1.5 pixels (4.5 mm) and recompute the sensitivity at 1 false positive per image for
+# the brightness ranking; store it in `strict_sensitivity`. Why does a stricter tolerance lower it?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+strict_sensitivity = None
+strict_sensitivity
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+candidates = [np.column_stack([peaks, brightness]) for peaks, _, brightness in found]
+fp, sens, _ = tasks.froc_curve(candidates, truths, max_distance_px=1.5)
+strict_sensitivity = float(sens[fp <= 1.0].max())
+# a peak of an irregular lesion is not always at its centre: some hits now count as misses (and false positives)
+assert strict_sensitivity <= sensitivity_at("brightness vs brain", 1.0)
+round(strict_sensitivity, 3)
+
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4 · Segmentation: outline each lesion
+# Segmentation delineates the lesion pixel by pixel. A classic semi-automatic method: the reader clicks on a lesion
+# (here: its true centre), we threshold at **half the way** from the local background to the lesion's peak, keep
+# only the connected region under the click (within 2 cm), and fill its holes (morphology).
+
+# %% slideshow={"slide_type": "fragment"}
+def segment(image, click, radius_px=7):
+    smooth = ndi.gaussian_filter(image, 0.7)
+    r0, c0 = np.round(click).astype(int)
+    box = smooth[r0 - 2:r0 + 3, c0 - 2:c0 + 3]  # the brightest pixel near the click is the seed
+    r, c = np.array([r0, c0]) - 2 + np.array(np.unravel_index(box.argmax(), box.shape))
+    rows, cols = np.ogrid[:image.shape[0], :image.shape[1]]
+    near = (rows - r) ** 2 + (cols - c) ** 2 <= radius_px**2
+    background = np.median(smooth[near])
+    regions, _ = ndi.label((smooth > (smooth[r, c] + background) / 2) & near)
+    return ndi.binary_fill_holes(regions == regions[r, c]) if regions[r, c] else np.zeros(image.shape, bool)
+
+positives = np.flatnonzero(lesions.labels)
+segmented = np.array([segment(lesions.images[i].astype(float), lesions.centers[i]) for i in positives])
+segmented.shape
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The standard scores: the **Dice** overlap `2|A∩B| / (|A|+|B|)` (1 = perfect), the **Hausdorff distance**
+# (the worst boundary disagreement, in mm), and the measured **area** in mm² against the exact one.
+
+# %% slideshow={"slide_type": "fragment"}
+truth_masks = lesions.masks[positives]
+dice = np.array([2 * (s & t).sum() / (s.sum() + t.sum()) for s, t in zip(segmented, truth_masks)])
+hausdorff = np.array([tasks.hausdorff_mm(s, t, lesions.spacing_mm) for s, t in zip(segmented, truth_masks)])
+pixel_mm2 = np.prod(lesions.spacing_mm)
+area_measured = segmented.sum(axis=(1, 2)) * pixel_mm2
+area_error = (area_measured - lesions.area_mm2[positives]) / lesions.area_mm2[positives]
+pd.Series({"median Dice": np.median(dice), "Dice, worst 10%": np.percentile(dice, 10),
+           "median Hausdorff (mm)": np.median(hausdorff), "median |area error| (%)": 100 * np.median(abs(area_error))
+           }).round(3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* 72 × 72 mm details of four simulated lesions with the true outline (blue) and the segmentation
+# (orange), and the measured against the true area of all 200 lesions.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 5, figsize=(15, 3.2), layout="constrained")
+mm = (np.arange(24) + 0.5) * lesions.spacing_mm[0]  # pixel centres of a 24-pixel detail, in mm
+for ax, j in zip(axes[:4], [int(np.argmin(dice)), 0, 1, 2]):  # the worst case first
+    r, c = np.clip(np.round(lesions.centers[positives[j]]).astype(int) - 12, 0, 40)
+    detail = np.s_[r:r + 24, c:c + 24]
+    viz.render_image(ax, lesions.images[positives[j]][detail], spacing_mm=lesions.spacing_mm, window=(0.5, 1))
+    ax.contour(mm, mm, truth_masks[j][detail], [0.5], colors="#56B4E9", linewidths=2)
+    ax.contour(mm, mm, segmented[j][detail], [0.5], colors="#E69F00", linewidths=1.5)
+    ax.set_title(f"lesion {j}: Dice {dice[j]:.2f}, HD {hausdorff[j]:.0f} mm", fontsize=10)
+axes[4].scatter(lesions.area_mm2[positives], area_measured, s=8, alpha=0.6)
+axes[4].axline((0, 0), slope=1, color="gray", lw=1)
+axes[4].set(xlabel="true area (mm²)", ylabel="measured area (mm²)", title="Area, synthetic lesions")
+fig.suptitle("Half-way threshold segmentation of synthetic lesions (blue: truth, orange: segmentation)")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert abs(dice[0] - tasks.dice(segmented[0], truth_masks[0])) < 1e-12
+assert np.median(dice) > 0.8, np.median(dice)
+assert np.median(abs(area_error)) < 0.25, np.median(abs(area_error))
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Most lesions are outlined well; the worst one (left panel) shows the typical failure: the region leaks into (or
+# stops short of) neighbouring tissue of similar brightness. Small lesions are hard to score: one pixel is 9 mm²,
+# so a one-pixel slip on a 10-pixel lesion costs ~10% Dice. The Hausdorff
+# distance, being a *maximum*, punishes a single leak that Dice hardly notices.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# The "half-way" threshold is a choice. Change the threshold to 30% of the way from background to peak
+# (`background + 0.3 * (peak - background)`) and compute the median Dice (store it in `median_dice_30`).
+# Do lesions come out larger or smaller?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+median_dice_30 = None
+median_dice_30
+
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+def segment_at(image, click, fraction, radius_px=7):
+    smooth = ndi.gaussian_filter(image, 0.7)
+    r0, c0 = np.round(click).astype(int)
+    box = smooth[r0 - 2:r0 + 3, c0 - 2:c0 + 3]
+    r, c = np.array([r0, c0]) - 2 + np.array(np.unravel_index(box.argmax(), box.shape))
+    rows, cols = np.ogrid[:image.shape[0], :image.shape[1]]
+    near = (rows - r) ** 2 + (cols - c) ** 2 <= radius_px**2
+    background = np.median(smooth[near])
+    regions, _ = ndi.label((smooth > background + fraction * (smooth[r, c] - background)) & near)
+    return ndi.binary_fill_holes(regions == regions[r, c]) if regions[r, c] else np.zeros(image.shape, bool)
+
+seg30 = [segment_at(lesions.images[i].astype(float), lesions.centers[i], 0.3) for i in positives]
+median_dice_30 = float(np.median([tasks.dice(s, t) for s, t in zip(seg30, truth_masks)]))
+assert np.mean([s.sum() for s in seg30]) > segmented.sum(axis=(1, 2)).mean()  # a lower threshold grows them
+round(median_dice_30, 3)
+
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5 · Classification: benign-like vs malignant-like
+# Among the simulated lesions, half are "malignant-like": on average larger, more irregular, with a brighter rim.
+# From each *segmented* lesion we measure a few classic features (size, intensity, rim contrast, shape) and fit a
+# logistic regression — a linear model. The ROC curve and its area (**AUC**) are the standard scores; we use
+# 5-fold cross-validation so that every lesion is scored by a model that never saw it.
+
+# %% slideshow={"slide_type": "fragment"}
+def lesion_measurements(image, mask):
+    ring = ndi.binary_dilation(mask, iterations=2) & ~mask
+    props = measure.regionprops(mask.astype(np.uint8))[0]
+    return {"log area (mm²)": np.log(mask.sum() * pixel_mm2), "mean intensity": image[mask].mean(),
+            "rim contrast": image[mask].mean() - image[ring].mean(), "irregularity": 1 - props.solidity,
+            "eccentricity": props.eccentricity, "intensity sd": image[mask].std()}
+
+table = pd.DataFrame([lesion_measurements(lesions.images[i], m) for i, m in zip(positives, segmented)])
+malignant = lesions.malignant[positives]
+classifier = make_pipeline(StandardScaler(), LogisticRegression())
+p_malignant = cross_val_predict(classifier, table, malignant, cv=5, method="predict_proba")[:, 1]
+auc = roc_auc_score(malignant, p_malignant)
+table.assign(malignant=malignant).groupby("malignant").mean().round(3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the cross-validated ROC curve of the linear model, against chance (diagonal).
+
+# %% slideshow={"slide_type": "fragment"}
+fpr, tpr, _ = roc_curve(malignant, p_malignant)
+fig, ax = plt.subplots(figsize=(4, 4), layout="constrained")
+ax.plot(fpr, tpr, label=f"logistic regression, AUC {auc:.2f}")
+ax.plot([0, 1], [0, 1], color="gray", lw=1, ls="--", label="chance")
+ax.set(xlabel="false positive rate (1 − specificity)", ylabel="true positive rate (sensitivity)",
+       title="Benign vs malignant, synthetic lesions")
+ax.legend(loc="lower right")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert 0.65 < auc < 0.95, auc  # well above chance, far from perfect: the simulated groups overlap
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Which single measurement carries most of the signal? Compute the AUC of each column of `table` on its own
+# (`roc_auc_score(malignant, table[col])`; an AUC below 0.5 means the feature works "upside down") and store the
+# name of the best column, judged by `max(auc, 1 - auc)`, in `best_feature`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+best_feature = None
+best_feature
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+single = {col: roc_auc_score(malignant, table[col]) for col in table}
+best_feature = max(single, key=lambda col: max(single[col], 1 - single[col]))
+assert max(single[best_feature], 1 - single[best_feature]) <= auc + 0.05  # one feature ≈ or < all of them
+best_feature, round(single[best_feature], 3)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6 · Monitoring: lesion burden over time
+# Follow-up scans ask: is the disease growing? The **lesion burden** is the lesion's share of the organ, here
+# lesion area / brain area in one slice, in %. `datasets.longitudinal_series` simulates six scans, 3 months apart,
+# of a lesion whose radius grows 1 mm per scan; each scan is repositioned and has its own brightness and noise.
+
+# %% slideshow={"slide_type": "fragment"}
+series = datasets.longitudinal_series(6, growth_mm_per_step=1.0, seed=0)
+px_mm2 = np.prod(series.spacing_mm)
+
+def burden_percent(image, click):
+    lesion = segment(image.astype(float), click)
+    brain = ndi.binary_fill_holes(ndi.gaussian_filter(image, 1) > filters.threshold_otsu(image))
+    return 100 * lesion.sum() / brain.sum()
+
+clicks = [ndi.center_of_mass(m) for m in series.masks]  # the reader clicks on the lesion in each scan
+measured = np.array([burden_percent(im, c) for im, c in zip(series.images, clicks)])
+true_burden = 100 * series.area_mm2 / series.brain_area_mm2
+pd.DataFrame({"month": series.times_months, "true burden (%)": true_burden, "measured (%)": measured}).round(3)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# A change only means something if it is larger than the **measurement error**. We estimate the error as real
+# studies do, from repeat ("test–retest") scans: eight scans of the same lesion without growth, measured the
+# same way; their standard deviation is the error of one measurement.
+
+# %% slideshow={"slide_type": "fragment"}
+retest = datasets.longitudinal_series(8, growth_mm_per_step=0.0, seed=0)
+repeats = np.array([burden_percent(im, ndi.center_of_mass(m)) for im, m in zip(retest.images, retest.masks)])
+error_sd = repeats.std(ddof=1)
+smallest_real_change = 1.96 * np.sqrt(2) * error_sd  # "repeatability coefficient": 95% of no-change pairs differ less
+{"measurement SD (% points)": round(error_sd, 3), "smallest real change (% points)": round(smallest_real_change, 3)}
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the first and last simulated scans with the lesion outlined, and the measured burden over 15 months
+# with ±2 SD error bars against the true burden.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), layout="constrained", width_ratios=[1, 1, 1.5])
+mm = (np.arange(series.images.shape[1]) + 0.5) * series.spacing_mm[0]
+for ax, t in zip(axes, [0, 5]):
+    viz.render_image(ax, series.images[t], spacing_mm=series.spacing_mm, window=(0.45, 0.9))
+    ax.contour(mm, mm, segment(series.images[t].astype(float), clicks[t]), [0.5], colors="#E69F00")
+    ax.set_title(f"month {series.times_months[t]:.0f} (synthetic)")
+axes[2].errorbar(series.times_months, measured, yerr=2 * error_sd, fmt="o-", capsize=3, label="measured ± 2 SD")
+axes[2].plot(series.times_months, true_burden, "s--", color="gray", label="true")
+axes[2].set(xlabel="time (months)", ylabel="lesion burden (% of brain area)",
+            title="Monitoring a growing lesion (synthetic)")
+axes[2].legend()
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The growth is clear: it exceeds the smallest real change within a few scans. Notice too that every measurement
+# sits *below* the truth: the half-way threshold misses the blurred rim of the lesion. Repeat scans reveal random
+# error, never such a systematic bias; only a reference (here the simulation's truth; in practice a phantom or
+# expert outlines) can.
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert measured[-1] - measured[0] > smallest_real_change, "growth over 15 months must exceed the measurement error"
+assert np.all(np.abs(measured - true_burden) < 0.5 * true_burden + 3 * error_sd)
+assert np.all(measured < true_burden), "the half-way threshold underestimates (the prose above says so)"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# How many scans after the first does it take before the measured burden exceeds the first one by more than the
+# smallest real change? Store the number of 3-month steps in `steps_to_detect`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+steps_to_detect = None
+steps_to_detect
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+steps_to_detect = int(np.argmax(measured - measured[0] > smallest_real_change))
+assert 1 <= steps_to_detect <= 5
+steps_to_detect
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 7 · Prediction: an outcome, with honest uncertainty
+# Prediction asks about the future: will this patient respond to treatment? We **simulate** an outcome that
+# depends partly on the lesion (smaller, less aggressive lesions respond more often) and partly on chance, then
+# predict it from the image measurements of section 5. With 200 patients, the honest answer is an AUC with a
+# **confidence interval**, from predictions the model made without seeing the patient (cross-validation).
+
+# %% slideshow={"slide_type": "fragment"}
+rng = np.random.default_rng(7)
+risk = 1.5 * (lesions.radius_mm[positives] - 8) / 2.3 + 1.0 * (malignant - 0.5)  # hidden truth, standardised-ish
+p_respond = 1 / (1 + np.exp(risk))  # the true probability of responding, known only to the simulation
+responds = (rng.random(len(p_respond)) < p_respond).astype(int)
+
+in_sample = classifier.fit(table, responds).predict_proba(table)[:, 1]  # scored on the data it was fitted to
+out_of_fold = cross_val_predict(classifier, table, responds, cv=5, method="predict_proba")[:, 1]
+ci_low, ci_high = tasks.bootstrap_ci(responds, out_of_fold, n_boot=1000, seed=0)
+best_possible = roc_auc_score(responds, p_respond)  # even the true probabilities cannot do better
+pd.Series({"in-sample AUC (optimistic)": roc_auc_score(responds, in_sample),
+           "cross-validated AUC": roc_auc_score(responds, out_of_fold), "95% CI low": ci_low, "95% CI high": ci_high,
+           "AUC of the true probabilities": best_possible}).round(3)
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+cv_auc = roc_auc_score(responds, out_of_fold)
+assert roc_auc_score(responds, in_sample) > cv_auc, "fitting and scoring on the same patients flatters the model"
+assert ci_high - ci_low > 0.08, "200 patients cannot pin an AUC down to a few hundredths"
+assert cv_auc < best_possible + 0.03, "no model beats the true probabilities (beyond noise)"
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The in-sample AUC is higher than the cross-validated one, and the 95% interval is more than a tenth of AUC wide:
+# reporting "AUC 0.8" from 200 patients without an interval hides how little we know. No model can beat the AUC of the
+# true probabilities: part of any outcome is chance.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Use only the first 100 patients: compute the cross-validated AUC's 95% bootstrap interval and store its width in
+# `width_100`. How does it compare with the width for 200?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+width_100 = None
+width_100
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+half = slice(0, 100)
+oof_100 = cross_val_predict(classifier, table[half], responds[half], cv=5, method="predict_proba")[:, 1]
+low, high = tasks.bootstrap_ci(responds[half], oof_100, n_boot=1000, seed=0)
+width_100 = high - low
+assert width_100 > ci_high - ci_low  # half the patients: a wider interval (about √2 wider)
+round(width_100, 3)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 8 · Why medical image data is hard — shown, not told
+# The lecture lists seven reasons. Each gets a small measurement here.
+#
+# ### Few samples, huge images
+# One CT study is hundreds of slices of 512 × 512 16-bit pixels (FACTS §7); one whole-slide pathology image has
+# up to 100,000 × 100,000 RGB pixels. Yet a study usually has **one** label, and a dataset a few hundred studies.
+
+# %% slideshow={"slide_type": "fragment"}
+MiB, GiB = 2**20, 2**30
+ct_study = 500 * 512 * 512 * 2   # MDCT: ~500 slices (FACTS §7), 16-bit words
+wsi = 100_000 * 100_000 * 3      # uncompressed whole-slide image, 8-bit RGB (FACTS §7, calc)
+cnn_layer = 32 * 500 * 512 * 512 * 4  # ONE 3D conv layer's output: 32 channels, float32, full resolution
+pd.DataFrame({"size": [ct_study / MiB, wsi / GiB, cnn_layer / GiB],
+              "unit": ["MiB", "GiB", "GiB"],
+              "pixels per label": [500 * 512 * 512, 100_000**2, None]},
+             index=["one CT study", "one whole-slide image", "activations of one conv layer"]).round(1)
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert ct_study / MiB == 250 and round(wsi / GiB, 1) == 27.9 and cnn_layer / GiB == 15.625
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# One convolutional layer on a full CT volume would need 15.6 GiB for its output alone, more than a laptop's
+# memory and most GPUs'. That is why models see patches, slices or downsampled volumes, and why whole-slide
+# images are cut into tiles (multiple-instance learning, notebook 04).
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# How many non-overlapping 96 × 96 × 96 patches fit in the 500 × 512 × 512 CT study (whole patches only)? Store
+# it in `n_patches`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+n_patches = None
+n_patches
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+n_patches = (500 // 96) * (512 // 96) * (512 // 96)
+assert n_patches == 5 * 5 * 5
+n_patches
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ### Non-standard acquisition
+# A model is fitted on scanner A: the classical-features baseline (`tasks.handcrafted_features`: intensity
+# statistics, blob responses, contrast, texture) with logistic regression, to tell slices with a lesion from
+# slices without. Then it meets new patients on scanner A, and the same patients on scanner B.
+
+# %% slideshow={"slide_type": "fragment"}
+new = datasets.lesion_slices(300, seed=4)
+new_b = datasets.apply_scanner(new.images, "B", seed=5)
+features_train = tasks.handcrafted_features(lesions.images)  # (400, 15): computed once, reused below
+features_new = tasks.handcrafted_features(new.images)
+baseline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(features_train, lesions.labels)
+test_sets = {"scanner A": features_new, "scanner B": tasks.handcrafted_features(new_b),
+             "scanner B, histogram-matched": tasks.handcrafted_features(exposure.match_histograms(new_b,
+                                                                                                  lesions.images))}
+shift = pd.DataFrame({name: {"accuracy": baseline.score(f, new.labels),
+                             "AUC": roc_auc_score(new.labels, baseline.predict_proba(f)[:, 1])}
+                      for name, f in test_sets.items()}).T
+shift.round(3)
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert shift.loc["scanner A", "accuracy"] > 0.9
+assert shift.loc["scanner B", "accuracy"] < shift.loc["scanner A", "accuracy"] - 0.25, shift
+assert shift.loc["scanner B, histogram-matched", "accuracy"] > shift.loc["scanner B", "accuracy"] + 0.05, shift
+assert shift.loc["scanner B, histogram-matched", "AUC"] < shift.loc["scanner A", "AUC"] - 0.1, shift
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# On scanner B the model drops to about chance accuracy. Histogram matching repairs part of it (the decision
+# threshold fits again), but the AUC stays low: blur and noise have erased detail that no intensity
+# normalisation brings back. Models must be tested on data from other sites before anyone trusts them.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Refit `baseline` on scanner A **z-scored** images (`zscore(lesions.images)`) and test on z-scored scanner-B
+# images. Store the accuracy in `acc_zscored`. Does z-scoring help more or less than histogram matching here?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+acc_zscored = None
+acc_zscored
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+z_model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+z_model.fit(tasks.handcrafted_features(zscore(lesions.images)), lesions.labels)
+acc_zscored = z_model.score(tasks.handcrafted_features(zscore(new_b)), new.labels)
+assert acc_zscored > shift.loc["scanner B", "accuracy"]  # better than nothing, still far from scanner A
+round(acc_zscored, 3)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ### Long-tailed disease frequencies
+# A few findings are common, most are rare. We **simulate** 30 diagnoses whose frequencies fall off like a power
+# law (frequency ∝ 1/rank^1.2), draw a training set of 1,500 cases, give each diagnosis a cluster of image
+# features, and test a classifier on 40 new cases of *every* diagnosis.
+
+# %% slideshow={"slide_type": "fragment"}
+rng = np.random.default_rng(3)
+n_classes = 30
+frequency = 1 / np.arange(1, n_classes + 1) ** 1.2
+train_counts = rng.multinomial(1500, frequency / frequency.sum())
+centres = rng.normal(0, 1.2, (n_classes, 8))  # each diagnosis: a cluster in an 8-feature space
+
+def draw(counts):
+    y = np.repeat(np.arange(n_classes), counts)
+    return centres[y] + rng.normal(0, 1, (len(y), 8)), y
+
+x_train, y_train = draw(train_counts)
+x_test, y_test = draw(np.full(n_classes, 40))
+predicted = LogisticRegression(max_iter=2000).fit(x_train, y_train).predict(x_test)
+recall_per_class = np.array([np.mean(predicted[y_test == c] == c) for c in range(n_classes)])
+{"cases of the 5 commonest": int(train_counts[:5].sum()), "diagnoses with < 10 cases": int((train_counts < 10).sum())}
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* training cases per diagnosis (left, log scale) and the recall of each diagnosis on the balanced test
+# set against its number of training cases (right); simulated data.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
+axes[0].bar(np.arange(1, n_classes + 1), train_counts, color="#0072B2")
+axes[0].set(yscale="log", xlabel="diagnosis (by frequency rank)", ylabel="training cases",
+            title="A long tail (simulated)")
+axes[1].scatter(train_counts, recall_per_class, color="#D55E00")
+axes[1].set(xscale="log", xlabel="training cases of the diagnosis", ylabel="recall on new cases",
+            title="Rare diagnoses are missed")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+common, rare = recall_per_class[:5].mean(), recall_per_class[-10:].mean()
+assert train_counts[:5].sum() > 0.5 * 1500 and (train_counts < 10).sum() >= 5
+assert rare < common - 0.2, (common, rare)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Retrain with `class_weight="balanced"` (each diagnosis counts equally in the loss) and store the mean recall of
+# the 10 rarest diagnoses in `rare_recall_balanced`. What does it cost the common ones?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+rare_recall_balanced = None
+rare_recall_balanced
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+balanced_pred = LogisticRegression(max_iter=2000, class_weight="balanced").fit(x_train, y_train).predict(x_test)
+balanced_recall = np.array([np.mean(balanced_pred[y_test == c] == c) for c in range(n_classes)])
+rare_recall_balanced = balanced_recall[-10:].mean()
+assert rare_recall_balanced > rare  # the rare ones gain...
+round(rare_recall_balanced, 3), round(balanced_recall[:5].mean(), 3)  # ...the common ones usually lose a little
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ### Sparse and noisy labels
+# Labels cost expert time, so there are few of them, and experts make mistakes. We flip a fraction of the
+# training labels at random (label noise) and train the baseline with all 400 labelled slices or with only 40
+# (20 per class),
+# then test on the 300 new scanner-A slices.
+
+# %% slideshow={"slide_type": "fragment"}
+noise_rates = [0.0, 0.1, 0.2, 0.3, 0.4]
+accuracy = {}
+for n_labels in (400, 40):
+    for rate in noise_rates:
+        scores = []
+        for repeat in range(5):
+            r = np.random.default_rng(repeat)
+            pick = np.r_[r.choice(np.flatnonzero(lesions.labels == 0), n_labels // 2, replace=False),
+                         r.choice(np.flatnonzero(lesions.labels == 1), n_labels // 2, replace=False)]
+            noisy_y = np.where(r.random(n_labels) < rate, 1 - lesions.labels[pick], lesions.labels[pick])
+            scores.append(baseline.fit(features_train[pick], noisy_y).score(features_new, new.labels))
+        accuracy[(n_labels, rate)] = np.mean(scores)
+pd.Series(accuracy).unstack(0).round(3).rename_axis(index="label-noise rate", columns="labels")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* test accuracy against the fraction of wrong training labels, with 400 and 40 labels (mean of 5
+# repeats; simulated lesions).
+
+# %% slideshow={"slide_type": "fragment"}
+fig, ax = plt.subplots(figsize=(5, 3.4), layout="constrained")
+for n_labels in (400, 40):
+    ax.plot(noise_rates, [accuracy[(n_labels, r)] for r in noise_rates], "o-", label=f"{n_labels} labels")
+ax.set(xlabel="fraction of training labels flipped", ylabel="test accuracy", ylim=(0.45, 1.0),
+       title="Noisy labels cost accuracy (synthetic)")
+ax.legend()
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert accuracy[(400, 0.4)] < accuracy[(400, 0.0)] - 0.05
+assert accuracy[(40, 0.4)] < accuracy[(400, 0.4)], "few AND noisy labels is the worst case"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# At 50% flipped labels the labels carry no information at all. Predict the accuracy, then compute it with all 400
+# labels (mean of the same 5 repeats) and store it in `accuracy_half`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+accuracy_half = None
+accuracy_half
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+scores = []
+for repeat in range(5):
+    r = np.random.default_rng(repeat)
+    pick = r.permutation(400)
+    noisy_y = np.where(r.random(400) < 0.5, 1 - lesions.labels[pick], lesions.labels[pick])
+    scores.append(baseline.fit(features_train[pick], noisy_y).score(features_new, new.labels))
+accuracy_half = float(np.mean(scores))
+assert accuracy_half < accuracy[(400, 0.3)]  # around chance (0.5), give or take the luck of the flips
+round(accuracy_half, 3)
+
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ### Imbalance
+# Most scans are normal. On a test set with 95 normal slices for every 5 with a lesion, a "model" that always says
+# *normal* is 95% accurate and useless. **Balanced accuracy** (the mean of sensitivity and specificity) sees through
+# it. We also train the baseline on a 95:5 training set.
+
+# %% slideshow={"slide_type": "fragment"}
+def imbalanced(labels, n_negative, n_positive, seed):
+    r = np.random.default_rng(seed)
+    return np.r_[r.choice(np.flatnonzero(labels == 0), n_negative, replace=False),
+                 r.choice(np.flatnonzero(labels == 1), n_positive, replace=False)]
+
+tr, te = imbalanced(lesions.labels, 190, 10, seed=0), imbalanced(new.labels, 143, 7, seed=1)
+y_te = new.labels[te]
+always_normal = np.zeros_like(y_te)
+plain = baseline.fit(features_train[tr], lesions.labels[tr]).predict(features_new[te])
+weighted = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, class_weight="balanced"))
+reweighted = weighted.fit(features_train[tr], lesions.labels[tr]).predict(features_new[te])
+imbalance = pd.DataFrame({name: {"accuracy": np.mean(pred == y_te), "balanced accuracy":
+                                 balanced_accuracy_score(y_te, pred), "lesions found": int(pred[y_te == 1].sum())}
+                          for name, pred in [("always 'normal'", always_normal), ("trained on 95:5", plain),
+                                             ("trained on 95:5, class-weighted", reweighted)]}).T
+imbalance
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert imbalance.loc["always 'normal'", "accuracy"] > 0.94 and imbalance.loc["always 'normal'",
+                                                                            "balanced accuracy"] == 0.5
+assert imbalance["balanced accuracy"].max() > 0.75
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Write balanced accuracy yourself from its definition — (sensitivity + specificity) / 2 — for the model
+# `plain`, and store it in `my_balanced`; it must equal scikit-learn's value.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+my_balanced = None
+my_balanced
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+sensitivity = np.mean(plain[y_te == 1] == 1)
+specificity = np.mean(plain[y_te == 0] == 0)
+my_balanced = (sensitivity + specificity) / 2
+assert abs(my_balanced - balanced_accuracy_score(y_te, plain)) < 1e-12
+round(my_balanced, 3)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ### Subjectivity in the ground truth
+# Experts outline the same lesion differently. We **simulate** four annotators drawing one large lesion, each with
+# a personal habit (generous or tight) and a wobbly hand (`tasks.simulate_annotators`), and measure their
+# agreement: pairwise **Dice** and pixel-wise **Cohen's κ** (agreement corrected for chance). A majority vote
+# gives a consensus.
+
+# %% slideshow={"slide_type": "fragment"}
+j = int(np.argmax(lesions.area_mm2))  # the largest simulated lesion
+outlines = tasks.simulate_annotators(lesions.masks[j], n_annotators=4, bias_px=0.7, wobble_px=0.8, seed=2)
+pairs = [(a, b) for a in range(4) for b in range(a + 1, 4)]
+pairwise_dice = [tasks.dice(outlines[a], outlines[b]) for a, b in pairs]
+pairwise_kappa = [cohen_kappa_score(outlines[a].ravel(), outlines[b].ravel()) for a, b in pairs]
+consensus = outlines.sum(axis=0) >= 3  # at least 3 of 4 agree
+vs_truth = [tasks.dice(o, lesions.masks[j]) for o in outlines]
+{"pairwise Dice": np.round(pairwise_dice, 2).tolist(), "pairwise kappa": np.round(pairwise_kappa, 2).tolist(),
+ "each vs truth": np.round(vs_truth, 2).tolist(), "consensus vs truth": round(tasks.dice(consensus,
+                                                                                        lesions.masks[j]), 2)}
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* a 60 × 60 mm detail of the largest simulated lesion with the four annotators' outlines (thin, one
+# colour each) and their majority consensus (thick black).
+
+# %% slideshow={"slide_type": "fragment"}
+r, c = np.round(lesions.centers[j]).astype(int)
+box = np.s_[max(r - 10, 0):r + 10, max(c - 10, 0):c + 10]
+fig, ax = plt.subplots(figsize=(4.2, 4.2), layout="constrained")
+ax.imshow(lesions.images[j][box], cmap="gray", vmin=0, vmax=1)
+for outline, colour in zip(outlines, ["#E69F00", "#56B4E9", "#009E73", "#CC79A7"]):
+    ax.contour(outline[box], [0.5], colors=colour, linewidths=1)
+ax.contour(consensus[box], [0.5], colors="black", linewidths=2.5)
+ax.set(title="Four simulated annotators + consensus", xlabel="pixels (3 mm)", ylabel="pixels (3 mm)")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert max(pairwise_dice) < 0.97 and min(pairwise_dice) > 0.5
+assert tasks.dice(consensus, lesions.masks[j]) >= np.mean(vs_truth) - 0.02  # the consensus is at least as good
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# No single annotator is "the truth": the spread between them is a floor for any model's error against them (a
+# model whose Dice with one expert matches the experts' Dice with each other is as good as an expert). Consensus
+# of several readers is the usual remedy; it costs several readers.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Make the annotators more careless (`wobble_px=2.0`) and store the mean pairwise Dice in `careless_dice`. Does
+# the majority vote still beat the average annotator?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+careless_dice = None
+careless_dice
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+careless = tasks.simulate_annotators(lesions.masks[j], n_annotators=4, bias_px=0.7, wobble_px=2.0, seed=2)
+careless_dice = float(np.mean([tasks.dice(careless[a], careless[b]) for a, b in pairs]))
+assert careless_dice < np.mean(pairwise_dice)
+round(careless_dice, 3), round(tasks.dice(careless.sum(0) >= 3, lesions.masks[j]), 3)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ### Some data cannot be fully de-identified
+# Removing names from DICOM headers is not enough: a head CT or MRI contains the face, which can be rebuilt in 3D
+# and recognised; burned-in text and rare anatomy identify people too. Notebook **02_dicom** shows what the DICOM
+# de-identification profile (PS3.15, FACTS §8) removes, keeps and replaces — and what it cannot reach.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+# - The seven tasks each come with a standard score: PSNR/SSIM (preprocessing), transform error (registration),
+#   FROC (detection), Dice/Hausdorff/area (segmentation), ROC AUC (classification), measurement error
+#   (monitoring), a cross-validated AUC *with its confidence interval* (prediction).
+# - Simple methods go far: bicubic interpolation, non-local means, mutual information, a LoG detector, a half-way
+#   threshold, a logistic regression on measured features. Knowing the data (lesions are bright) beats a generic
+#   score.
+# - The difficulties are measurable: an image's size dwarfs its one label; a model drops from ~98% to ~chance
+#   accuracy on another scanner; rare diagnoses are missed; wrong labels, imbalance and disagreeing experts all
+#   distort what "accuracy" means.
+#
+# **Next:** **04_learning_paradigms.ipynb** — what to do when labels are scarce: learning from normal images only
+# (anomaly detection), from a few labels plus many unlabelled images (semi-supervised), and from labels of whole
+# slides only (multiple-instance learning).

@@ -1,0 +1,404 @@
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 04 · Learning with scarce labels: anomaly detection, semi-supervised and multiple-instance learning
+#
+# **Lecture slides:** "Unsupervised learning — example of unsupervised medical anomaly detection" and "Label
+# challenges require alternative training paradigms" of Lecture 3, *Medical Imaging* (the figure after Cheplygina
+# et al., *Medical Image Analysis* 2019, doi:10.1016/j.media.2019.03.009).
+#
+# **Learning objectives**
+# - explain how each paradigm copes with missing labels: none at all (unsupervised), a few plus many unlabelled
+#   images (semi-supervised), one label per whole slide (multiple-instance learning), labels from another task
+#   (transfer learning);
+# - train an autoencoder on normal slices only and turn its reconstruction errors into lesion maps and an anomaly
+#   score, judged by ROC AUC;
+# - measure, honestly, how much unlabelled data adds to a few labels, as a learning curve;
+# - train max-pooling and attention MIL models from bag labels and check that the attention finds the tumour
+#   patches although no patch label was ever used.
+#
+# <!-- badges -->
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/medimg-course/medical-imaging-companion/blob/main/notebooks/04_learning_paradigms.ipynb) [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/medimg-course/medical-imaging-companion/main?urlpath=lab/tree/notebooks/04_learning_paradigms.ipynb)
+# <!-- /badges -->
+
+# %% slideshow={"slide_type": "skip"} tags=["setup"]
+# --- Colab bootstrap: does nothing outside Google Colab (stamped by tools/nbtool.py) ---
+import os
+import subprocess
+import sys
+COURSE_REPO, COURSE_REF = "https://github.com/medimg-course/medical-imaging-companion.git", "main"
+if "google.colab" in sys.modules:
+    if not os.path.isdir("medimg-course"):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", COURSE_REF, COURSE_REPO,
+                        "medimg-course"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",
+                        "medimg-course/requirements-colab.txt"], check=True)
+    sys.path.insert(0, os.path.abspath("medimg-course"))
+# --- end of Colab bootstrap ---
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+import torch
+from scipy import ndimage as ndi
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
+
+from helpers import datasets, paradigms, tasks, viz
+
+torch.set_num_threads(1)  # tiny models and arrays: one thread is fastest, and leaves the other core free
+blas_limit = threadpool_limits(1)  # the same for numpy/scikit-learn (BLAS)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Who labels what?
+# Supervised learning needs a label for every training image, drawn by an expert. In medicine such labels are
+# scarce, so the lecture's figure lines up alternatives by *what* is labelled:
+#
+# | Paradigm | Labels available | Here |
+# | --- | --- | --- |
+# | Supervised | every image (or pixel) | the baseline in every section |
+# | Unsupervised anomaly detection | none; only images known to be normal | § 1: an autoencoder on normal MRI slices |
+# | Semi-supervised | a few images, plus many unlabelled ones | § 2: 1%, 5%, 20% of labels, with pseudo-labels |
+# | Multiple-instance learning | one label per bag of patches (a whole slide) | § 3: max and attention pooling |
+# | Transfer learning | labels of another, larger task | notebook 08 |
+#
+# All lesions and tumours here are **simulated** on real anatomy (`helpers.datasets`), so that every score can be
+# checked against an exact answer the models never see.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1 · Unsupervised anomaly detection
+# If we cannot say what disease looks like, we can still learn what *normal* looks like. An **autoencoder**
+# squeezes each image through a narrow bottleneck and rebuilds it; trained on normal slices only, it learns to
+# rebuild normal anatomy and fails on anything else. Where it fails, the **reconstruction error** lights up.
+# (MADGAN, on the lecture's slide, does the same with a GAN that predicts the next 3 MRI slices from 3 healthy
+# neighbours; it scored AUC 0.921 for brain metastases, FACTS §12.)
+
+# %% slideshow={"slide_type": "fragment"}
+data = datasets.lesion_slices(1000, positive_fraction=0.3, seed=11)  # synthetic lesions on real MNI152 T1 slices
+normal_train = np.flatnonzero(data.labels == 0)[:400]  # 400 slices known to be normal: no lesion labels needed
+test = np.setdiff1d(np.arange(len(data)), normal_train)  # the other 600: 300 normal, 300 with a lesion
+len(normal_train), len(test)
+
+# %% slideshow={"slide_type": "fragment"}
+torch.manual_seed(0)
+autoencoder = paradigms.ConvAutoencoder(width=8, latent=8)  # 64x64 image -> 8x8x8 numbers -> 64x64 image
+losses = paradigms.train_autoencoder(autoencoder, data.images[normal_train], epochs=6, batch_size=32, seed=0)
+f"{sum(p.numel() for p in autoencoder.parameters()):,} parameters; loss {losses[0]:.4f} -> {losses[-1]:.4f}"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The anomaly map is the part of the image the autoencoder could not rebuild. Our lesions are bright, so only
+# "brighter than expected" counts; a light blur stops single noisy pixels from dominating, and the image's
+# **anomaly score** is the map's maximum.
+
+# %% slideshow={"slide_type": "fragment"}
+images = data.images[test]
+rebuilt = paradigms.reconstruct(autoencoder, images)
+error_maps = ndi.gaussian_filter(np.clip(images - rebuilt, 0, None), sigma=(0, 1, 1))
+scores = error_maps.max(axis=(1, 2))
+labels = data.labels[test]
+auc_anomaly = roc_auc_score(labels, scores)
+f"anomaly-score AUC {auc_anomaly:.3f} on {len(test)} test slices ({labels.sum()} with a lesion)"
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* three simulated test slices with a lesion and one without: the slice, the autoencoder's reconstruction
+# and the error map (magma colour map), with the true lesion outline in white.
+
+# %% slideshow={"slide_type": "fragment"}
+examples = list(np.flatnonzero(labels == 1)[:3]) + [int(np.flatnonzero(labels == 0)[0])]
+fig, axes = plt.subplots(3, 4, figsize=(10, 7.6), layout="constrained")
+mm = (np.arange(64) + 0.5) * data.spacing_mm[0]
+for col, k in enumerate(examples):
+    viz.render_image(axes[0, col], images[k], spacing_mm=data.spacing_mm, window=(0.5, 1))
+    viz.render_image(axes[1, col], rebuilt[k], spacing_mm=data.spacing_mm, window=(0.5, 1))
+    viz.render_image(axes[2, col], error_maps[k], spacing_mm=data.spacing_mm, cmap="magma", window=(0.1, 0.2))
+    axes[2, col].contour(mm, mm, data.masks[test[k]], [0.5], colors="white", linewidths=1)
+    axes[0, col].set_title(f"{'lesion' if labels[k] else 'normal'}, score {scores[k]:.2f}")
+for row, name in enumerate(["slice", "reconstruction", "error map"]):
+    axes[row, 0].set_ylabel(f"{name}\nmm")
+fig.suptitle("Autoencoder trained on normal synthetic slices only")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Two checks: the score separates slices with and without lesions (AUC), and each error map's hottest pixel lies
+# on the lesion (localisation), although no lesion was ever labelled. The helper `paradigms.anomaly_maps` does
+# the same computation for reuse.
+
+# %% slideshow={"slide_type": "fragment"}
+positive = np.flatnonzero(labels == 1)
+hottest = [np.unravel_index(error_maps[k].argmax(), (64, 64)) for k in positive]
+near_lesion = [ndi.binary_dilation(data.masks[test[k]], iterations=1)[r, c] for k, (r, c) in zip(positive, hottest)]
+localised = float(np.mean(near_lesion))
+{"AUC": round(auc_anomaly, 3), "hottest pixel on the lesion (share of lesion slices)": round(localised, 3)}
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert auc_anomaly > 0.75, auc_anomaly
+assert localised > 0.6, localised
+helper_maps, helper_scores = paradigms.anomaly_maps(images, rebuilt, sigma_px=1.0)
+assert np.allclose(helper_scores, scores, atol=1e-6) and np.allclose(helper_maps, error_maps, atol=1e-6)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The autoencoder finds most lesions without a single lesion label. It still misses faint ones and raises
+# false alarms where normal anatomy is unusual (a slice level it saw rarely): it knows only what "normal" looked
+# like in 400 slices.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# The score matters as much as the model. Score each test slice by its **mean squared** reconstruction error
+# `((images - rebuilt) ** 2).mean(axis=(1, 2))` instead, and store the AUC in `auc_mse`. Why is it so much worse?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+auc_mse = None
+auc_mse
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+auc_mse = roc_auc_score(labels, ((images - rebuilt) ** 2).mean(axis=(1, 2)))
+# a lesion covers < 1% of the image: its error drowns in the whole image's noise and anatomy errors
+assert auc_mse < auc_anomaly - 0.1
+round(auc_mse, 3)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2 · Supervised vs semi-supervised
+# Now suppose an expert labelled only 1%, 5% or 20% of 1,500 slices (lesion or not), and the rest are unlabelled.
+# To make it a fair fight the lesions here are **faint** (contrast 0.1–0.3). Every image is described once by the
+# classical features of notebook 03 (`tasks.handcrafted_features`), cached, so each model below fits in
+# milliseconds. 500 further slices are the test set.
+
+# %% slideshow={"slide_type": "fragment"}
+features, y = [], []
+for seed in (20, 21):  # two halves of 1,000 slices: half the memory at a time
+    half = datasets.lesion_slices(1000, seed=seed, contrast=(0.1, 0.3))
+    features.append(tasks.handcrafted_features(half.images))
+    y.append(half.labels)
+features = StandardScaler().fit_transform(np.concatenate(features))  # uses no labels
+y = np.concatenate(y)
+pool, held_out = np.arange(1500), np.arange(1500, 2000)
+features.shape, y[pool].mean()
+
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **Supervised**: a logistic regression on the labelled slices only. **Semi-supervised, by pseudo-labelling**:
+# fit on the labelled slices, let the model guess the unlabelled ones, refit on everything — each unlabelled slice
+# enters twice, as "lesion" and as "normal", weighted by the model's current belief (soft pseudo-labels) — and
+# repeat a few times. Real labels weigh 5 times more than guesses.
+
+# %% slideshow={"slide_type": "fragment"}
+def pseudo_label_fit(x_lab, y_lab, x_unlab, rounds=5, labelled_weight=5.0):
+    model = LogisticRegression(max_iter=1000).fit(x_lab, y_lab)
+    for _ in range(rounds):
+        p = model.predict_proba(x_unlab)[:, 1]  # current belief that each unlabelled slice has a lesion
+        x = np.vstack([x_lab, x_unlab, x_unlab])
+        y_all = np.r_[y_lab, np.ones(len(x_unlab)), np.zeros(len(x_unlab))]
+        weight = np.r_[np.full(len(y_lab), labelled_weight), p, 1 - p]
+        model = LogisticRegression(max_iter=1000).fit(x, y_all, sample_weight=weight)
+    return model
+
+def labelled_subset(n, seed):  # n labels, half of each class (an expert would be asked for both)
+    r = np.random.default_rng(seed)
+    return np.r_[r.choice(pool[y[pool] == 0], n // 2, replace=False), r.choice(pool[y[pool] == 1], n - n // 2,
+                                                                                 replace=False)]
+
+
+# %% slideshow={"slide_type": "fragment"}
+fractions, repeats, curve = [0.01, 0.05, 0.2], 5, []
+for fraction in tqdm(fractions, desc="label fractions"):
+    for seed in range(repeats):
+        labelled = labelled_subset(int(fraction * len(pool)), seed)
+        unlabelled = np.setdiff1d(pool, labelled)
+        supervised = LogisticRegression(max_iter=1000).fit(features[labelled], y[labelled])
+        semi = pseudo_label_fit(features[labelled], y[labelled], features[unlabelled])
+        curve.append({"labels (%)": 100 * fraction, "seed": seed,
+                      "supervised": roc_auc_score(y[held_out], supervised.predict_proba(features[held_out])[:, 1]),
+                      "semi-supervised": roc_auc_score(y[held_out], semi.predict_proba(features[held_out])[:, 1])})
+curve = pd.DataFrame(curve)
+summary = curve.groupby("labels (%)")[["supervised", "semi-supervised"]].mean()
+summary.assign(gain=summary["semi-supervised"] - summary["supervised"]).round(3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* test AUC against the percentage of labelled slices, supervised vs semi-supervised (mean and range over
+# 5 random labelled subsets), and the AUC with all 1,500 labels for reference; synthetic faint lesions.
+
+# %% slideshow={"slide_type": "fragment"}
+everything = LogisticRegression(max_iter=1000).fit(features[pool], y[pool])
+auc_all = roc_auc_score(y[held_out], everything.predict_proba(features[held_out])[:, 1])
+fig, ax = plt.subplots(figsize=(5.5, 3.8), layout="constrained")
+for name, colour in [("supervised", "#0072B2"), ("semi-supervised", "#D55E00")]:
+    stats = curve.groupby("labels (%)")[name].agg(["mean", "min", "max"])
+    ax.plot(stats.index, stats["mean"], "o-", color=colour, label=name)
+    ax.fill_between(stats.index, stats["min"], stats["max"], color=colour, alpha=0.2)
+ax.axhline(auc_all, color="gray", ls="--", label="all 1,500 labels")
+ax.set(xscale="log", xlabel="labelled slices (% of 1,500)", ylabel="test AUC",
+       title="Learning curve, faint synthetic lesions")
+ax.legend(loc="lower right")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+gain = summary["semi-supervised"] - summary["supervised"]
+assert gain.loc[1.0] > 0.01 and gain.loc[5.0] > 0.01, gain  # unlabelled data helps when labels are scarce...
+assert gain.loc[20.0] < gain.loc[1.0], gain  # ...and matters less and less as labels grow
+assert summary.loc[20.0, "supervised"] > summary.loc[1.0, "semi-supervised"], "more labels still beat tricks"
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The honest result: pseudo-labelling gains a few hundredths of AUC at 1% and 5% labels and almost nothing at
+# 20%; 20% of labels is worth far more than any amount of unlabelled data here. Gains need unlabelled data whose
+# structure matches the classes (here: lesion and normal slices form two clouds in feature space); with a
+# linear model on good features, the labelled data already finds most of that structure.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Replace the soft pseudo-labels by **hard** ones: in each round, add only the unlabelled slices the model is
+# at least 90% sure about, with label `p > 0.5` and weight 1. Store the mean AUC at 1% labels (same 5 seeds) in
+# `auc_hard`. A model that trusts its own early mistakes reinforces them ("confirmation bias").
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+auc_hard = None
+auc_hard
+
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+def hard_pseudo_label_fit(x_lab, y_lab, x_unlab, rounds=5, confidence=0.9):
+    model = LogisticRegression(max_iter=1000).fit(x_lab, y_lab)
+    for _ in range(rounds):
+        p = model.predict_proba(x_unlab)[:, 1]
+        sure = (p > confidence) | (p < 1 - confidence)
+        model = LogisticRegression(max_iter=1000).fit(np.vstack([x_lab, x_unlab[sure]]),
+                                                      np.r_[y_lab, (p[sure] > 0.5).astype(int)])
+    return model
+
+hard = []
+for seed in range(repeats):
+    labelled = labelled_subset(15, seed)
+    model = hard_pseudo_label_fit(features[labelled], y[labelled], features[np.setdiff1d(pool, labelled)])
+    hard.append(roc_auc_score(y[held_out], model.predict_proba(features[held_out])[:, 1]))
+auc_hard = float(np.mean(hard))
+assert auc_hard < summary.loc[1.0, "semi-supervised"]  # soft pseudo-labels do better here
+round(auc_hard, 3)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3 · Multiple-instance learning
+# A pathologist labels a whole slide "tumour" because of one region; nobody marks which of its thousands of
+# patches are tumour. Multiple-instance learning (MIL) treats the slide as a **bag** of patches (**instances**)
+# with one label: a bag is positive if at least one instance is. `datasets.mil_bags` cuts bags of 16 patches from a
+# slide-like mosaic of the real scikit-image IHC sample with **simulated** tumour regions (more haematoxylin and
+# DAB stain); each positive bag holds 1–4 tumour patches.
+
+# %% slideshow={"slide_type": "fragment"}
+mil = datasets.mil_bags(96, bag_size=16, patch=32, seed=0)
+instance_features = paradigms.patch_features(mil.bags)  # (bags, 16, 8): stain means and spreads per patch
+flat = instance_features.reshape(-1, instance_features.shape[-1])
+bags = (instance_features - flat.mean(axis=0)) / flat.std(axis=0)  # standardised; no label used
+rng = np.random.default_rng(0)
+order = rng.permutation(len(bags))
+train, test_bags = order[:58], order[58:]  # 58 bags to train, 38 to test
+{"bags": bags.shape, "positive bags": int(mil.bag_labels.sum()), "features": paradigms.PATCH_FEATURE_NAMES}
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the synthetic slide (left) with the simulated tumour regions outlined, and one positive bag's 16
+# patches; the hidden tumour patches are marked "T" here only, the models never see these marks.
+
+# %% slideshow={"slide_type": "fragment"}
+fig = plt.figure(figsize=(13, 4.2), layout="constrained")
+left, right = fig.subfigures(1, 2, width_ratios=[1, 1.6])
+ax = left.subplots()
+ax.imshow(mil.slide[::4, ::4])
+ax.contour(mil.tumour_mask[::4, ::4], [0.5], colors="black", linewidths=0.8)
+ax.set(title="Synthetic slide (real IHC texture), tumour outlined", xlabel="pixels ÷ 4", ylabel="pixels ÷ 4")
+example_bag = int(np.flatnonzero(mil.bag_labels)[0])
+grid = right.subplots(2, 8)
+for j, axj in enumerate(grid.ravel()):
+    axj.imshow(mil.bags[example_bag, j])
+    axj.set_title("T" if mil.instance_labels[example_bag, j] else "", fontsize=10)
+    axj.axis("off")
+right.suptitle(f"bag {example_bag}: label 'positive' (1 = at least one tumour patch)")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Two ways to pool a bag. **Max pooling**: score every patch, and the bag's score is the highest patch score.
+# **Attention pooling** (Ilse et al., ICML 2018): learn a weight for every patch, average the patch embeddings
+# with these weights, and classify the average. Both models see bag labels only.
+
+# %% slideshow={"slide_type": "fragment"}
+results, weights = {}, {}
+for pooling in ["max", "attention"]:
+    torch.manual_seed(0)
+    model = paradigms.MILNet(bags.shape[-1], hidden=16, pooling=pooling)
+    paradigms.train_mil(model, bags[train], mil.bag_labels[train], epochs=150, lr=1e-2)
+    bag_prob, weights[pooling] = paradigms.predict_mil(model, bags[test_bags])
+    positive_bags = mil.bag_labels[test_bags] == 1
+    results[pooling] = {
+        "bag AUC": roc_auc_score(mil.bag_labels[test_bags], bag_prob),
+        "patch AUC of the weights (positive bags)": roc_auc_score(
+            mil.instance_labels[test_bags][positive_bags].ravel(), weights[pooling][positive_bags].ravel())}
+pd.DataFrame(results).T.round(3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The second column checks localisation against the hidden patch labels: within positive bags, how well do the
+# weights rank tumour patches above normal ones? 0.5 would be chance.
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+for pooling, r in results.items():
+    assert r["bag AUC"] > 0.8, (pooling, r)
+    assert r["patch AUC of the weights (positive bags)"] > 0.5 + 0.25, (pooling, r)  # chance + a wide margin
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# *Figure:* the attention weights of every patch of the positive test bags, painted at the patch's place on the
+# synthetic slide (viridis: bright = high weight), with the hidden tumour regions outlined.
+
+# %% slideshow={"slide_type": "fragment"}
+heat = np.full((mil.slide.shape[0] // 32, mil.slide.shape[1] // 32), np.nan)
+for b, w in zip(test_bags[positive_bags], weights["attention"][positive_bags]):
+    rows, cols = (mil.positions[b] // 32).T
+    heat[rows, cols] = w / w.max()  # each bag's weights relative to its top patch
+fig, ax = plt.subplots(figsize=(6, 6), layout="constrained")
+ax.imshow(mil.slide[::4, ::4], alpha=0.5, extent=(0, mil.slide.shape[1], mil.slide.shape[0], 0))
+shown = ax.imshow(heat, cmap="viridis", extent=(0, mil.slide.shape[1], mil.slide.shape[0], 0),
+                  interpolation="nearest")
+ax.contour(np.arange(2, mil.slide.shape[1], 4), np.arange(2, mil.slide.shape[0], 4), mil.tumour_mask[::4, ::4],
+           [0.5], colors="black", linewidths=0.8)
+fig.colorbar(shown, ax=ax, shrink=0.7, label="attention weight (÷ bag maximum)")
+ax.set(title="Attention MIL heatmap, positive test bags (synthetic slide)", xlabel="pixels", ylabel="pixels")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The bright patches sit inside the outlined tumour regions: the model learned *where* to look from *which slides*
+# were positive. That is what makes MIL attractive for whole-slide images (a 100,000 × 100,000-pixel slide is
+# millions of patches, FACTS §7).
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Would a naive shortcut do as well? Give **every** patch its bag's label, train an ordinary patch classifier
+# (`LogisticRegression` on the 8 patch features of the training bags), and compute the patch AUC of its
+# probabilities within the positive test bags. Store it in `naive_patch_auc`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+naive_patch_auc = None
+naive_patch_auc
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+x_patches = bags[train].reshape(-1, bags.shape[-1])
+y_patches = np.repeat(mil.bag_labels[train], bags.shape[1])  # wrong for most patches of positive bags
+naive = LogisticRegression(max_iter=1000).fit(x_patches, y_patches)
+p_patch = naive.predict_proba(bags[test_bags][positive_bags].reshape(-1, bags.shape[-1]))[:, 1]
+naive_patch_auc = roc_auc_score(mil.instance_labels[test_bags][positive_bags].ravel(), p_patch)
+assert naive_patch_auc > 0.5  # it learns something, from very noisy labels (most "positive" patches are normal)
+round(naive_patch_auc, 3)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4 · Transfer learning
+# The last paradigm of the lecture's figure borrows labels from *another* task: a network pretrained on a million
+# labelled photographs already knows edges, textures and shapes, and needs few medical labels to adapt.
+# Notebook **08_transfer_clip** fine-tunes an ImageNet-pretrained EfficientNet on medical images and compares it
+# with training from scratch.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+# - **Unsupervised**: an autoencoder trained on normal slices only flags lesion slices (AUC above 0.75 here) and
+#   its error map points at the lesion, without a single lesion label. The score (max of a bright-error map, not
+#   the mean squared error) matters as much as the model.
+# - **Semi-supervised**: soft pseudo-labels add a few hundredths of AUC when 1–5% of slices are labelled and
+#   nothing at 20%; more labels beat more tricks. Hard, over-confident pseudo-labels can hurt.
+# - **Multiple-instance learning**: with bag labels only, max and attention pooling classify bags well, and the
+#   attention weights localise tumour patches far better than chance, checked against labels the models never saw.
+# - **Transfer learning**: notebook 08.
+#
+# **Next:** **05_classical_cv.ipynb** — the traditional computer-vision toolbox (thresholds, edges, Hough,
+# optical flow, keypoints) that came before learned features.

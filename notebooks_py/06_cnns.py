@@ -1,0 +1,903 @@
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 06 · From the lecture's neural network to a working CNN
+#
+# **Lecture slides:** "How do we analyse images without feature engineering?", "Deep Learning discovers feature
+# representations", "Artificial Neural Network", "Convolutions capture spatial relations" and "Aside: CNNs can be
+# used for non-image spatial data" of Lecture 3, *Medical Imaging*.
+#
+# **Learning objectives**
+# - write the lecture's two-layer network (outputs *Y*₁, *Y*₂) in NumPy and in `torch.nn`, and train it by
+#   backpropagation;
+# - compute a 2D convolution by hand, get identical results from OpenCV, SciPy and PyTorch, and know the kernel flip
+#   that separates convolution from correlation;
+# - work out output sizes (stride, padding, pooling) and receptive fields;
+# - train a small CNN on lesion slices with a train/validation/test split, read its curves, confusion matrix and ROC,
+#   and compare it with hand-crafted features;
+# - recognise residual blocks and attention as building blocks, and convolution-like layers on DNA and graphs.
+#
+# <!-- badges -->
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/medimg-course/medical-imaging-companion/blob/main/notebooks/06_cnns.ipynb) [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/medimg-course/medical-imaging-companion/main?urlpath=lab/tree/notebooks/06_cnns.ipynb)
+# <!-- /badges -->
+
+# %% slideshow={"slide_type": "skip"} tags=["setup"]
+# --- Colab bootstrap: does nothing outside Google Colab (stamped by tools/nbtool.py) ---
+import os
+import subprocess
+import sys
+COURSE_REPO, COURSE_REF = "https://github.com/medimg-course/medical-imaging-companion.git", "main"
+if "google.colab" in sys.modules:
+    if not os.path.isdir("medimg-course"):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", COURSE_REF, COURSE_REPO,
+                        "medimg-course"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",
+                        "medimg-course/requirements-colab.txt"], check=True)
+    sys.path.insert(0, os.path.abspath("medimg-course"))
+# --- end of Colab bootstrap ---
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle torch threads sleep instead of spinning on a busy CPU
+import cv2
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torch.nn.functional as F
+from matplotlib.collections import LineCollection
+from scipy import ndimage as ndi
+from scipy.spatial import cKDTree
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import confusion_matrix, roc_auc_score, roc_curve
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from torch import nn
+
+from helpers import datasets, nets, tasks, viz
+from helpers.data import load_sample
+
+torch.set_num_threads(2)  # the course's reference laptop has 2 cores
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1 · The lecture's network, in NumPy
+# The slide writes a network with two inputs *x*₁, *x*₂, three hidden units and two outputs:
+#
+# $$Y_1 = f(x_1 w_{11} + x_2 w_{21})\, w'_{11} + f(x_1 w_{12} + x_2 w_{22})\, w'_{21} + f(x_1 w_{13} + x_2 w_{23})\, w'_{31}$$
+#
+# and *Y*₂ the same with $w'_{12}, w'_{22}, w'_{32}$. Hidden unit *j* computes $h_j = f(x_1 w_{1j} + x_2 w_{2j})$, a
+# weighted sum of the inputs passed through an activation *f*; each output is a weighted sum of the hidden units.
+# Put the weights in a 2×3 matrix *W* and a 3×2 matrix *W′* and the whole formula is two matrix products,
+# $Y = f(xW)\,W'$. The next cell computes it both ways: term by term as on the slide, then as matrices.
+
+# %% slideshow={"slide_type": "fragment"}
+rng = np.random.default_rng(0)
+W = rng.normal(size=(2, 3))   # W[i, j] = w_ij: input i -> hidden unit j  (0-based: w_11 is W[0, 0])
+W_ = rng.normal(size=(3, 2))  # W_[j, k] = w'_jk: hidden unit j -> output k
+f = np.tanh                   # the activation; the slide leaves f open (tanh, sigmoid, ReLU, ...)
+x1, x2 = 0.5, -1.0
+
+Y1 = (f(x1 * W[0, 0] + x2 * W[1, 0]) * W_[0, 0] + f(x1 * W[0, 1] + x2 * W[1, 1]) * W_[1, 0]
+      + f(x1 * W[0, 2] + x2 * W[1, 2]) * W_[2, 0])
+Y2 = (f(x1 * W[0, 0] + x2 * W[1, 0]) * W_[0, 1] + f(x1 * W[0, 1] + x2 * W[1, 1]) * W_[1, 1]
+      + f(x1 * W[0, 2] + x2 * W[1, 2]) * W_[2, 1])
+Y = f(np.array([x1, x2]) @ W) @ W_  # the same network as two matrix products
+print(f"slide, term by term: Y1 = {Y1:+.6f}, Y2 = {Y2:+.6f}\nmatrix form:         {Y.round(6)}")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert np.allclose(Y, [Y1, Y2], atol=1e-12), "the matrix form must equal the slide's formula"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The same network in `torch.nn`
+# `nn.Linear(2, 3, bias=False)` holds the 2×3 weights (stored transposed, as *(out, in)*), `nn.Tanh()` is *f*.
+# Copy our weights in, and PyTorch gives the same *Y*₁, *Y*₂:
+
+# %% slideshow={"slide_type": "fragment"}
+net = nn.Sequential(nn.Linear(2, 3, bias=False), nn.Tanh(), nn.Linear(3, 2, bias=False)).double()
+with torch.no_grad():
+    net[0].weight.copy_(torch.from_numpy(W.T))  # torch stores (out_features, in_features)
+    net[2].weight.copy_(torch.from_numpy(W_.T))
+Y_torch = net(torch.tensor([x1, x2], dtype=torch.float64)).detach().numpy()
+Y_torch
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert np.allclose(Y_torch, [Y1, Y2], atol=1e-12), "torch.nn must reproduce the slide's Y1, Y2"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Training by backpropagation
+# Training adjusts the weights until the outputs are right on examples. A toy problem (synthetic): points in the
+# plane, class 1 inside a circle, class 0 outside. A softmax turns *Y*₁, *Y*₂ into two class probabilities, and the
+# loss is the cross-entropy, −log of the probability given to the right class. **Backpropagation** is the chain rule
+# applied from the loss back to every weight: first ∂loss/∂*Y*, then through *W′* and *f* to ∂loss/∂*W*. We add one
+# bias per unit (the slide leaves them out; without them every hidden unit's boundary passes through the origin).
+
+# %% slideshow={"slide_type": "fragment"}
+X = rng.uniform(-2, 2, size=(300, 2))               # 300 synthetic points (x1, x2)
+t = (np.hypot(X[:, 0], X[:, 1]) < 1.2).astype(int)  # class 1 inside a circle of radius 1.2
+
+
+def forward(X, p):
+    h = np.tanh(X @ p["W"] + p["b"])   # hidden units, (n, 3)
+    return h, h @ p["W_"] + p["b_"]    # and outputs Y1, Y2, (n, 2)
+
+
+def loss_and_gradients(X, t, p):
+    h, Y = forward(X, p)
+    P = np.exp(Y - Y.max(1, keepdims=True))
+    P /= P.sum(1, keepdims=True)                          # softmax: class probabilities
+    loss = -np.mean(np.log(P[np.arange(len(t)), t]))      # cross-entropy
+    dY = (P - np.eye(2)[t]) / len(t)                      # backpropagation: ∂loss/∂Y ...
+    dA = (dY @ p["W_"].T) * (1 - h**2)                    # ... through W' and tanh (tanh' = 1 − tanh²) ...
+    return loss, {"W_": h.T @ dY, "b_": dY.sum(0), "W": X.T @ dA, "b": dA.sum(0)}  # ... to every weight
+
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Are the hand-written gradients right? PyTorch's automatic differentiation (`loss.backward()`) computes the same
+# derivatives without being told the chain rule; the largest difference per weight array:
+
+# %% slideshow={"slide_type": "fragment"}
+p0 = {"W": rng.normal(size=(2, 3)), "b": np.zeros(3), "W_": rng.normal(size=(3, 2)), "b_": np.zeros(2)}
+loss0, grads = loss_and_gradients(X, t, p0)
+pt = {k: torch.tensor(v, requires_grad=True) for k, v in p0.items()}
+Y_t = torch.tanh(torch.from_numpy(X) @ pt["W"] + pt["b"]) @ pt["W_"] + pt["b_"]
+F.cross_entropy(Y_t, torch.from_numpy(t)).backward()
+grad_error = {k: float(np.abs(grads[k] - pt[k].grad.numpy()).max()) for k in p0}
+grad_error
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert max(grad_error.values()) < 1e-12, f"hand-written backpropagation disagrees with autograd: {grad_error}"
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Gradient descent: move every weight a small step against its gradient, *w* ← *w* − η ∂loss/∂*w*, 2,000 times.
+
+# %% slideshow={"slide_type": "fragment"}
+p = {k: v.copy() for k, v in p0.items()}
+losses = []
+for _ in range(2000):
+    loss, grads = loss_and_gradients(X, t, p)
+    for k in p:
+        p[k] -= 0.5 * grads[k]  # learning rate η = 0.5
+    losses.append(loss)
+accuracy = np.mean(forward(X, p)[1].argmax(1) == t)
+print(f"loss {losses[0]:.3f} -> {losses[-1]:.3f}, training accuracy {accuracy:.1%}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# *Figure:* left, the cross-entropy loss falling over 2,000 gradient-descent steps (log scale); right, the synthetic
+# points coloured by class, the region the trained network assigns to class 1 shaded, and the three dashed lines where
+# each hidden unit changes sign: three lines are enough to fence in the circle with a triangle.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+ax1.plot(losses)
+ax1.set(xlabel="gradient-descent step", ylabel="cross-entropy loss (nats)", yscale="log", title="Training loss")
+g = np.linspace(-2, 2, 200)
+region = forward(np.stack(np.meshgrid(g, g), -1).reshape(-1, 2), p)[1].argmax(1).reshape(200, 200)
+ax2.contourf(g, g, region, levels=[-0.5, 0.5, 1.5], cmap="cividis", alpha=0.3)
+ax2.scatter(*X.T, c=t, cmap="cividis", s=10, edgecolors="k", linewidths=0.3)
+for j in range(3):  # hidden unit j switches sign on the line w_1j x1 + w_2j x2 + b_j = 0
+    ax2.plot(g, -(p["W"][0, j] * g + p["b"][j]) / p["W"][1, j], "--", lw=1.2, label=f"hidden unit {j + 1}")
+ax2.set(xlim=(-2, 2), ylim=(-2, 2), aspect="equal", xlabel="x₁ (a.u.)", ylabel="x₂ (a.u.)",
+        title=f"Synthetic points: learned class-1 region ({accuracy:.0%} correct)")
+ax2.legend(loc="lower right", fontsize=8);
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert losses[-1] < 0.25 * losses[0], "gradient descent must lower the loss"
+assert accuracy > 0.9, f"three hidden units can enclose the circle; got accuracy {accuracy:.2f}"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Two straight lines cannot fence in a circle. Train the same network with `n_hidden = 2`, then with 8 hidden units.
+# Record the training accuracy for 2, 3 and 8 units in the dictionary `acc_by_units` (for example
+# `{2: 0.85, 3: 0.98, 8: 0.99}`).
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+n_hidden = 3  # try 2 and 8
+r = np.random.default_rng(1)
+q = {"W": r.normal(size=(2, n_hidden)), "b": np.zeros(n_hidden), "W_": r.normal(size=(n_hidden, 2)),
+     "b_": np.zeros(2)}
+for _ in range(2000):
+    loss, grads = loss_and_gradients(X, t, q)
+    for k in q:
+        q[k] -= 0.5 * grads[k]
+acc_by_units = {n_hidden: float(np.mean(forward(X, q)[1].argmax(1) == t))}
+acc_by_units
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+acc_by_units = {}
+for n_hidden in (2, 3, 8):
+    r = np.random.default_rng(1)
+    q = {"W": r.normal(size=(2, n_hidden)), "b": np.zeros(n_hidden), "W_": r.normal(size=(n_hidden, 2)),
+         "b_": np.zeros(2)}
+    for _ in range(2000):
+        loss, grads = loss_and_gradients(X, t, q)
+        for k in q:
+            q[k] -= 0.5 * grads[k]
+    acc_by_units[n_hidden] = float(np.mean(forward(X, q)[1].argmax(1) == t))
+assert acc_by_units[2] < acc_by_units[3] - 0.03 and acc_by_units[8] >= acc_by_units[3] - 0.02, acc_by_units
+acc_by_units
+
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2 · Convolutions capture spatial relations
+# A fully connected layer on a 512 × 512 image needs 262,144 weights *per hidden unit* and ignores which pixels are
+# neighbours. A **convolution** slides one small kernel over the image: each output pixel is a weighted sum of its
+# neighbourhood, with the same weights everywhere. Mathematically
+# $(f * k)(y, x) = \sum_{i,j} k(i, j)\, f(y - i, x - j)$: the kernel is *flipped* before it slides. In plain NumPy,
+# one shifted copy of the image per kernel weight ("valid" output: only where the kernel fits):
+
+# %% slideshow={"slide_type": "fragment"}
+def conv2d(image, kernel):
+    """'Valid' 2D convolution of a 2D image with a 2D kernel (flip, slide, multiply, sum)."""
+    k = kernel[::-1, ::-1]  # the flip that makes it a convolution (a correlation would skip it)
+    kh, kw = k.shape
+    H, W = image.shape[0] - kh + 1, image.shape[1] - kw + 1
+    out = np.zeros((H, W))
+    for dy in range(kh):
+        for dx in range(kw):
+            out += k[dy, dx] * image[dy:dy + H, dx:dx + W]
+    return out
+
+
+ct, ct_meta = load_sample("ct_head")  # a real CT slice, 512 × 512, in HU
+img = np.clip(ct, -100, 150).astype(np.float64)  # clip to soft tissue so the skull edge does not dominate
+sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float64)  # responds to left-right changes
+ours = conv2d(img, sobel_x)
+ours.shape
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The same with three libraries. **Mind the flip:** `scipy.ndimage.convolve` flips the kernel (a true convolution);
+# `cv2.filter2D` and `torch.nn.functional.conv2d` do not: they compute a *correlation*, so we hand them the flipped
+# kernel. (CNN layers are correlations too; since the kernel is learned, nobody notices.) SciPy and OpenCV return a
+# same-size image with padded borders, so we compare the interior.
+
+# %% slideshow={"slide_type": "fragment"}
+flipped = sobel_x[::-1, ::-1].copy()
+results = {
+    "scipy.ndimage.convolve": ndi.convolve(img, sobel_x)[1:-1, 1:-1],
+    "cv2.filter2D (flipped kernel)": cv2.filter2D(img, -1, flipped)[1:-1, 1:-1],
+    "torch conv2d (flipped kernel)": F.conv2d(torch.from_numpy(img)[None, None],
+                                              torch.from_numpy(flipped)[None, None])[0, 0].numpy(),
+}
+correlation = cv2.filter2D(img, -1, sobel_x)[1:-1, 1:-1]  # no flip: for Sobel, the sign of every edge inverts
+{name: float(np.abs(out - ours).max()) for name, out in results.items()} | {
+    "correlation + ours (sign flip)": float(np.abs(correlation + ours).max())}
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+for name, out in results.items():
+    assert out.shape == ours.shape and np.allclose(out, ours, atol=1e-9), f"{name} differs from the NumPy conv2d"
+assert np.allclose(correlation, -ours) and not np.allclose(correlation, ours), "correlation = flipped convolution"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Classic kernels
+# Before networks learned their kernels, people designed them: averaging blurs, differences find edges, the
+# Laplacian (sum of second derivatives) finds blobs and edges in every direction, and "sharpen" adds the Laplacian
+# back to the image.
+#
+# *Figure:* a real CT head slice (clipped to −100…150 HU) and the output of five classic 3 × 3 or 5 × 5 kernels
+# applied with our `conv2d`: box blur, Sobel x, Sobel y, Laplacian and sharpen.
+
+# %% slideshow={"slide_type": "fragment"}
+kernels = {
+    "box blur 5×5": np.full((5, 5), 1 / 25),
+    "Sobel x (vertical edges)": sobel_x,
+    "Sobel y (horizontal edges)": sobel_x.T,
+    "Laplacian": np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=float),
+    "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=float),
+}
+filtered = {name: conv2d(img, k) for name, k in kernels.items()}
+fig = viz.montage([img, *filtered.values()], ["CT head (input)", *filtered], ncols=3, size=3.0,
+            suptitle="Real CT head slice under classic convolution kernels")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+flat = np.full((20, 20), 40.0)  # a uniform region, in HU
+assert np.allclose(conv2d(flat, kernels["box blur 5×5"]), 40.0), "a blur kernel sums to 1: keeps flat regions"
+for name in ("Sobel x (vertical edges)", "Sobel y (horizontal edges)", "Laplacian"):
+    assert np.allclose(conv2d(flat, kernels[name]), 0.0), f"{name} sums to 0: no response on a flat region"
+assert filtered["box blur 5×5"].std() < img.std(), "blurring lowers the contrast"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Stride, padding and pooling
+# Three knobs set the output size. **Padding** *p* adds a border so the kernel also fits at the edges; **stride** *s*
+# moves the kernel *s* pixels at a time; a **pooling** layer summarises each 2 × 2 block (here by its maximum). For
+# an input of *n* pixels and a kernel of *k*: $n_\text{out} = \lfloor (n + 2p - k)/s \rfloor + 1$.
+
+# %% slideshow={"slide_type": "fragment"}
+x = torch.from_numpy(img.astype(np.float32))[None, None]  # (N=1, C=1, 512, 512): the layout torch expects
+k3 = torch.from_numpy(sobel_x.astype(np.float32))[None, None]
+
+
+def out_size(n, k, s=1, p=0):
+    return (n + 2 * p - k) // s + 1
+
+
+sizes = {(s, pad): (F.conv2d(x, k3, stride=s, padding=pad).shape[-1], out_size(512, 3, s, pad))
+         for s, pad in [(1, 0), (1, 1), (2, 1), (4, 0)]}
+pooled = {n: F.max_pool2d(x, n)[0, 0].numpy() for n in (2, 4, 8)}  # n × n max pooling
+sizes  # (stride, padding): (torch's output size, the formula)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the CT slice after 2 × 2, 4 × 4 and 8 × 8 max pooling, drawn at the same physical size: each step keeps
+# the brightest pixel of every block, so fewer pixels cover the same anatomy and fine detail disappears.
+
+# %% slideshow={"slide_type": "fragment"}
+pixel_mm = ct_meta.spacing_mm[0]
+fig = viz.montage([img, *pooled.values()],
+            [f"{m.shape[0]}×{m.shape[1]}, {pixel_mm * img.shape[0] / m.shape[0]:.2f} mm pixels"
+             for m in [img, *pooled.values()]],
+            ncols=4, size=2.6, suptitle="Real CT head: max pooling halves the resolution at every step")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert all(torch_size == formula for torch_size, formula in sizes.values()), sizes
+assert pooled[2].shape == (256, 256) and pooled[8].shape == (64, 64)
+assert pooled[2].max() == img.max() and pooled[2].min() >= img.min(), "max pooling keeps the maximum"
+
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Receptive field
+# A unit of the first layer sees a 3 × 3 patch of the image; a unit of the second sees 3 × 3 first-layer units,
+# which together see a larger patch; every stride or pooling layer doubles the distance between neighbouring units
+# (the "jump" *j*). Layer by layer, $r \leftarrow r + (k - 1)\, j$ and $j \leftarrow j \cdot s$. We apply that to the
+# small CNN that section 3 trains (`helpers.nets.SmallCNN`), and then check it by asking torch which input pixels
+# influence one output unit: the gradient of that unit is non-zero exactly on its receptive field.
+
+# %% slideshow={"slide_type": "fragment"}
+def receptive_field(layers):
+    r, j = 1, 1  # receptive field (pixels) and jump between neighbouring units (pixels)
+    for layer in layers:
+        if isinstance(layer, (nn.Conv2d, nn.MaxPool2d)):
+            k, s = np.atleast_1d(layer.kernel_size)[0], np.atleast_1d(layer.stride)[0]
+            r, j = r + (k - 1) * j, j * s
+    return int(r), int(j)
+
+
+cnn = nets.SmallCNN(width=8).eval()
+print(cnn.features)
+receptive_field(cnn.features)  # (receptive field, jump) of the last conv layer, in input pixels
+
+# %% slideshow={"slide_type": "fragment"}
+probe = torch.rand(1, 1, 64, 64, requires_grad=True)
+out = cnn.features(probe)                      # (1, 32, 16, 16)
+out[0, :, 8, 8].sum().backward()               # one position of the last feature map
+influence = probe.grad[0, 0].abs().numpy()
+rows, cols = np.nonzero(influence)
+rf_measured = (int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1))
+rf_measured
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* gradient magnitude of one unit of the last feature map with respect to a 64 × 64 input: only the pixels
+# inside the receptive field (bright square) can change that unit; everything outside is exactly zero.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, ax = plt.subplots(figsize=(4.2, 4.2))
+ax.imshow(influence > 0, cmap="cividis", interpolation="nearest")
+ax.set(title=f"Receptive field of one unit: {rf_measured[0]}×{rf_measured[1]} pixels",
+       xlabel="input column (pixels)", ylabel="input row (pixels)");
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+r_formula, _ = receptive_field(cnn.features)
+assert rf_measured == (r_formula, r_formula), f"measured {rf_measured}, formula {r_formula}"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# 1. `cv2.filter2D(img, -1, k)` computes a correlation. Which kernel must you give our `conv2d` to get the same
+#    result (interior) for the asymmetric kernel `k = np.array([[0, 0, 0], [0, 1, 2], [0, 0, 0]])`? Put it in `k_conv`.
+# 2. What receptive field does the last conv layer of `nets.SmallCNN(n_blocks=4)` have? Put it in `rf_4`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+k = np.array([[0, 0, 0], [0, 1, 2], [0, 0, 0]], dtype=float)
+k_conv = k  # change this
+rf_4 = None  # receptive_field(...)
+np.abs(conv2d(img, k_conv) - cv2.filter2D(img, -1, k)[1:-1, 1:-1]).max(), rf_4
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+k_conv = k[::-1, ::-1]  # flipping the kernel turns the correlation into a convolution (and back)
+cnn4 = nets.SmallCNN(width=8, n_blocks=4).eval()
+rf_4 = receptive_field(cnn4.features)[0]
+probe4 = torch.rand(1, 1, 128, 128, requires_grad=True)
+cnn4.features(probe4)[0, :, 8, 8].sum().backward()  # measure it as above, on a larger input
+rows4, cols4 = np.nonzero(probe4.grad[0, 0].numpy())
+assert np.allclose(conv2d(img, k_conv), cv2.filter2D(img, -1, k)[1:-1, 1:-1])
+assert rows4.max() - rows4.min() + 1 == rf_4 == cols4.max() - cols4.min() + 1, rf_4
+rf_4
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3 · A CNN on medical images
+# Now the real task: does an axial brain MRI slice contain a lesion? `helpers.datasets.lesion_slices` takes real
+# slices of the MNI152 T1 template, moves, scales and adds noise to them, and puts a **simulated** bright lesion in
+# half of them, so we know the truth exactly. 1,600 images of 64 × 64 pixels (3 mm). We split them once:
+# **training** (1,100 images, to fit the weights), **validation** (250, to watch training and choose settings) and
+# **test** (250, looked at once, at the end).
+
+# %% slideshow={"slide_type": "fragment"}
+lesions = datasets.lesion_slices(1600, size=64, seed=0)
+order = np.random.default_rng(7).permutation(len(lesions))  # a shuffle independent of the generator's own
+split = {"train": order[:1100], "val": order[1100:1350], "test": order[1350:]}
+Xtr, ytr = lesions.images[split["train"]], lesions.labels[split["train"]]
+Xva, yva = lesions.images[split["val"]], lesions.labels[split["val"]]
+Xte, yte = lesions.images[split["test"]], lesions.labels[split["test"]]
+{name: (len(idx), float(lesions.labels[idx].mean())) for name, idx in split.items()}  # size, fraction with lesion
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* eight training images, grayscale, titled with their label; the lesions (bright, 8–24 mm across) are
+# simulated, the anatomy is the real MNI152 template.
+
+# %% slideshow={"slide_type": "fragment"}
+show = np.r_[np.flatnonzero(ytr == 1)[:4], np.flatnonzero(ytr == 0)[:4]]
+fig = viz.montage(list(Xtr[show]), [("lesion" if ytr[i] else "no lesion") for i in show], ncols=8, size=1.6,
+            windows=[(0.5, 1.0)] * 8, suptitle="Real MNI152 T1 slices with simulated lesions (64×64, 3 mm pixels)")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The classical baseline
+# First what notebooks 03 and 05 did: hand-crafted features (intensity statistics, blob filters, contrast, texture;
+# `helpers.tasks.handcrafted_features`) and a linear model (logistic regression), trained on the same training set and
+# scored on the same test set by the area under the ROC curve (AUC: 0.5 = chance, 1 = perfect ranking).
+
+# %% slideshow={"slide_type": "fragment"}
+# (1600, n_features), one row per image; in 4 chunks of 400 images to keep memory low
+features = np.concatenate([tasks.handcrafted_features(chunk) for chunk in np.array_split(lesions.images, 4)])
+baseline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+baseline.fit(features[split["train"]], ytr)
+p_base = baseline.predict_proba(features[split["test"]])[:, 1]
+auc_base = roc_auc_score(yte, p_base)
+print(f"hand-crafted features + logistic regression: test AUC = {auc_base:.3f}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Training the CNN
+# `nets.SmallCNN` is three conv blocks (conv 3 × 3 → batch normalisation → ReLU, with downsampling), global max
+# pooling ("is there a lesion anywhere?") and one linear layer to two outputs; print it to see the layers.
+# `nets.train_classifier` runs the loop you wrote in section 1 on mini-batches: forward, cross-entropy,
+# `loss.backward()`, an Adam step; after each epoch (one pass over the training set) it scores the validation set.
+
+# %% slideshow={"slide_type": "fragment"}
+nets.set_seed(0)  # same initial weights and batch order on every run
+model = nets.SmallCNN(in_channels=1, n_classes=2, width=8)
+history = nets.train_classifier(model, Xtr, ytr, val=(Xva, yva), epochs=3, batch_size=32, lr=1e-2, seed=0)
+print(f"{nets.count_parameters(model):,} weights trained in {history['seconds']:.1f} s; "
+      f"validation accuracy per epoch: {np.round(history['val_acc'], 3)}")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* cross-entropy loss (left) and accuracy (right) per epoch on the training set and on the validation set.
+# Curves that move together mean the network is learning something that generalises; a training curve that keeps
+# improving while validation gets worse would be overfitting.
+
+# %% slideshow={"slide_type": "fragment"}
+fig = nets.plot_history(history, title="SmallCNN on simulated lesion slices: loss and accuracy per epoch")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Test set: confusion matrix and ROC
+# Only now do we touch the test set. The confusion matrix counts right and wrong decisions at a threshold of 0.5;
+# the ROC curve shows all thresholds at once (true-positive rate against false-positive rate).
+#
+# *Figure:* left, the CNN's confusion matrix on the 250 test images (rows: truth, columns: prediction); right, ROC
+# curves of the CNN and of the hand-crafted baseline on the same test images, with their AUC.
+
+# %% slideshow={"slide_type": "fragment"}
+p_cnn = nets.predict_proba(model, Xte)
+auc_cnn = roc_auc_score(yte, p_cnn)
+cm = confusion_matrix(yte, p_cnn > 0.5)
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.5, 4), layout="constrained")
+ax1.imshow(cm, cmap="cividis")
+for (i, j), count in np.ndenumerate(cm):
+    ax1.text(j, i, count, ha="center", va="center", color="w" if count < cm.max() / 2 else "k", fontsize=14)
+ax1.set(xticks=[0, 1], yticks=[0, 1], xticklabels=["no lesion", "lesion"], yticklabels=["no lesion", "lesion"],
+        xlabel="predicted", ylabel="true", title="CNN confusion matrix (test, threshold 0.5)")
+for name, prob, style in [("CNN", p_cnn, "-"), ("hand-crafted + logistic", p_base, "--")]:
+    fpr, tpr, _ = roc_curve(yte, prob)
+    ax2.plot(fpr, tpr, style, label=f"{name} (AUC {roc_auc_score(yte, prob):.3f})")
+ax2.plot([0, 1], [0, 1], ":", color="grey", label="chance")
+ax2.set(xlabel="false-positive rate", ylabel="true-positive rate", title="ROC on the test set", aspect="equal")
+ax2.legend(loc="lower right")
+print(f"test AUC: CNN {auc_cnn:.3f}, hand-crafted baseline {auc_base:.3f}")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert auc_cnn >= 0.95, f"the CNN should reach a test AUC of at least 0.95, got {auc_cnn:.3f}"
+assert auc_base >= 0.90, f"the hand-crafted baseline should be strong too, got {auc_base:.3f}"
+assert history["val_acc"][-1] > 0.85 and history["loss"][-1] < history["loss"][0]
+assert cm.sum() == len(yte) == 250
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Both do well here. The difference is *who* designed the features: for the baseline a person who knew that lesions
+# are bright blobs chose blob filters; the CNN found its own from the pixels and labels alone. On tasks where
+# nobody knows which features matter, that is the advantage the lecture describes.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### What did it learn?
+# The first layer's kernels are 3 × 3 weights, like the classic kernels above but learned. The **feature maps** are
+# the outputs of each block for one image: early ones look like filtered images, later ones respond to larger,
+# more specific patterns (here: the lesion).
+#
+# *Figure:* top row, the 8 learned 3 × 3 kernels of the first layer (grayscale, white = positive weight); below, one
+# test image with a lesion and the strongest feature map of each of the three blocks (colour: activation, viridis).
+
+# %% slideshow={"slide_type": "fragment"}
+kernels_learned = model.features[0].weight.detach()[:, 0].numpy()  # (8, 3, 3)
+fig = viz.montage(list(kernels_learned), [f"kernel {i + 1}" for i in range(8)], ncols=8, size=1.3,
+            suptitle="Learned first-layer kernels (3×3)")
+
+# %% slideshow={"slide_type": "fragment"}
+i_example = np.flatnonzero(yte == 1)[0]
+example, example_mask = Xte[i_example], lesions.masks[split["test"]][i_example]
+maps = nets.feature_maps(model, example)  # list of (channels, h, w), one per block
+fig, axes = plt.subplots(1, 4, figsize=(11, 3), layout="constrained")
+axes[0].imshow(example, cmap="gray")
+axes[0].set_title("test image with a lesion")
+for b, (ax, m) in enumerate(zip(axes[1:], maps)):
+    strongest = m.reshape(len(m), -1).max(1).argmax()
+    ax.imshow(m[strongest], cmap="viridis")
+    ax.set_title(f"block {b + 1}: channel {strongest} ({m.shape[1]}×{m.shape[2]})")
+for ax in axes:
+    ax.set(xticks=[], yticks=[])
+fig.suptitle("Feature maps of the trained CNN (simulated lesion on real anatomy)");
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert kernels_learned.shape == (8, 3, 3) and [m.shape[0] for m in maps] == [8, 16, 32]
+lesion_rc = np.argwhere(example_mask).mean(0)  # lesion centre, pixels
+last = maps[-1][maps[-1].reshape(32, -1).max(1).argmax()]
+peak = np.array(np.unravel_index(last.argmax(), last.shape)) * 64 / last.shape[0]
+assert np.hypot(*(peak - lesion_rc)) < 12, f"the strongest late feature should sit on the lesion: {peak} vs {lesion_rc}"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The same code on tissue patches
+# A three-class task with the same helpers: patches of the T1 template labelled by the tissue at their **centre**
+# (CSF, grey matter, white matter). A CNN with global pooling does not know where the centre is: it weighs the
+# patch's border as much as its middle. So we give it only the central 8 × 8 pixels (16 mm) of each 16 × 16 patch,
+# and two blocks suffice for such small images.
+
+# %% slideshow={"slide_type": "fragment"}
+tissue = datasets.tissue_patches(1500, patch=16, seed=0)
+centre = np.ascontiguousarray(tissue.images[:, 4:12, 4:12])  # (1500, 8, 8): the middle of each patch
+t_order = np.random.default_rng(7).permutation(len(tissue))
+t_tr, t_te = t_order[:1200], t_order[1200:]
+nets.set_seed(0)
+tissue_model = nets.SmallCNN(n_classes=3, width=8, n_blocks=2)
+nets.train_classifier(tissue_model, centre[t_tr], tissue.labels[t_tr], epochs=4, batch_size=32, lr=1e-2)
+t_pred = nets.predict_proba(tissue_model, centre[t_te]).argmax(1)
+t_acc = np.mean(t_pred == tissue.labels[t_te])
+chance = np.bincount(tissue.labels).max() / len(tissue)
+print(f"tissue patches, 3 classes: test accuracy {t_acc:.1%} (chance: {chance:.0%})")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* confusion matrix of the tissue CNN on 300 test patches (rows: true tissue, columns: predicted); most
+# mistakes are between neighbours in intensity (CSF/GM, GM/WM).
+
+# %% slideshow={"slide_type": "fragment"}
+t_cm = confusion_matrix(tissue.labels[t_te], t_pred)
+fig, ax = plt.subplots(figsize=(4.2, 3.8), layout="constrained")
+ax.imshow(t_cm, cmap="cividis")
+for (i, j), count in np.ndenumerate(t_cm):
+    ax.text(j, i, count, ha="center", va="center", color="w" if count < t_cm.max() / 2 else "k")
+ax.set(xticks=range(3), yticks=range(3), xticklabels=tissue.class_names, yticklabels=tissue.class_names,
+       xlabel="predicted", ylabel="true", title="Tissue CNN: confusion matrix (test)");
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert t_acc > 0.75, f"tissue accuracy should be well above chance, got {t_acc:.2f}"
+assert t_cm.trace() == (t_pred == tissue.labels[t_te]).sum()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# On the default task both models are perfect, so the comparison says little. Make it harder: fainter, smaller lesions
+# (`contrast=(0.1, 0.3)`, `radius_mm=(3.0, 6.0)`) and fewer labels (600 images: 420 to train, 180 to test). Train the
+# baseline and the CNN exactly as above (3 epochs) and put their test AUCs in `auc_hard_base` and `auc_hard_cnn`.
+# Which wins with this little data and training, and why might that be?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+hard = datasets.lesion_slices(600, contrast=(0.1, 0.3), radius_mm=(3.0, 6.0), seed=1)
+h_order = np.random.default_rng(7).permutation(len(hard))
+h_tr, h_te = h_order[:420], h_order[420:]
+auc_hard_base = None  # fit make_pipeline(StandardScaler(), LogisticRegression(...)) on handcrafted_features
+auc_hard_cnn = None   # nets.SmallCNN(width=8) + nets.train_classifier(...) + nets.predict_proba(...)
+auc_hard_base, auc_hard_cnn
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+hard_features = tasks.handcrafted_features(hard.images)
+hard_base = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+hard_base.fit(hard_features[h_tr], hard.labels[h_tr])
+auc_hard_base = roc_auc_score(hard.labels[h_te], hard_base.predict_proba(hard_features[h_te])[:, 1])
+nets.set_seed(0)
+hard_cnn = nets.SmallCNN(width=8)
+nets.train_classifier(hard_cnn, hard.images[h_tr], hard.labels[h_tr], epochs=3, batch_size=32, lr=1e-2)
+auc_hard_cnn = roc_auc_score(hard.labels[h_te], nets.predict_proba(hard_cnn, hard.images[h_te]))
+# The baseline was *told* that lesions are blobs (its blob filters); the CNN must discover that from 420 examples
+# and 3 epochs, and does not. More data, more epochs or augmentation (next notebook) close the gap.
+assert auc_hard_base > auc_hard_cnn + 0.1, (auc_hard_base, auc_hard_cnn)
+print(f"harder task: hand-crafted baseline AUC {auc_hard_base:.3f}, CNN AUC {auc_hard_cnn:.3f}")
+
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4 · Convolutions in more complex architectures
+# The lecture: "Can use convolutions in more complex architectures (attention, resnets, transformers etc)". Two
+# building blocks, each a few lines:
+#
+# - a **residual block** (ResNet) adds its input to its output, $y = \mathrm{ReLU}(x + F(x))$: the convolutions only
+#   learn a correction, and gradients flow straight through the "+", which lets networks be hundreds of layers deep;
+# - an **attention** layer lets every position look at every other: it compares a *query* at each position with a
+#   *key* at all positions, turns the similarities into weights with a softmax, and averages the *values* with them.
+
+# %% slideshow={"slide_type": "fragment"}
+class ResidualBlock(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x):
+        return torch.relu(x + self.conv2(torch.relu(self.conv1(x))))  # the skip connection: x + F(x)
+
+
+class SelfAttention2d(nn.Module):
+    def __init__(self, channels, d=8):
+        super().__init__()
+        self.q, self.k, self.v = nn.Conv2d(channels, d, 1), nn.Conv2d(channels, d, 1), nn.Conv2d(channels, channels, 1)
+
+    def forward(self, x, return_weights=False):
+        n, c, h, w = x.shape
+        q, k = self.q(x).flatten(2).transpose(1, 2), self.k(x).flatten(2)    # (n, hw, d), (n, d, hw)
+        weights = torch.softmax(q @ k / k.shape[1] ** 0.5, dim=-1)          # (n, hw, hw): rows sum to 1
+        out = (weights @ self.v(x).flatten(2).transpose(1, 2)).transpose(1, 2).reshape(n, c, h, w)
+        return (x + out, weights) if return_weights else x + out             # residual again
+
+
+feats = torch.rand(2, 32, 16, 16)  # e.g. the last feature maps of SmallCNN for 2 images
+res, att = ResidualBlock(32), SelfAttention2d(32)
+tuple(res(feats).shape), tuple(att(feats).shape), nets.count_parameters(res), nets.count_parameters(att)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# What attention adds: a convolution only sees its receptive field (17 pixels here), attention links positions
+# anywhere in the image by *content*. A test slice gets three simulated lesions (pasted from other test images); we
+# take the trained lesion CNN's last feature maps, one 32-number vector per position, use them directly as queries
+# and keys (no learned projections; normalised, so each score is a cosine similarity) and ask where the most active
+# position "looks".
+
+# %% slideshow={"slide_type": "fragment"}
+test_masks = lesions.masks[split["test"]]
+multi = Xte[np.flatnonzero(yte == 0)[0]].copy()   # a test slice without a lesion ...
+lesion_id = np.zeros(multi.shape, dtype=int)
+for i in np.flatnonzero(yte == 1):                 # ... gets lesions of other test slices, inside the brain, apart
+    m = test_masks[i]
+    if multi[m].min() > 0.25 and not lesion_id[ndi.binary_dilation(m, iterations=6)].any():
+        multi[m], lesion_id[m] = Xte[i][m], lesion_id.max() + 1
+    if lesion_id.max() == 3:
+        break
+with torch.no_grad():
+    fmap = model.features(torch.from_numpy(multi)[None, None])[0]  # (32, 16, 16)
+tokens = F.normalize(fmap.flatten(1).T, dim=1)                       # (256 positions, 32 features), length 1
+attention = torch.softmax(tokens @ tokens.T / 0.1, dim=-1)           # similarity of every pair -> weights
+query = int(fmap.amax(0).flatten().argmax())                         # the most active position
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* left, a real test slice with three simulated lesions and the query position (orange cross); right, the
+# attention weights of that position over the 16 × 16 positions of the feature map (viridis): its weight goes to all
+# three lesions, however far apart, and almost nowhere else.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.5, 3.6), layout="constrained")
+ax1.imshow(multi, cmap="gray")
+ax1.plot((query % 16) * 4 + 1.5, (query // 16) * 4 + 1.5, "x", color="orange", ms=12, mew=2)
+ax1.set(title="three simulated lesions; query (×)", xticks=[], yticks=[])
+ax2.imshow(attention[query].reshape(16, 16), cmap="viridis")
+ax2.set(title="attention weights of the query", xticks=[], yticks=[]);
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+with torch.no_grad():
+    res.conv2.weight.zero_()
+    res.conv2.bias.zero_()
+    assert torch.equal(res(feats), feats), "with F(x) = 0 a residual block is the identity (for x ≥ 0)"
+    out_att, w_att = att(feats, return_weights=True)
+    torch.testing.assert_close(w_att.sum(-1), torch.ones(2, 256))
+    q_, k_, v_ = (m(feats).flatten(2).transpose(1, 2) for m in (att.q, att.k, att.v))
+    ref = F.scaled_dot_product_attention(q_, k_, v_).transpose(1, 2).reshape(feats.shape)
+    torch.testing.assert_close(out_att, feats + ref)  # our attention = torch's scaled_dot_product_attention
+ids_16 = lesion_id.reshape(16, 4, 16, 4).max(axis=(1, 3)).ravel()  # which lesion (1-3) each map position covers
+weight_per_lesion = np.array([attention[query][ids_16 == k].sum().item() for k in (1, 2, 3)])
+assert lesion_id.max() == 3 and weight_per_lesion.sum() > 0.5, weight_per_lesion
+attended = [np.argwhere(lesion_id == k + 1).mean(0) for k in np.flatnonzero(weight_per_lesion > 0.05)]
+assert len(attended) >= 2 and max(np.hypot(*(u - v)) for u in attended for v in attended) > r_formula, \
+    "attention links lesions further apart than the receptive field"
+assert np.allclose(attention.sum(1).numpy(), 1, atol=1e-5)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# How many weights does `SelfAttention2d(32, d=8)` have? Work it out by hand (a 1 × 1 convolution from *c* to *d*
+# channels has *c·d* weights and *d* biases) and put the number in `n_attention`; compare with
+# `nets.count_parameters`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+n_attention = None  # q: 32*8 + 8, k: ..., v: ...
+n_attention, nets.count_parameters(SelfAttention2d(32, d=8))
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+n_attention = (32 * 8 + 8) + (32 * 8 + 8) + (32 * 32 + 32)  # query, key, value 1×1 convolutions
+assert n_attention == nets.count_parameters(SelfAttention2d(32, d=8))
+n_attention
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5 · Aside: CNNs for non-image spatial data
+# Convolutions need only a notion of "neighbour". In a DNA sequence the neighbours of a base are the bases before and
+# after it, so a **1D convolution** over a one-hot sequence (4 channels: A, C, G, T) is a motif detector: a kernel of
+# width 6 that matches a 6-base pattern anywhere, like the lecture's "mutation calling" example. Synthetic data:
+# 1,200 random sequences of 60 bases; half carry the motif `TGACGT` at a random position.
+
+# %% slideshow={"slide_type": "fragment"}
+BASES, motif = "ACGT", "TGACGT"
+dna_rng = np.random.default_rng(0)
+seqs = dna_rng.integers(0, 4, size=(1200, 60))
+has_motif = dna_rng.integers(0, 2, 1200)
+where = dna_rng.integers(0, 60 - len(motif), 1200)
+for i in np.flatnonzero(has_motif):
+    seqs[i, where[i]:where[i] + len(motif)] = [BASES.index(b) for b in motif]
+onehot = torch.from_numpy(np.eye(4, dtype=np.float32)[seqs].transpose(0, 2, 1))  # (1200, 4 bases, 60 positions)
+dna_y = torch.from_numpy(has_motif)
+"".join(BASES[b] for b in seqs[np.flatnonzero(has_motif)[0]])  # one positive sequence
+
+# %% slideshow={"slide_type": "fragment"}
+torch.manual_seed(0)
+net1d = nn.Sequential(nn.Conv1d(4, 8, kernel_size=6), nn.ReLU(),   # 8 motif detectors of width 6
+                      nn.AdaptiveMaxPool1d(1), nn.Flatten(), nn.Linear(8, 2))  # "found anywhere?"
+opt = torch.optim.Adam(net1d.parameters(), lr=0.03)
+batches = torch.randperm(900, generator=torch.Generator().manual_seed(0)).split(100)
+for _epoch in range(20):
+    for idx in batches:  # the first 900 sequences train, the last 300 test
+        loss = F.cross_entropy(net1d(onehot[idx]), dna_y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+with torch.no_grad():
+    dna_acc = (net1d(onehot[900:]).argmax(1) == dna_y[900:]).float().mean().item()
+dna_acc
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Which kernel found the motif? The one whose output weighs most for "motif present". Its 4 × 6 weights read like a
+# sequence logo: the highest weight in each column should be the motif's base at that position.
+#
+# *Figure:* left, the weights of that kernel (rows A, C, G, T; columns the 6 positions; viridis); right, its
+# response along one test sequence that carries the motif, with the true motif position marked.
+
+# %% slideshow={"slide_type": "fragment"}
+best = int((net1d[4].weight[1] - net1d[4].weight[0]).argmax())
+kernel = net1d[0].weight[best].detach().numpy()  # (4, 6)
+learned_motif = "".join(BASES[b] for b in kernel.argmax(0))
+i_pos = 900 + int(np.flatnonzero(has_motif[900:])[0])
+with torch.no_grad():
+    response = torch.relu(net1d[0](onehot[i_pos:i_pos + 1]))[0, best].numpy()
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3), layout="constrained", width_ratios=[1, 2])
+ax1.imshow(kernel, cmap="viridis")
+ax1.set(yticks=range(4), yticklabels=list(BASES), xticks=range(6), xlabel="position in kernel",
+        title=f"Learned kernel: reads {learned_motif}")
+ax2.plot(response)
+ax2.axvline(where[i_pos], color="orange", ls="--", label="true motif start")
+ax2.set(xlabel="position in sequence (bases)", ylabel="kernel response", title="Synthetic DNA: motif detector output")
+ax2.legend();
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert dna_acc > 0.9, f"a 1D CNN should find the motif, accuracy {dna_acc:.2f}"
+assert any(learned_motif[i:i + 4] in motif for i in range(3)), f"learned {learned_motif}, motif {motif}"
+assert abs(int(response.argmax()) - where[i_pos]) <= 2, "the detector peaks at the motif"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Graph convolution: message passing
+# On a graph, a node's neighbours are the nodes it is connected to. A **graph convolution** updates each node from its
+# own features and the mean of its neighbours' features ("messages"), with the same weights at every node, just as a
+# convolution uses the same kernel at every pixel. Example (synthetic, in the spirit of pathology cell graphs): 400
+# cells in a 100 × 100 µm field, each linked to its 6 nearest neighbours; cells inside two regions are "tumour". A
+# single cell's stain feature is noisy; its neighbourhood is more reliable.
+
+# %% slideshow={"slide_type": "fragment"}
+g_rng = np.random.default_rng(0)
+pos = g_rng.uniform(0, 100, size=(400, 2))                                   # cell centres (µm)
+tumour = (np.hypot(*(pos - [40, 55]).T) < 25) | (np.hypot(*(pos - [75, 25]).T) < 15)
+node_x = torch.tensor(np.c_[0.8 * tumour + g_rng.normal(0, 1, 400), g_rng.normal(0, 1, 400)], dtype=torch.float32)
+node_y = torch.from_numpy(tumour.astype(np.int64))
+_, nbr = cKDTree(pos).query(pos, k=7)                                        # itself + 6 nearest neighbours
+src, dst = torch.from_numpy(nbr[:, 1:].ravel()), torch.from_numpy(np.repeat(np.arange(400), 6))  # edges src -> dst
+labelled = torch.from_numpy(g_rng.random(400) < 0.3)                        # 30 % of the cells have labels
+
+
+class GraphConv(nn.Module):
+    def __init__(self, c_in, c_out):
+        super().__init__()
+        self.own, self.neighbours = nn.Linear(c_in, c_out), nn.Linear(c_in, c_out, bias=False)
+
+    def forward(self, h):
+        messages = h[src]                                                    # one message per edge
+        mean_in = torch.zeros_like(h).index_add_(0, dst, messages) / 6       # mean of each node's incoming messages
+        return self.own(h) + self.neighbours(mean_in)
+
+
+# %% slideshow={"slide_type": "fragment"}
+def train_nodes(model, steps=200):
+    torch.manual_seed(0)
+    for layer in model.modules():
+        if isinstance(layer, nn.Linear):
+            layer.reset_parameters()  # seeded initial weights
+    opt = torch.optim.Adam(model.parameters(), lr=0.02)
+    for _ in range(steps):
+        loss = F.cross_entropy(model(node_x)[labelled], node_y[labelled])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        pred = model(node_x).argmax(1)
+    return pred, (pred[~labelled] == node_y[~labelled]).float().mean().item()
+
+
+per_cell, acc_cell = train_nodes(nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2)))
+gcn_pred, acc_gcn = train_nodes(nn.Sequential(GraphConv(2, 16), nn.ReLU(), GraphConv(16, 2)))
+print(f"unlabelled cells correct: per-cell network {acc_cell:.1%}, graph convolution {acc_gcn:.1%}")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the synthetic cell graph (grey lines: edges to the 6 nearest neighbours); left, the true tumour cells;
+# right, the graph network's prediction for every cell (colour-blind-safe cividis colours, yellow = tumour).
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 2, figsize=(9, 4.4), layout="constrained")
+for ax, colour, title in [(axes[0], tumour, "truth"), (axes[1], gcn_pred.numpy(), f"graph conv. ({acc_gcn:.0%})")]:
+    ax.add_collection(LineCollection(np.stack([pos[src], pos[dst]], 1), colors="0.8", linewidths=0.4, zorder=0))
+    ax.scatter(*pos.T, c=colour, cmap="cividis", s=16, edgecolors="k", linewidths=0.2, vmin=0, vmax=1)
+    ax.set(aspect="equal", xlabel="x (µm)", ylabel="y (µm)", title=f"Synthetic cell graph: {title}")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+gcn_layer = GraphConv(2, 3)
+A = torch.zeros(400, 400).index_put_((dst, src), torch.ones(len(src)), accumulate=True) / 6  # mean-neighbour matrix
+torch.testing.assert_close(gcn_layer(node_x), gcn_layer.own(node_x) + gcn_layer.neighbours(A @ node_x))
+assert acc_gcn > acc_cell + 0.05, f"neighbours should help: per-cell {acc_cell:.2f}, graph {acc_gcn:.2f}"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# The motif detector has kernels of width 6, the motif's length. Retrain `net1d` with `kernel_size=4`, shorter than
+# the motif, and put its test accuracy in `dna_acc_k4`. Does it still find the motif?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+dna_acc_k4 = None  # copy the training cell above with nn.Conv1d(4, 8, kernel_size=4)
+dna_acc_k4
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+torch.manual_seed(0)
+net_k4 = nn.Sequential(nn.Conv1d(4, 8, kernel_size=4), nn.ReLU(), nn.AdaptiveMaxPool1d(1), nn.Flatten(),
+                       nn.Linear(8, 2))
+opt = torch.optim.Adam(net_k4.parameters(), lr=0.03)
+for _epoch in range(20):
+    for idx in batches:
+        loss = F.cross_entropy(net_k4(onehot[idx]), dna_y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+with torch.no_grad():
+    dna_acc_k4 = (net_k4(onehot[900:]).argmax(1) == dna_y[900:]).float().mean().item()
+assert dna_acc_k4 < dna_acc, (dna_acc_k4, dna_acc)  # 4-base pieces of the motif also occur by chance
+dna_acc_k4
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6 · A larger real dataset (optional): MedMNIST
+# The lesion data are simulated. MedMNIST (Yang et al., *Sci Data* 2023) offers small real images, e.g.
+# PneumoniaMNIST: 5,856 paediatric chest X-rays at 28 × 28 (4,708 train / 524 val / 624 test; FACTS §11). It is not
+# installed with the course: run `helpers.datasets.download_medmnist("pneumoniamnist")` once (a few MB, internet
+# needed). If the file is there, the cell below trains the *same* `SmallCNN` with the *same* `train_classifier`;
+# if not, it says so and the notebook keeps the built-in lesion dataset above.
+
+# %% slideshow={"slide_type": "fragment"}
+try:
+    mm = datasets.load_medmnist("pneumoniamnist")
+except FileNotFoundError as err:
+    mm = None
+    print(f"MedMNIST is not downloaded, so this notebook uses the built-in lesion dataset.\n({err})")
+if mm is not None:
+    mm_split = {s: (mm[f"{s}_images"].astype(np.float32) / 255, mm[f"{s}_labels"].ravel().astype(np.int64))
+                for s in ("train", "val", "test")}
+    nets.set_seed(0)
+    mm_model = nets.SmallCNN(width=8)
+    mm_hist = nets.train_classifier(mm_model, *mm_split["train"], val=mm_split["val"], epochs=3, batch_size=32,
+                                    lr=1e-2)
+    mm_auc = roc_auc_score(mm_split["test"][1], nets.predict_proba(mm_model, mm_split["test"][0]))
+    print(f"PneumoniaMNIST test AUC: {mm_auc:.3f} (the MedMNIST paper's ResNet-18 at 28×28: 0.944, FACTS §11)")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+# - The lecture's network is two matrix products with an activation between them, $Y = f(xW)\,W'$; NumPy and
+#   `torch.nn` give the same numbers, and backpropagation is the chain rule, checked against autograd.
+# - A convolution slides one small kernel over the image; NumPy, SciPy, OpenCV and PyTorch agree once you mind the
+#   flip (OpenCV and PyTorch compute correlations). Stride, padding and pooling set the output size, and stacking
+#   layers grows the receptive field.
+# - A small CNN learns lesion detection from pixels in seconds on a CPU, as well as hand-designed features on the
+#   default task; on a harder task with few labels the designed features win. A proper train/validation/test split,
+#   loss curves, confusion matrix and ROC tell whether to believe a model.
+# - Residual connections and attention are a few lines on top of convolutions; 1D convolutions find DNA motifs and
+#   graph convolutions pass messages between neighbouring cells.
+#
+# **Next:** `07_augmentation_gans.ipynb`, making scarce training data go further with augmentation and generative
+# models.

@@ -1,0 +1,637 @@
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 07 · Making data go further: augmentation and GANs
+#
+# **Lecture slides:** "Didn't you say training data is hard to get?", "Making your data go further: augmentation",
+# "Feels a bit like manual feature engineering, can we automate this?" and "Yes! Generative Adversarial Network" of
+# Lecture 3, *Medical Imaging* (Learning overview: "Augmentation and generative models enable better training with
+# limited data").
+#
+# **Learning objectives**
+# - transform an image and its segmentation mask together (rotation, scale, shear, translation, flips, intensity,
+#   gamma, noise, blur, elastic deformation) with `torchvision.transforms.v2`, and say which transforms keep a label
+#   true;
+# - explain why a left/right flip can be wrong for medical images;
+# - measure whether augmentation helps a small CNN trained on 100 images: several seeds, test AUC with its spread;
+# - use RandAugment and TrivialAugment, and say why picking augmentations by hand feels like feature engineering;
+# - train a tiny GAN on the CPU, read its two losses, and recognise mode collapse and memorisation;
+# - measure whether GAN-made images help the same small training set.
+#
+# <!-- badges -->
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/medimg-course/medical-imaging-companion/blob/main/notebooks/07_augmentation_gans.ipynb) [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/medimg-course/medical-imaging-companion/main?urlpath=lab/tree/notebooks/07_augmentation_gans.ipynb)
+# <!-- /badges -->
+
+# %% slideshow={"slide_type": "skip"} tags=["setup"]
+# --- Colab bootstrap: does nothing outside Google Colab (stamped by tools/nbtool.py) ---
+import os
+import subprocess
+import sys
+COURSE_REPO, COURSE_REF = "https://github.com/medimg-course/medical-imaging-companion.git", "main"
+if "google.colab" in sys.modules:
+    if not os.path.isdir("medimg-course"):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", COURSE_REF, COURSE_REPO,
+                        "medimg-course"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",
+                        "medimg-course/requirements-colab.txt"], check=True)
+    sys.path.insert(0, os.path.abspath("medimg-course"))
+# --- end of Colab bootstrap ---
+import copy
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score
+from torchvision import tv_tensors
+from torchvision.transforms import v2
+from tqdm.auto import tqdm
+
+from helpers import augment, datasets, gans, nets, viz
+from helpers.data import load_sample
+
+torch.set_num_threads(1)  # tiny models: a second thread gains little and stalls badly when the CPU is shared
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Only 100 labelled images
+# Labels are the expensive part of medical data: each one costs an expert's time, and some findings are rare. So
+# we start small on purpose: **100 labelled** axial brain MRI slices of 32 × 32 pixels (6 mm pixels), about half of
+# them with a lesion, plus 1000 more images that we only use to *test*. The anatomy is real (the MNI152 T1
+# template); the lesions are **simulated** by `helpers.datasets`, so we know their exact masks.
+#
+# *Figure:* eight of the 100 training images in grey, with each simulated lesion outlined in green.
+
+# %% slideshow={"slide_type": "fragment"}
+data = datasets.lesion_slices(1100, size=32, seed=7)  # real MNI152 anatomy, simulated lesions
+x_train, y_train, m_train = data.images[:100], data.labels[:100], data.masks[:100]
+x_test, y_test = data.images[100:], data.labels[100:]
+print(f"training {x_train.shape}, {y_train.sum()} with a lesion; test {x_test.shape}; "
+      f"pixel {data.spacing_mm[0]:.0f} mm")
+fig = viz.montage(list(x_train[:8]), [f"label {v}" for v in y_train[:8]], ncols=8, size=1.5,
+                  windows=[(0.6, 1.2)] * 8, suptitle="Training images (real anatomy, simulated lesions), 32×32")
+for ax, mask in zip(fig.axes, m_train[:8]):
+    augment.draw_outline(ax, mask, linewidth=0.8)
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert x_train.shape == (100, 32, 32) and x_test.shape == (1000, 32, 32)
+assert 35 <= y_train.sum() <= 65, "the small training set should hold both classes in similar numbers"
+assert all(m.any() == bool(v) for m, v in zip(m_train, y_train)), "a mask exactly where there is a lesion"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Augmentation: new training images from old ones
+# An **augmentation** is a random change to a training image that keeps its label true: a brain slice with a lesion,
+# turned by 10°, still has a lesion. **Affine** transforms (rotation, scale, shear, translation, flips) move pixels;
+# **pixel** transforms (intensity, gamma, noise, blur) change their values. For segmentation the mask must move
+# *with* the image. `torchvision.transforms.v2` does that: wrap the image as `tv_tensors.Image` and the mask as
+# `tv_tensors.Mask`, pass both in one call, and the transform draws its random parameters once and applies them to
+# each input in the right way (the mask by nearest neighbour, so it stays a mask). A larger 128 × 128 slice shows it
+# better:
+#
+# *Figure:* a simulated lesion on a real brain slice, before and after one random affine transform; the green
+# outline is the transformed mask and still sits on the lesion.
+
+# %% slideshow={"slide_type": "fragment"}
+demo = datasets.lesion_slices(6, size=128, seed=3)
+k = int(np.argmax(demo.area_mm2))  # the slice with the largest lesion
+image = tv_tensors.Image(torch.from_numpy(demo.images[k])[None])  # (1, H, W): channels first
+mask = tv_tensors.Mask(torch.from_numpy(demo.masks[k])[None])
+affine = v2.RandomAffine(degrees=20, translate=(0.1, 0.1), scale=(0.85, 1.15), shear=10)
+torch.manual_seed(0)
+out_image, out_mask = affine(image, mask)  # one random draw, applied to both
+fig = viz.compare([image[0].numpy(), out_image[0].numpy()], ["original", "random affine (image + mask)"],
+                  spacing_mm=demo.spacing_mm, window=(0.6, 1.2), suptitle="Brain MRI, simulated lesion")
+for ax, m in zip(fig.axes, [mask[0], out_mask[0]]):
+    augment.draw_outline(ax, m.numpy(), spacing_mm=demo.spacing_mm)
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert isinstance(out_mask, tv_tensors.Mask) and out_mask.dtype == torch.bool, "a mask stays a boolean mask"
+assert not torch.equal(out_mask, mask), "the mask moved"
+lesion, brain = out_image[0][out_mask[0]], out_image[0][~out_mask[0] & (out_image[0] > 0.3)]
+assert lesion.mean() > brain.mean() + 0.2, "the moved mask still covers the (bright) lesion"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Every transform once
+# Here are five affine and five pixel transforms, each with its random range. The pixel transforms leave the mask
+# alone. Two of them are our own (`augment.RandomIntensity`, `augment.RandomGamma`), because torchvision's
+# brightness and contrast jitter clip values to [0, 1], which is a photo convention; MR intensities have no fixed
+# scale. The **elastic** deformation bends the image like soft tissue.
+#
+# *Figure:* one random draw of each transform on the same slice, with the lesion mask outlined.
+
+# %% slideshow={"slide_type": "fragment"}
+transforms = {
+    "rotation ±20°": v2.RandomRotation(20),
+    "scale 0.8–1.25": v2.RandomAffine(0, scale=(0.8, 1.25)),
+    "shear ±15°": v2.RandomAffine(0, shear=15),
+    "translation ±10 %": v2.RandomAffine(0, translate=(0.1, 0.1)),
+    "left/right flip": v2.RandomHorizontalFlip(p=1.0),
+    "intensity ×0.8–1.2 ±0.1": augment.RandomIntensity(scale=(0.8, 1.2), shift=(-0.1, 0.1)),
+    "gamma 0.6–1.6": augment.RandomGamma((0.6, 1.6)),
+    "noise σ 0.05": v2.GaussianNoise(sigma=0.05, clip=False),
+    "blur σ 1–2 px": v2.GaussianBlur(9, sigma=(1.0, 2.0)),
+    "elastic": v2.ElasticTransform(alpha=80.0, sigma=6.0),
+}
+pairs = {name: augment.augment_pair(demo.images[k], demo.masks[k], transform=t, seed=1)
+         for name, t in transforms.items()}
+fig, axes = plt.subplots(2, 5, figsize=(12, 5.4), layout="constrained")
+for ax, (name, (im, m)) in zip(axes.ravel(), pairs.items()):
+    viz.render_image(ax, im, spacing_mm=demo.spacing_mm, window=(0.6, 1.2))
+    augment.draw_outline(ax, m, spacing_mm=demo.spacing_mm)
+    ax.set_title(name, fontsize=10)
+fig.suptitle("Affine (top) and pixel (bottom) augmentations of one MRI slice with a simulated lesion");
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+geometric_names = list(transforms)[:5] + ["elastic"]
+pixel_names = [name for name in transforms if name not in geometric_names]
+assert all(np.array_equal(pairs[name][1], demo.masks[k]) for name in pixel_names), "pixel transforms keep the mask"
+assert not any(np.array_equal(pairs[name][1], demo.masks[k]) for name in geometric_names), \
+    "geometric transforms move the mask"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### A gallery to explore
+# Pick a transform and a seed: the original and five random draws, mask outlined. Which transforms would you trust
+# for this task, and how strong may they be before the lesion stops looking like a lesion?
+#
+# *Figure:* the slice and five random draws of the chosen transform, with the lesion mask outlined.
+
+# %% slideshow={"slide_type": "fragment"}
+gallery = augment.AugmentationGallery(demo.images[k], transforms, mask=demo.masks[k], n=5, window=(0.6, 1.2),
+                                      title="Brain MRI, simulated lesion")
+gallery
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+before = gallery.png
+gallery.transform.value = "elastic"  # choosing another transform redraws the gallery
+assert gallery.png != before and gallery.state["transform"] == "elastic"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# The mask only follows the image when both go through **one** call. Apply `affine` in two separate calls, first to
+# `image`, then to `mask`, after `torch.manual_seed(1)`. Compare the mask from the second call with the mask of a
+# joint call `affine(image, mask)` (same seed): compute their Dice overlap, 2|A ∩ B| / (|A| + |B|).
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+torch.manual_seed(1)
+separate_image = affine(image)  # first call: one random draw
+separate_mask = affine(mask)  # second call: a new random draw!
+dice = None  # your answer: Dice overlap between separate_mask and the mask of a joint call with seed 1
+dice
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+torch.manual_seed(1)
+joint_image, joint_mask = affine(image, mask)
+torch.manual_seed(1)
+separate_image, separate_mask = affine(image), affine(mask)
+a, b = separate_mask[0], joint_mask[0]
+dice = float(2 * (a & b).sum() / (a.sum() + b.sum()))
+# the images agree (same first draw); the separately moved mask no longer marks the lesion
+assert torch.equal(separate_image, joint_image) and dice < 0.8, dice
+dice
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Why a left/right flip can be wrong in medicine
+# A flipped cat is still a cat, so flips are the first augmentation in most photo pipelines. Bodies are not
+# symmetric: the heart lies on the left, the liver on the right. Flip a chest radiograph and the heart appears on
+# the patient's right, which is *dextrocardia*, a rare real condition; side markers ("L", "R") turn into mirror
+# writing. And whenever a label depends on the side (which lung, which hemisphere, left or right knee), a flip
+# makes the label silently wrong. In our task the label is "lesion or not", whatever its side, and the brain is
+# nearly symmetric, so here a flip is fair. Decide per task.
+#
+# *Figure:* a real posteroanterior chest radiograph and its left/right mirror image, where the heart shadow has
+# moved to the other side.
+
+# %% slideshow={"slide_type": "fragment"}
+chest, chest_meta = load_sample("xray_chest")  # real CR, MONOCHROME1 (viz inverts it for display)
+small = chest[::6, ::6]
+fig = viz.compare([small, small[:, ::-1]], ["as acquired (heart on the patient's left)", "left/right flipped"],
+                  invert=True, suptitle=f"{chest_meta.title}: a flip moves the heart", size=4.0)
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+# Radiological convention (helpers.data): column 0 = the patient's right. A flip swaps the side of every lesion.
+flipped_masks = np.stack([augment.augment_pair(x, m, transform=v2.RandomHorizontalFlip(p=1.0))[1]
+                          for x, m in zip(x_train[y_train == 1], m_train[y_train == 1])])
+col = np.arange(32) + 0.5
+side = lambda masks: np.sign((masks.sum(axis=1) * col).sum(axis=1) / masks.sum(axis=(1, 2)) - 16)  # noqa: E731
+off_midline = side(m_train[y_train == 1]) != 0
+assert np.all(side(flipped_masks)[off_midline] == -side(m_train[y_train == 1])[off_midline]), \
+    "a flip moves every off-midline lesion to the other hemisphere: a laterality label would be wrong"
+assert np.all(flipped_masks.any(axis=(1, 2))), "but 'has a lesion' stays true: for detection the flip is fair"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Suppose the task were "is the lesion in the patient's **left** hemisphere?". With `data.centers[:100]` (row and
+# column of each lesion centre, NaN for images without one) and the radiological convention (column 0 = the
+# patient's right, so the left hemisphere has columns > 15.5), compute the laterality label of each training lesion,
+# then the same after a left/right flip (column c becomes 31 − c). What fraction of the labels does the flip change?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+centers = data.centers[:100][y_train == 1]  # (n_lesions, 2): row, column
+changed_fraction = None  # your answer
+changed_fraction
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+centers = data.centers[:100][y_train == 1]
+left_before = centers[:, 1] > 15.5
+left_after = (31 - centers[:, 1]) > 15.5
+changed_fraction = np.mean(left_before != left_after)
+assert changed_fraction == 1.0  # every laterality label is now wrong: flips are not allowed for this task
+changed_fraction
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Does augmentation help? Measured
+# The honest test: train the same small CNN (`nets.SmallCNN` from notebook 06) on the same 100 images, with and
+# without augmentation, with three seeds each (a seed changes the initial weights, the batch order and the
+# augmentation draws), and compute the AUC on the 1000 test images. The spread over seeds shows how large a
+# difference must be before it means something. One trap: a v2 transform called on a whole batch draws **one** set
+# of parameters for the batch, so `augment.per_sample` calls it once per image.
+
+# %% slideshow={"slide_type": "fragment"}
+SEEDS = [0, 1, 2]
+geometric = v2.Compose([v2.RandomHorizontalFlip(),
+                        v2.RandomAffine(degrees=20, translate=(0.1, 0.1), scale=(0.85, 1.15))])
+
+
+def train_and_test(images, labels, *, seed, augment_fn=None, epochs=45):
+    """Train a SmallCNN on (images, labels); return it and its AUC on the 1000 test images."""
+    nets.set_seed(seed)
+    model = nets.SmallCNN(width=8)
+    nets.train_classifier(model, images, labels, epochs=epochs, batch_size=32, lr=5e-3, seed=seed,
+                          augment=augment_fn, progress=False)
+    return model, roc_auc_score(y_test, nets.predict_proba(model, x_test))
+
+
+auc_plain = [train_and_test(x_train, y_train, seed=s)[1] for s in tqdm(SEEDS, desc="no augmentation")]
+np.round(auc_plain, 3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Now with augmentation: every batch is a fresh random draw of flips and affine changes of the 100 images. First
+# seed 0 alone:
+
+# %% slideshow={"slide_type": "fragment"}
+augmented_model, auc_seed0 = train_and_test(x_train, y_train, seed=0, augment_fn=augment.per_sample(geometric))
+print(f"seed 0: test AUC {auc_plain[0]:.3f} without, {auc_seed0:.3f} with augmentation")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# One comparison could be luck. The same with seeds 1 and 2:
+
+# %% slideshow={"slide_type": "fragment"}
+auc_aug = [auc_seed0] + [train_and_test(x_train, y_train, seed=s, augment_fn=augment.per_sample(geometric))[1]
+                         for s in tqdm(SEEDS[1:], desc="flips + affine")]
+np.round(auc_aug, 3)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# *Figure:* test AUC of every training run (blue dots) and the mean ± standard deviation over seeds (orange), without
+# and with flips + affine augmentation, for 100 training images.
+
+# %% slideshow={"slide_type": "fragment"}
+results = {"no augmentation": auc_plain, "flips + affine": auc_aug}
+gain, spread = np.mean(auc_aug) - np.mean(auc_plain), max(np.ptp(auc_plain), np.ptp(auc_aug))
+augment.plot_seed_results(results, ylabel="test AUC (1000 images)",
+                          title=f"100 training images (simulated lesions): gain {gain:+.3f}, seed range {spread:.3f}");
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert gain > spread, f"augmentation helps by {gain:.3f}, more than the range over seeds ({spread:.3f})"
+assert min(auc_aug) > max(auc_plain), "every augmented run beats every run without augmentation"
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# On this task, flips and small affine changes help a lot: with 100 images the network otherwise learns the
+# particular positions of about 50 lesions; moved copies teach it that a lesion can be anywhere. Would intensity
+# and gamma changes alone help as much? `train_and_test` with another `augment_fn` and three seeds tells you.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Is the gain consistent seed by seed? Compute the gain of each seed (`auc_aug[i] - auc_plain[i]`: the same seed
+# gives both runs the same initial weights), its mean and standard deviation, and the smallest per-seed gain.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+per_seed_gain = None  # your answer: an array of 3 gains
+per_seed_gain
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+per_seed_gain = np.array(auc_aug) - np.array(auc_plain)
+print(f"gain {per_seed_gain.mean():.3f} ± {per_seed_gain.std():.3f}, smallest {per_seed_gain.min():.3f}")
+assert per_seed_gain.min() > 0, "augmentation helped with every seed"
+per_seed_gain
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Automated augmentation: RandAugment and TrivialAugment
+# Above, *we* chose the transforms and their ranges, from what we know about the task (lesions can be anywhere;
+# 20° is plausible; the side does not matter). That is prior knowledge coded by hand, like hand-designed features
+# in classical computer vision (notebook 05), and it has to be redone for every new task: it *feels like manual
+# feature engineering*. Automated augmentation tries to take the choice away. AutoAugment (Cubuk et al., CVPR
+# 2019) *searched* for a policy with reinforcement learning, at great cost. RandAugment (Cubuk et al., CVPR
+# Workshops 2020) keeps two numbers: how many operations per image (N) and one shared strength (M).
+# TrivialAugment (Müller & Hutter, ICCV 2021) applies one random operation at a random strength, with nothing to
+# tune. Both come with torchvision. Their operations were chosen for photos (colour, solarize, posterize,
+# equalize), so look at what they do to an MR slice:
+#
+# *Figure:* six random draws each of RandAugment (N = 2, M = 9) and TrivialAugment on the MRI slice.
+
+# %% slideshow={"slide_type": "fragment"}
+auto = {"RandAugment": v2.RandAugment(num_ops=2, magnitude=9), "TrivialAugment": v2.TrivialAugmentWide()}
+fig, axes = plt.subplots(2, 7, figsize=(13, 4.2), layout="constrained")
+for row, (name, t) in zip(axes, auto.items()):
+    images = [demo.images[k]] + [augment.augment_pair(demo.images[k], transform=t, seed=s)[0] for s in range(6)]
+    for ax, im, title in zip(row, images, ["original"] + [f"{name} {s + 1}" for s in range(6)]):
+        viz.render_image(ax, im, window=(0.6, 1.2))
+        ax.set(title=title, xticks=[], yticks=[], xlabel="", ylabel="")
+fig.suptitle("Automated augmentation of a brain MRI slice (simulated lesion)");
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Two warnings. Some operations make no sense for quantitative images (solarize inverts the brightest pixels: a
+# bright lesion can turn dark). And these transforms refuse masks, so they cannot be used for segmentation as is:
+
+# %% slideshow={"slide_type": "fragment"}
+try:
+    v2.TrivialAugmentWide()(image, mask)
+    refused = False
+except TypeError as err:
+    refused = True
+    print("TypeError:", err)
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert refused, "torchvision's automatic augmentations only transform images, not masks"
+assert all(augment.augment_pair(demo.images[k], transform=t, seed=0)[0].shape == (128, 128) for t in auto.values())
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Does TrivialAugment help our small training set? Train one model with
+# `augment_fn=augment.per_sample(v2.TrivialAugmentWide())` and seed 0 (about a second), and compare its AUC with
+# `auc_plain[0]` and `auc_aug[0]`. (One seed is a hint, not a result: the figure above shows how much seeds vary.)
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+auc_trivial = None  # your answer: train_and_test(...)[1]
+auc_trivial
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+_, auc_trivial = train_and_test(x_train, y_train, seed=0, augment_fn=augment.per_sample(v2.TrivialAugmentWide()))
+print(f"plain {auc_plain[0]:.3f}, TrivialAugment {auc_trivial:.3f}, flips + affine {auc_aug[0]:.3f}")
+# the photo-made policy does not match what this task needs as well as our hand-picked transforms
+assert auc_trivial < auc_aug[0], (auc_trivial, auc_aug[0])
+auc_trivial
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Can a network learn to make new images? A GAN
+# The lecture's answer to "can we automate this?" is a **generative adversarial network** (Goodfellow et al.,
+# NeurIPS 2014). A *generator* G turns random numbers z into an image; a *discriminator* D looks at an image and
+# says "real" or "generated". D is trained to tell them apart and G to fool D: two networks in a game. Ours is
+# *conditional* (Mirza & Osindero, 2014): both also get the label, so we can ask for "lesion" or "no lesion".
+# The whole game is in two losses (binary cross-entropy on D's logits):
+
+# %% slideshow={"slide_type": "fragment"}
+bce = torch.nn.functional.binary_cross_entropy_with_logits
+
+
+def d_loss(real_logits, fake_logits):  # D: real images -> 1, generated images -> 0
+    return bce(real_logits, torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits))
+
+
+def g_loss(fake_logits):  # G: wants D to answer "real" for its images
+    return bce(fake_logits, torch.ones_like(fake_logits))
+
+
+undecided = torch.zeros(8)  # logit 0 = probability 0.5: D cannot tell real from generated
+print(f"D undecided: d_loss = {d_loss(undecided, undecided):.3f} nats (2 ln 2), "
+      f"g_loss = {g_loss(undecided):.3f} nats (ln 2)")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+logits_real, logits_fake = torch.randn(16), torch.randn(16)
+assert torch.allclose(d_loss(logits_real, logits_fake), gans.discriminator_loss(logits_real, logits_fake))
+assert torch.allclose(g_loss(logits_fake), gans.generator_loss(logits_fake)), "helpers.gans uses the same losses"
+assert abs(float(d_loss(undecided, undecided)) - 2 * np.log(2)) < 1e-6, "2 ln 2 when D answers 0.5"
+assert abs(float(g_loss(undecided)) - np.log(2)) < 1e-6, "ln 2 when D answers 0.5"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The networks follow DCGAN (Radford et al., ICLR 2016): G upsamples a 32-number z (plus the label) with transposed
+# convolutions, 4 → 8 → 16 → 32 pixels; D mirrors it with strided convolutions. Both are tiny, so they train on a
+# CPU. G learns from the **same 100 training images** (scaled to [0, 1]): it cannot know more than they show.
+
+# %% slideshow={"slide_type": "fragment"}
+nets.set_seed(0)
+G = gans.Generator(nz=32, width=16, n_classes=2)
+D = gans.Discriminator(width=16, n_classes=2)
+GAN_SCALE = float(x_train.max())  # the GAN works on [0, 1]; multiply its images by this to get data units
+x_gan = x_train / GAN_SCALE
+sample_labels = np.tile([0, 1], 8)
+
+
+def show_samples(generator, title):
+    """16 samples from fixed noise (seed 0), alternating the labels 'no lesion' / 'lesion'."""
+    samples = gans.sample(generator, 16, labels=sample_labels, seed=0)
+    return viz.montage(list(samples), ["lesion" if v else "no lesion" for v in sample_labels], ncols=8, size=1.3,
+                       windows=[(0.5, 1.0)] * 16, suptitle=title)
+
+
+print(G.net[:3], f"\nG: {nets.count_parameters(G):,} parameters; D: {nets.count_parameters(D):,}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Training, a few seconds at a time
+# `gans.train_gan` runs the game for some steps and returns a `state`; passing the state back continues where it
+# stopped. Between the cells we look at the same 16 noise vectors turning into images.
+#
+# *Figure:* 16 synthetic images from the generator after 150 training steps (fixed noise, alternating labels).
+
+# %% slideshow={"slide_type": "fragment"}
+state = gans.train_gan(G, D, x_gan, labels=y_train, steps=150, batch_size=16)
+show_samples(G, f"GAN samples after {state['step']} steps (synthetic)");
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the same 16 noise vectors after 300 steps (synthetic images).
+
+# %% slideshow={"slide_type": "fragment"}
+state = gans.train_gan(G, D, x_gan, labels=y_train, steps=150, state=state)
+show_samples(G, f"GAN samples after {state['step']} steps (synthetic)");
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the same 16 noise vectors after 450 steps (synthetic images).
+
+# %% slideshow={"slide_type": "fragment"}
+state = gans.train_gan(G, D, x_gan, labels=y_train, steps=150, state=state)
+show_samples(G, f"GAN samples after {state['step']} steps (synthetic)");
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* after 600 steps (synthetic images), next to eight real training images for comparison.
+
+# %% slideshow={"slide_type": "fragment"}
+state = gans.train_gan(G, D, x_gan, labels=y_train, steps=150, state=state)
+show_samples(G, f"GAN samples after {state['step']} steps (synthetic)")
+viz.montage(list(x_gan[:8]), [f"real, label {v}" for v in y_train[:8]], ncols=8, size=1.3, windows=[(0.5, 1.0)] * 8,
+            suptitle="Real training images, for comparison");
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Reading the losses
+# Unlike a classifier's loss, a GAN's losses do not fall to zero: each network's progress raises the other's loss.
+# Here D wins easily at first (its loss near 0, G's high); after a few hundred steps the two settle.
+# What you want is a game that stays balanced: D's loss well above 0 (D has not simply won) and G's loss not
+# exploding. The dotted lines are the values when D cannot tell real from generated at all. The losses say little
+# about image quality: look at the samples.
+#
+# *Figure:* discriminator and generator loss per training step (moving average over 25 steps).
+
+# %% slideshow={"slide_type": "fragment"}
+gans.plot_losses(state, title=f"Conditional DCGAN on 100 MRI slices: losses over {state['step']} steps");
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+late = slice(-100, None)
+assert np.all(np.isfinite(state["d_loss"])) and np.all(np.isfinite(state["g_loss"]))
+assert 0.3 < np.mean(state["d_loss"][late]) < 1.35, "the game is still on: D has neither won nor given up"
+assert np.mean(state["d_fake"][late]) > 0.1, "D still believes some generated images"
+samples_now = gans.sample(G, 64, labels=np.tile([0, 1], 32), seed=1)
+assert gans.diversity(samples_now) > 0.6 * gans.diversity(x_gan[:64]), "samples vary about as much as real images"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# What are the two losses when D is completely fooled, answering "real" with probability 0.99 for real *and*
+# generated images? Use `d_loss` and `g_loss` with logits `torch.logit(torch.full((8,), 0.99))`. Which network is
+# then in trouble?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+fooled_d_loss, fooled_g_loss = None, None  # your answer
+fooled_d_loss, fooled_g_loss
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+logits = torch.logit(torch.full((8,), 0.99))
+fooled_d_loss, fooled_g_loss = float(d_loss(logits, logits)), float(g_loss(logits))
+# D pays -ln(0.99) - ln(0.01) ≈ 4.62 nats; G's loss -ln(0.99) ≈ 0.01 is near zero: D must improve
+assert abs(fooled_d_loss - (-np.log(0.99) - np.log(0.01))) < 1e-4 and fooled_g_loss < 0.02
+fooled_d_loss, fooled_g_loss
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Failure modes: mode collapse and memorisation
+# **Mode collapse**: G finds one kind of image that D accepts and makes only that, whatever z is. It happens when G
+# gets ahead of D. We force it: copy both networks, freeze D, and let G chase D's single favourite for 100 steps.
+#
+# *Figure:* 16 samples from the generator trained against a frozen discriminator: nearly all the same image.
+
+# %% slideshow={"slide_type": "fragment"}
+G_collapsed, D_frozen = copy.deepcopy(G), copy.deepcopy(D)
+gans.train_gan(G_collapsed, D_frozen, x_gan, labels=y_train, steps=100, batch_size=16, lr=3e-2,
+               train_discriminator=False)
+diversity = {"real images": gans.diversity(x_gan[:64]), "GAN": gans.diversity(samples_now),
+             "collapsed GAN": gans.diversity(gans.sample(G_collapsed, 64, labels=np.tile([0, 1], 32), seed=1))}
+print({name: round(value, 3) for name, value in diversity.items()}, "(mean RMS difference between images)")
+show_samples(G_collapsed, "Mode collapse: G trained against a frozen D (synthetic)");
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert diversity["collapsed GAN"] < 0.5 * diversity["GAN"], "collapse: the samples have lost their variety"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Memorisation
+# A GAN can also copy its training images: the samples look perfect because they *are* training images (a privacy
+# problem for patient data, and no new information). The test: for each sample, find the **nearest training
+# image**, and compare that distance with the distance from genuinely new images (test images) to their nearest
+# training image. Copies are much closer than new images can be.
+#
+# *Figure:* left, eight samples (top) above their nearest training images (bottom); right, histograms of the
+# nearest-training-image distance for 200 samples and 200 new real images.
+
+# %% slideshow={"slide_type": "fragment"}
+samples = gans.sample(G, 200, labels=np.tile([0, 1], 100), seed=1)
+nearest, d_samples = gans.nearest_neighbours(samples, x_gan)
+_, d_new = gans.nearest_neighbours(x_test[:200] / GAN_SCALE, x_gan)
+fig = plt.figure(figsize=(12, 3.4), layout="constrained")
+left, right = fig.subfigures(1, 2, width_ratios=[2, 1])
+grid = left.subplots(2, 8)
+for i in range(8):
+    for ax, im, title in [(grid[0, i], samples[i], f"sample {i}"), (grid[1, i], x_gan[nearest[i]], "nearest")]:
+        viz.render_image(ax, im, window=(0.5, 1.0))
+        ax.set(title=title, xticks=[], yticks=[], xlabel="", ylabel="")
+ax = right.subplots()
+ax.hist([d_samples, d_new], bins=20, label=["GAN samples", "new real images"], color=["#D55E00", "#0072B2"])
+ax.set(xlabel="RMS distance to nearest training image", ylabel="images", title="Is the GAN copying?")
+ax.legend(fontsize=8)
+left.suptitle("GAN samples (synthetic) and their nearest training images");
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+copies = np.mean(d_samples < d_new.min())
+print(f"median distance: samples {np.median(d_samples):.3f}, new images {np.median(d_new):.3f}; "
+      f"{copies:.0%} of samples closer than any new image")
+assert copies < 0.05, "no sign of copying: samples are not closer to the training images than new images are"
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Our GAN does not copy: its samples are *farther* from the training images than new real images are, because
+# they are still grainy. That can change with longer training on few images, so run this test whenever synthetic
+# images are meant to leave the hospital or to stand in for real patients.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Check that the test would catch a copier. Build a fake "generator" output: 200 training images (`x_gan`, picked
+# with `np.random.default_rng(0).integers(100, size=200)`) plus a little Gaussian noise (standard deviation 0.01),
+# and compute the fraction of them that are closer to a training image than any new image is.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+copier_fraction = None  # your answer
+copier_fraction
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+rng = np.random.default_rng(0)
+fake = x_gan[rng.integers(100, size=200)] + rng.normal(0, 0.01, (200, 32, 32))
+copier_fraction = np.mean(gans.nearest_neighbours(fake, x_gan)[1] < d_new.min())
+assert copier_fraction > 0.9, copier_fraction  # the nearest-neighbour test flags the copies
+copier_fraction
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Do GAN images help the classifier? Measured
+# Now the real question: add 400 synthetic images (200 per label) to the 100 real ones and train the same CNN with
+# the same three seeds. To compare fairly, the number of gradient steps stays about the same (500 images × 11
+# epochs ≈ 100 images × 45 epochs).
+
+# %% slideshow={"slide_type": "fragment"}
+syn_labels = np.repeat([0, 1], 200)
+synthetic = gans.sample(G, 400, labels=syn_labels, seed=2) * GAN_SCALE  # back to data units
+x_mix, y_mix = np.concatenate([x_train, synthetic]), np.concatenate([y_train, syn_labels])
+auc_gan = [train_and_test(x_mix, y_mix, seed=s, epochs=11)[1] for s in tqdm(SEEDS, desc="real + GAN images")]
+np.round(auc_gan, 3)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Why? A good judge is the augmented classifier from above (test AUC ≈ 0.9): if G had learnt to draw lesions when
+# asked, the judge would tell G's "lesion" images from its "no lesion" images.
+#
+# *Figure:* test AUC of every run and mean ± SD over seeds: no augmentation, flips + affine, and real + GAN images.
+
+# %% slideshow={"slide_type": "fragment"}
+judge_auc = roc_auc_score(syn_labels, nets.predict_proba(augmented_model, synthetic))
+print(f"the judge tells G's 'lesion' from 'no lesion' images with AUC {judge_auc:.2f} (0.5 = not at all)")
+results["real + 400 GAN images"] = auc_gan
+augment.plot_seed_results(results, ylabel="test AUC (1000 images)",
+                          title="100 real training images: augmentation vs GAN images");
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert np.mean(auc_gan) < np.mean(auc_plain), "honest result: here GAN images made the classifier worse"
+assert judge_auc < 0.7, "the GAN did not learn to draw lesions on request"
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Honest result: **here the GAN images hurt**. In 600 steps on 100 images, G learnt what dominates the pictures
+# (head shape, brightness, texture) but not the small lesions that decide the label: its "lesion" images look like
+# its "no lesion" images, so 400 images with wrong-in-practice labels drown the 100 real ones. A GAN cannot add
+# information its training set lacks, and the rare, small finding is exactly what it learns last. Where GAN images
+# did help, the setting differed: Frid-Adar et al. (*Neurocomputing* 2018;321:321–331) trained one DCGAN per class
+# on 182 liver-lesion regions cropped around each lesion, on top of classic augmentation, and raised sensitivity
+# from 78.6 % to 85.7 % and specificity from 88.4 % to 92.4 %. Their images were centred on the finding; ours are
+# whole slices where the finding covers a few pixels. Either way: measure, as here.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Train one model (seed 0, `epochs=11`) on the 400 synthetic images **only**, and compute its AUC on the real test
+# images. What does it tell you about what the synthetic labels carry?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+auc_synthetic_only = None  # your answer: train_and_test(synthetic, syn_labels, ...)[1]
+auc_synthetic_only
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+_, auc_synthetic_only = train_and_test(synthetic, syn_labels, seed=0, epochs=11)
+# close to chance: the synthetic images carry (almost) no information about lesions
+assert auc_synthetic_only < 0.65, auc_synthetic_only
+auc_synthetic_only
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+# - Augmentation makes new training images from old ones with transforms that keep the label true; geometric
+#   transforms must move the mask with the image (`tv_tensors.Image` + `tv_tensors.Mask` in one v2 call).
+# - Left/right flips are not free in medicine: anatomy is asymmetric and labels can depend on the side.
+# - Measured on 100 images over three seeds, flips + affine raised the test AUC far beyond the seed spread.
+# - Picking transforms is prior knowledge coded by hand; RandAugment and TrivialAugment automate the choice, with
+#   photo-made operations that need checking for medical images (and no masks).
+# - A GAN is two networks in a game; its losses show balance, not quality. Watch for mode collapse (no variety)
+#   and memorisation (copies of training images: check nearest neighbours).
+# - A GAN trained on the same 100 images did not help here: measure before you trust synthetic data.
+#
+# **Next:** open **08_transfer_clip.ipynb**: borrow features learnt on other, larger image sets.

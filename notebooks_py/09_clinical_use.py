@@ -1,0 +1,522 @@
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 09 · Can we use these clinically?
+#
+# **Lecture slides:** "So, can we use these clinically?", "Outperforming humans is possible", "Great, so why don't we
+# use these all the time?" and "Legal hurdles are daunting but important" of Lecture 3, *Medical Imaging*.
+#
+# **Learning objectives**
+# - compare a model's ROC curve with readers' operating points, and read the meta-analysis the lecture cites
+#   (Liu et al. 2019) together with its caveats;
+# - compute three saliency maps (gradients, occlusion, Grad-CAM) and test them against the known lesion position
+#   (the pointing game);
+# - measure five failure modes: scanner shift, shortcut learning, adversarial perturbations, miscalibration (and its
+#   fix, temperature scaling) and unequal performance across subgroups;
+# - know what regulators ask of software as a medical device (intended use, risk class, validation, post-market
+#   monitoring) in the US, Canada and the EU.
+#
+# <!-- badges -->
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/medimg-course/medical-imaging-companion/blob/main/notebooks/09_clinical_use.ipynb) [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/medimg-course/medical-imaging-companion/main?urlpath=lab/tree/notebooks/09_clinical_use.ipynb)
+# <!-- /badges -->
+
+# %% slideshow={"slide_type": "skip"} tags=["setup"]
+# --- Colab bootstrap: does nothing outside Google Colab (stamped by tools/nbtool.py) ---
+import os
+import subprocess
+import sys
+COURSE_REPO, COURSE_REF = "https://github.com/medimg-course/medical-imaging-companion.git", "main"
+if "google.colab" in sys.modules:
+    if not os.path.isdir("medimg-course"):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", COURSE_REF, COURSE_REPO,
+                        "medimg-course"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",
+                        "medimg-course/requirements-colab.txt"], check=True)
+    sys.path.insert(0, os.path.abspath("medimg-course"))
+# --- end of Colab bootstrap ---
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle torch threads sleep instead of spinning on a busy CPU
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from sklearn.metrics import roc_auc_score, roc_curve
+
+from helpers import clinical, datasets, nets, viz
+
+torch.set_num_threads(2)  # the course's reference laptop has 2 cores
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The model under study
+# The 06 notebook's small CNN, trained on lesion slices: real MNI152 brain anatomy with **simulated** lesions, so
+# that we know exactly where every lesion is. To leave room for errors we make the task harder than in 06: fainter
+# (contrast 0.1–0.4) and smaller (radius 3–10 mm) lesions. Separate sets for training, validation (for choosing
+# thresholds and calibrating) and testing, each generated with its own seed.
+
+# %% slideshow={"slide_type": "fragment"}
+hard = dict(contrast=(0.1, 0.4), radius_mm=(3.0, 10.0))   # fainter, smaller lesions than the 06 default
+train = datasets.lesion_slices(1000, seed=0, **hard)
+val = datasets.lesion_slices(300, seed=2, **hard)
+test = datasets.lesion_slices(400, seed=1, **hard)
+len(train), len(val), len(test)
+
+# %% slideshow={"slide_type": "fragment"}
+nets.set_seed(0)
+model = nets.SmallCNN(1, 2, width=8)
+history = nets.train_classifier(model, train.images[:, None], train.labels, epochs=6, batch_size=32)
+p_test = nets.predict_proba(model, test.images[:, None], batch_size=64)  # P(lesion) for each test image
+auc = roc_auc_score(test.labels, p_test)
+f"test AUC {auc:.3f} on {len(test)} images ({test.labels.sum()} with a lesion)"
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert 0.8 < auc < 0.99, auc  # good, but not perfect: room to study the errors
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1 · Outperforming humans?
+# A model gives a score; a **reader** (a radiologist) gives a yes/no. Each reader is therefore one point in ROC space
+# (sensitivity against 1 − specificity), while the model traces a whole curve as its threshold moves. "Better than
+# the readers" means the model's curve passes above their points. We have no reader study, so the readers here are
+# **simulated** (`clinical.simulate_readers`: a signal-detection model where fainter, smaller lesions are harder to
+# see, and readers differ in how cautious they are).
+
+# %% slideshow={"slide_type": "fragment"}
+ease = np.nan_to_num(test.contrast / 0.4 * test.radius_mm / 10.0)  # 0..1: how visible each lesion is
+readers = clinical.simulate_readers(test.labels, ease, n_readers=5, seed=0)
+fpr, tpr, _ = roc_curve(test.labels, p_test)
+readers["model sensitivity at this specificity"] = np.interp(1 - readers.specificity, fpr, tpr)
+readers.round(3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* left, the model's ROC curve with the five simulated readers as points; right, the pooled sensitivity and
+# specificity (with 95% confidence intervals) of deep learning and of health-care professionals in Liu et al. 2019.
+
+# %% slideshow={"slide_type": "fragment"}
+liu = clinical.LIU_2019
+fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.4))
+ax.plot(fpr, tpr, color="#0072B2", label=f"CNN (AUC {auc:.2f})")
+ax.scatter(1 - readers.specificity, readers.sensitivity, color="#D55E00", marker="s", zorder=3,
+           label="simulated readers")
+ax.plot([0, 1], [0, 1], ":", color="grey")
+ax.set(xlabel="1 − specificity", ylabel="sensitivity", title="Model vs readers (synthetic lesions)")
+ax.legend(loc="lower right")
+for who, colour, marker in (("DL", "#0072B2", "o"), ("HCP", "#D55E00", "s")):
+    (se, se_lo, se_hi), (sp, sp_lo, sp_hi) = liu["sensitivity"][who], liu["specificity"][who]
+    ax2.errorbar(100 - sp, se, xerr=[[sp_hi - sp], [sp - sp_lo]], yerr=[[se - se_lo], [se_hi - se]], fmt=marker,
+                 color=colour, capsize=4, label={"DL": "deep learning", "HCP": "health-care professionals"}[who])
+ax2.set(xlim=(0, 25), ylim=(75, 95), xlabel="100 − specificity (%)", ylabel="sensitivity (%)",
+        title="Liu et al. 2019: 14 same-sample studies, pooled")
+ax2.legend(loc="lower right")
+fig.tight_layout()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert (readers["model sensitivity at this specificity"] > readers.sensitivity).any(), readers  # beats some ...
+for metric in ("sensitivity", "specificity"):  # ... and in Liu et al. the two 95% CIs overlap on both measures
+    (_, dl_lo, dl_hi), (_, hcp_lo, hcp_hi) = liu[metric]["DL"], liu[metric]["HCP"]
+    assert dl_lo < hcp_hi and hcp_lo < dl_hi, metric
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### What the meta-analysis says, and what it does not
+# Liu et al. (*Lancet Digital Health* 2019;1:e271–e297, doi:10.1016/S2589-7500(19)30123-2) screened 31,587 studies
+# and included 82. Only **14** compared deep learning with health-care professionals on the **same** held-out
+# sample. Pooled over those: sensitivity 87.0% (95% CI 83.0–90.2) for deep learning vs 86.4% (79.9–91.0) for
+# professionals, specificity 92.5% (85.1–96.4) vs 90.5% (80.6–95.7): **equivalent**, not superior. The caveats:
+# few studies validated externally; reporting was often poor; only 4 of 82 studies tested deep learning together
+# with clinicians, and only 4 gave the humans the clinical information they would normally have; the reference
+# standards varied. "Outperforming humans is possible" on a retrospective test set does not yet mean in a clinic.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# A threshold must be chosen **before** seeing the test set. Pick the model's threshold on the validation set so
+# that its validation specificity is at least that of the most cautious reader (reader 5), then report the test
+# sensitivity and specificity at that threshold in `test_point` (a tuple).
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+p_val = nets.predict_proba(model, val.images[:, None], batch_size=64)
+target_spec = readers.specificity.iloc[-1]
+threshold = 0.5  # choose it on p_val
+test_point = None  # clinical.operating_point(test.labels, p_test, threshold)
+test_point
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+candidates = np.sort(p_val)
+threshold = next(t for t in candidates if clinical.operating_point(val.labels, p_val, t)[1] >= target_spec)
+test_point = clinical.operating_point(test.labels, p_test, threshold)
+assert abs(test_point[1] - target_spec) < 0.1, (test_point, target_spec)  # specificity carries over roughly
+test_point
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2 · Explanatory power: where does the model look?
+# Regulators and clinicians ask *why* a model says "lesion". Saliency maps are one (limited) answer. **Grad-CAM**
+# weights the last convolutional feature maps by how much the lesion score rises with each of them, keeps the
+# positive evidence and upsamples to the image. In a few lines, on four test images with a lesion:
+
+# %% slideshow={"slide_type": "fragment"}
+examples = np.flatnonzero(test.labels == 1)[:4]
+x = torch.as_tensor(test.images[examples, None])
+maps = model.features(x)                                          # (4, 32, 16, 16): last conv block
+score = model.classifier(model.pool(maps))[:, 1]                  # lesion logit
+(grad,) = torch.autograd.grad(score.sum(), maps)                  # ∂ score / ∂ maps
+cam = F.relu((grad.mean(dim=(2, 3), keepdim=True) * maps).sum(1, keepdim=True))  # weighted sum, positive part
+cam = F.interpolate(cam, size=64, mode="bilinear", align_corners=False)[:, 0].detach().numpy()
+cam.shape
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert np.allclose(cam, clinical.grad_cam(model, test.images[examples]), atol=1e-6), "notebook and helper agree"
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Two other maps: the **gradient** of the lesion score with respect to each pixel, and **occlusion** sensitivity
+# (cover an 8 × 8 px patch, see how much P(lesion) drops).
+#
+# *Figure:* four synthetic-lesion test slices (rows) with the true lesion outlined in blue; columns show the image,
+# the gradient map, the occlusion map and Grad-CAM, each overlaid in the magma colour map (strongest 75% only); a
+# green cross marks each map's maximum.
+
+# %% slideshow={"slide_type": "fragment"}
+saliency = {"gradient": clinical.gradient_saliency(model, test.images[examples]),
+            "occlusion": np.stack([clinical.occlusion_map(model, im) for im in test.images[examples]]),
+            "Grad-CAM": cam}
+fig, axes = plt.subplots(4, 4, figsize=(9, 9.4))
+for row, i in enumerate(examples):
+    for col, (name, m) in enumerate([("image", None)] + list(saliency.items())):
+        ax = axes[row, col]
+        viz.render_image(ax, test.images[i], window=(0.45, 0.9))  # pixel coordinates: 3 mm per pixel
+        ax.contour(test.masks[i], levels=[0.5], colors="#56B4E9", linewidths=1)
+        if m is not None:  # each map scaled to its maximum; the weakest 25% left transparent
+            shown = np.clip(m[row] / m[row].max(), 0, 1)
+            ax.imshow(np.ma.masked_less(shown, 0.25), cmap="magma", vmin=0, vmax=1, alpha=0.7)
+            yy, xx = np.unravel_index(m[row].argmax(), m[row].shape)
+            ax.plot(xx, yy, "x", color="#009E73", ms=9, mew=2)
+        ax.set_title(f"P(lesion) {p_test[i]:.2f}" if col == 0 else name, fontsize=9)
+        ax.axis("off")
+fig.suptitle("Saliency maps of the small CNN (synthetic lesions, blue outline; 64 px = 192 mm)")
+fig.tight_layout()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The pointing game: are the maps right more often than chance?
+# Because the lesions are simulated, we know the truth. A map **hits** when its maximum lies on the lesion (allowing
+# 2 pixels = 6 mm). Chance: a map pointing at a random pixel of the head hits with probability (lesion area +
+# margin) / head area. Over 100 test images with a lesion (detected or not):
+
+# %% slideshow={"slide_type": "fragment"}
+pos = np.flatnonzero(test.labels == 1)[:100]
+masks, head = test.masks[pos], test.images[pos] > 0.15  # head: brighter than the background
+maps_all = {"gradient": clinical.gradient_saliency(model, test.images[pos]),
+            "occlusion": np.stack([clinical.occlusion_map(model, im) for im in test.images[pos]]),
+            "Grad-CAM": clinical.grad_cam(model, test.images[pos])}
+pointing = pd.Series({name: clinical.pointing_game(m, masks, tolerance_px=2).mean() for name, m in maps_all.items()})
+pointing["chance (random head pixel)"] = clinical.pointing_chance(masks, head, tolerance_px=2).mean()
+pointing.round(3)
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert pointing["Grad-CAM"] > 3 * pointing["chance (random head pixel)"], pointing
+assert min(pointing[["gradient", "occlusion", "Grad-CAM"]]) > 0.3, pointing
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### What saliency can and cannot tell
+# On this task the maps find the lesion far more often than chance, which is reassuring. But a map that points at
+# the right place does not show *how* the model decides, and maps can look plausible even for a network with random
+# weights (Adebayo et al., "Sanity checks for saliency maps", NeurIPS 2018). Section 3 shows a case where Grad-CAM
+# exposes a problem: a model that looks at the wrong thing.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Is the Grad-CAM hit rate different for lesions the model **detects** (P(lesion) ≥ 0.5) and those it **misses**?
+# Put the two hit rates in `hit_detected` and `hit_missed`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+hits = clinical.pointing_game(maps_all["Grad-CAM"], masks, tolerance_px=2)
+detected = p_test[pos] >= 0.5
+hit_detected, hit_missed = None, None
+hit_detected, hit_missed
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+hit_detected, hit_missed = hits[detected].mean(), hits[~detected].mean()
+assert 0 <= hit_missed <= 1 and hit_detected > pointing["chance (random head pixel)"]
+hit_detected, hit_missed  # missed lesions are usually faint or small: the map often points elsewhere
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3 · Unpredictable failure modes, measured
+# ### Scanner shift
+# The same test patients, "acquired" on another vendor's scanner (scanner B: half the resolution, more blur, a
+# stronger bias field, darker, noisier; `datasets.SCANNERS`). Nothing about the anatomy or the lesions changes:
+
+# %% slideshow={"slide_type": "fragment"}
+test_b = datasets.lesion_slices(400, seed=1, scanner="B", **hard)  # same seed: same slices and lesions
+p_test_b = nets.predict_proba(model, test_b.images[:, None], batch_size=64)
+auc_b = roc_auc_score(test_b.labels, p_test_b)
+pd.Series({"scanner A (as trained)": auc, "scanner B": auc_b}, name="test AUC").round(3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* one synthetic-lesion test slice as acquired on scanner A and on scanner B (same window): B is blurrier,
+# noisier, darker and unevenly bright, and the lesion fades; titles give the model's P(lesion).
+
+# %% slideshow={"slide_type": "fragment"}
+i = examples[0]
+fig = viz.compare([test.images[i], test_b.images[i]],
+                  [f"scanner A, P(lesion) {p_test[i]:.2f}", f"scanner B, P(lesion) {p_test_b[i]:.2f}"],
+                  spacing_mm=test.spacing_mm, window=(0.45, 0.9),
+                  suptitle="The same synthetic slice on two simulated scanners")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert auc - auc_b > 0.05, (auc, auc_b)  # a clear drop from a change the model never saw
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Shortcut learning
+# In the training set, a bright line near the corner (think: a ruler, a burned-in text bar, a marker one hospital
+# uses) appears on 90% of the images with a lesion and 10% of those without. A model trained on these images can
+# learn the line instead of the lesion. Test both models on clean images, on images marked as in training, and with
+# the correlation reversed:
+
+# %% slideshow={"slide_type": "fragment"}
+rng = np.random.default_rng(0)
+marked = np.where(train.labels == 1, rng.random(len(train)) < 0.9, rng.random(len(train)) < 0.1)
+nets.set_seed(0)
+shortcut_model = nets.SmallCNN(1, 2, width=8)
+nets.train_classifier(shortcut_model, clinical.add_marker(train.images, marked)[:, None], train.labels,
+                      epochs=6, batch_size=32)
+test_marked = np.where(test.labels == 1, rng.random(len(test)) < 0.9, rng.random(len(test)) < 0.1)
+conditions = {"marked as in training": clinical.add_marker(test.images, test_marked),
+              "clean (no marker)": test.images,
+              "reversed (marker on lesion-free images)": clinical.add_marker(test.images, test.labels == 0)}
+shortcut_auc = pd.DataFrame({name: {c: roc_auc_score(test.labels, nets.predict_proba(m, imgs[:, None], batch_size=64))
+                                    for c, imgs in conditions.items()}
+                             for name, m in {"model": model, "shortcut model": shortcut_model}.items()})
+shortcut_auc.round(3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The shortcut model looks excellent on a test set biased like its training set and falls to chance on clean
+# images. Note the first column too: our honest model, which never saw the line, is also thrown when the line sits
+# on lesion-free images: a bright mark outside the brain is something it has never seen.
+#
+# Grad-CAM exposes the shortcut: on lesion-free images carrying the line, where does each model's lesion map peak?
+
+# %% slideshow={"slide_type": "fragment"}
+negatives = np.flatnonzero(test.labels == 0)[:100]
+lined = clinical.add_marker(test.images[negatives], np.ones(len(negatives), bool))
+
+
+def near_marker(cams):
+    """Fraction of maps whose maximum lies within 14 px of the top-left corner, where the line is."""
+    peaks = np.array([np.unravel_index(c.argmax(), c.shape) for c in cams])
+    return float(np.mean((peaks[:, 0] < 14) & (peaks[:, 1] < 14)))
+
+
+marker_focus = pd.Series({name: near_marker(clinical.grad_cam(m, lined))
+                          for name, m in {"model": model, "shortcut model": shortcut_model}.items()},
+                         name="Grad-CAM maximum at the marker")
+marker_focus
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+sc = shortcut_auc["shortcut model"]
+assert sc["marked as in training"] > 0.8, sc                 # looks great on a test set biased like training ...
+assert sc["clean (no marker)"] < auc - 0.15, (sc, auc)       # ... much worse on clean images
+assert sc["reversed (marker on lesion-free images)"] < 0.5, sc
+assert marker_focus["shortcut model"] > marker_focus["model"] + 0.3, marker_focus
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Small adversarial perturbations
+# The fast gradient sign method (Goodfellow et al., ICLR 2015) moves every pixel by ±ε in the direction that most
+# increases the loss of the model's own answer. With ε below the images' own noise (SD 0.02), how many predictions
+# flip?
+
+# %% slideshow={"slide_type": "fragment"}
+pred = (p_test >= 0.5).astype(int)
+flip_rate = {}
+for eps in (0.0, 0.002, 0.005, 0.01, 0.02):
+    x_adv = clinical.fgsm(model, test.images, pred, eps=eps)  # x + eps * sign(∂ loss / ∂ x)
+    flip_rate[eps] = float(np.mean((nets.predict_proba(model, x_adv[:, None], batch_size=64) >= 0.5) != pred))
+pd.Series(flip_rate, name="fraction of test predictions flipped").rename_axis("ε")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* left, the fraction of flipped predictions against ε; right, a test slice, the ε = 0.01 perturbation
+# (magnified) and the perturbed slice, which looks the same but gets the opposite answer.
+
+# %% slideshow={"slide_type": "fragment"}
+j = next(k for k in examples if pred[k] == 1)
+x_adv = clinical.fgsm(model, test.images[[j]], pred[[j]], eps=0.01)[0]
+p_adv = nets.predict_proba(model, x_adv[None, None])[0]
+fig, axes = plt.subplots(1, 4, figsize=(13, 3.2), gridspec_kw={"width_ratios": [1.3, 1, 1, 1]})
+axes[0].plot(list(flip_rate), list(flip_rate.values()), "o-", color="#0072B2")
+axes[0].axvline(0.02, color="grey", ls=":", label="image noise SD")
+axes[0].set(xlabel="ε (intensity units)", ylabel="predictions flipped", title="FGSM on the test set")
+axes[0].legend()
+viz.render_image(axes[1], test.images[j], window=(0.45, 0.9))
+axes[1].set_title(f"original, P(lesion) {p_test[j]:.2f}")
+axes[2].imshow(x_adv - test.images[j], cmap="cividis", vmin=-0.01, vmax=0.01)
+axes[2].set_title("perturbation (±0.01; grey: 0)")
+axes[2].axis("off")
+viz.render_image(axes[3], x_adv, window=(0.45, 0.9))
+axes[3].set_title(f"perturbed, P(lesion) {p_adv:.2f}")
+for ax in axes[1:]:
+    ax.axis("off")
+fig.suptitle("Adversarial perturbation of a synthetic-lesion slice")
+fig.tight_layout()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert flip_rate[0.0] == 0 and flip_rate[0.02] > 0.3, flip_rate  # below the noise level, many answers change
+assert all(a <= b for a, b in zip(list(flip_rate.values()), list(flip_rate.values())[1:])), flip_rate
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Calibration
+# When the model says P(lesion) = 0.8, is there a lesion 80% of the time? A **reliability diagram** bins the
+# predictions and compares the mean predicted probability with the observed frequency; the **expected calibration
+# error** (ECE) is their count-weighted mean distance. The fix, **temperature scaling** (Guo et al., ICML 2017),
+# divides the logits by one number T fitted on the validation set: it changes confidence, never the ranking.
+
+# %% slideshow={"slide_type": "fragment"}
+logits_val, logits_test = clinical.logits(model, val.images), clinical.logits(model, test.images)
+T = clinical.fit_temperature(logits_val, val.labels)        # minimises the validation NLL of softmax(z / T)
+p_scaled = torch.softmax(torch.as_tensor(logits_test / T), dim=1)[:, 1].numpy()
+ece = {"before": clinical.expected_calibration_error(test.labels, p_test),
+       f"after (T = {T:.2f})": clinical.expected_calibration_error(test.labels, p_scaled)}
+pd.Series(ece, name="test ECE").round(3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* reliability diagram of the test predictions before and after temperature scaling (points: bins, sized
+# by their number of images; the diagonal is perfect calibration).
+
+# %% slideshow={"slide_type": "fragment"}
+fig, ax = plt.subplots(figsize=(5, 4.6))
+for (label, p), colour in zip({"before": p_test, "after temperature scaling": p_scaled}.items(),
+                              ("#D55E00", "#0072B2")):
+    table = clinical.reliability_table(test.labels, p, bins=10)
+    ax.plot(table.mean_prob, table.frequency, "-", color=colour, alpha=0.6)
+    ax.scatter(table.mean_prob, table.frequency, s=table["count"], color=colour, label=label)
+ax.plot([0, 1], [0, 1], ":", color="grey")
+ax.set(xlabel="mean predicted P(lesion)", ylabel="observed fraction with a lesion", xlim=(0, 1), ylim=(0, 1),
+       title="Reliability diagram (synthetic lesions)")
+ax.legend(loc="upper left")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+ece_before, ece_after = ece.values()
+assert ece_after < ece_before, ece
+p_check = torch.softmax(torch.as_tensor(logits_test), dim=1)[:, 1].numpy()
+assert np.allclose(p_check, p_test, atol=1e-5), "logits and predict_proba agree"
+assert abs(roc_auc_score(test.labels, p_scaled) - auc) < 1e-9, "temperature never changes the ranking"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Subgroups
+# One AUC hides who the model fails. Sensitivity by lesion size and by lesion brightness, specificity on images
+# without a lesion, each with a 95% Wilson interval:
+
+# %% slideshow={"slide_type": "fragment"}
+lesion = test.labels == 1
+r_lo, r_hi = np.nanpercentile(test.radius_mm, [33, 67])
+c_lo, c_hi = np.nanpercentile(test.contrast, [33, 67])
+groups = {"small lesions": lesion & (test.radius_mm < r_lo), "large lesions": lesion & (test.radius_mm > r_hi),
+          "faint lesions": lesion & (test.contrast < c_lo), "bright lesions": lesion & (test.contrast > c_hi),
+          "benign-like": lesion & (test.malignant == 0), "malignant-like": lesion & (test.malignant == 1),
+          "no lesion": ~lesion}
+subgroups = clinical.subgroup_table(test.labels, p_test, groups)
+subgroups.round(3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* sensitivity (or specificity, last bar) per subgroup with 95% confidence intervals.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, ax = plt.subplots(figsize=(8, 3.4))
+ax.bar(subgroups.group, subgroups.value, color=["#0072B2"] * 6 + ["#009E73"],
+       yerr=[subgroups.value - subgroups.lo, subgroups.hi - subgroups.value], capsize=4)
+ax.set(ylim=(0, 1), ylabel="sensitivity / specificity", title="Performance by subgroup (synthetic lesions)")
+ax.tick_params(axis="x", rotation=30)
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+by = subgroups.set_index("group")
+assert by.loc["small lesions", "hi"] < by.loc["large lesions", "lo"], by  # non-overlapping 95% intervals
+assert by.loc["faint lesions", "value"] < by.loc["bright lesions", "value"], by
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Temperature scaling was fitted on scanner A. Does it also fix the calibration on scanner B? Compute the ECE of the
+# scanner-B predictions before and after dividing their logits by the same `T`, into `ece_b` (a dict with keys
+# `"before"` and `"after"`). And does T change the scanner-B AUC?
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+logits_b = clinical.logits(model, test_b.images)
+ece_b = {"before": None, "after": None}
+ece_b
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+p_b_scaled = torch.softmax(torch.as_tensor(logits_b / T), dim=1)[:, 1].numpy()
+ece_b = {"before": clinical.expected_calibration_error(test_b.labels, p_test_b),
+         "after": clinical.expected_calibration_error(test_b.labels, p_b_scaled)}
+assert abs(roc_auc_score(test_b.labels, p_b_scaled) - auc_b) < 1e-9  # ranking unchanged: same AUC
+assert all(0 <= v <= 1 for v in ece_b.values()), ece_b
+ece_b  # calibration fitted on one scanner is not guaranteed on another
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4 · Regulation and acceptance
+# Software that analyses medical images to diagnose or guide treatment is a **medical device** ("software as a
+# medical device", SaMD: software intended for one or more medical purposes that performs them without being part
+# of a hardware medical device; IMDRF/SaMD WG/N10FINAL:2013). Regulators classify it by risk and ask for evidence
+# before and after it reaches patients. Facts, with sources; this is not legal advice.
+#
+# | | United States: FDA | Canada: Health Canada | European Union: MDR 2017/745 |
+# | --- | --- | --- | --- |
+# | Risk classes | Class I, II, III (by intended use; general controls, + special controls, + premarket approval) [1] | Class I (lowest) to IV (highest), by the classification rules in Schedule 1 of the Medical Devices Regulations SOR/98-282 [2] | Class I, IIa, IIb, III; software by Annex VIII Rule 11: information for diagnostic or therapeutic decisions is at least IIa, IIb or III if errors can cause serious deterioration or death [3] |
+# | Route to market | 510(k) (substantial equivalence), De Novo, or PMA for class III [1] | Medical device licence for classes II–IV; class I needs only an establishment licence [2] | CE marking; a notified body assesses class IIa and above [3] |
+# | Intended use | Classification follows intended use and indications for use [1] | The SaMD guidance classifies by intended use [4] | Classification follows the intended purpose (MDCG 2019-11) [3] |
+# | Validation | Premarket evidence; for AI: Good Machine Learning Practice, 10 principles (FDA, Health Canada, MHRA, 27 Oct 2021), e.g. test sets independent of training, representative data [5] | The same 10 GMLP principles [5] | Clinical evaluation (Art. 61), general safety and performance requirements (Annex I) [3] |
+# | Changes and post-market | Predetermined change control plans for AI-enabled device software (final guidance, Dec 2024) [6]; GMLP: "deployed models are monitored" [5] | GMLP principle 10, as FDA [5] | Post-market surveillance system and plan (Art. 83–84); periodic safety update reports for class IIa+ (Art. 86) [7] |
+#
+# [1] FDA device classification (21 CFR 860), as summarised by the Johner Institute, "Classification and
+# registration pathways of medical devices and IVDs in the US". [2] Medical Devices Regulations SOR/98-282, s. 6 and
+# Schedule 1, laws-lois.justice.gc.ca. [3] Regulation (EU) 2017/745, Annex VIII Rule 11; MDCG 2019-11 (October
+# 2019). [4] Health Canada, "Software as a Medical Device (SaMD): Definition and Classification". [5] "Good Machine
+# Learning Practice for Medical Device Development: Guiding Principles", canada.ca / gov.uk, 27 October 2021.
+# [6] FDA, "Marketing Submission Recommendations for a Predetermined Change Control Plan for Artificial
+# Intelligence-Enabled Device Software Functions", final guidance, 4 December 2024. [7] Regulation (EU) 2017/745,
+# Articles 83–86 and Annex III.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The IMDRF risk categories
+# Regulators harmonise through the International Medical Device Regulators Forum. Its SaMD framework (IMDRF N12,
+# 2014) rates software by how serious the condition is and how much the software's output weighs in the decision:
+
+# %% slideshow={"slide_type": "fragment"}
+pd.DataFrame(clinical.IMDRF_CATEGORIES).T.rename_axis("state of the condition")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert clinical.imdrf_category("critical", "treat or diagnose") == "IV"
+assert clinical.imdrf_category("non-serious", "inform clinical management") == "I"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Acceptance
+# Approval is not adoption. The lecture's last hurdles, in the terms of this notebook: clinicians need to trust
+# outputs (calibrated probabilities, explanations that survive sanity checks), to know when the model is outside
+# its comfort zone (scanner shift, subgroups), and evidence from their own population (external validation,
+# monitoring after deployment). Liu et al. found that only 4 of 82 studies tested the model together with
+# clinicians, which is how it would actually be used.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Try it
+# Give the IMDRF category of two intended uses, assuming the conditions stated: (a) our lesion CNN flags brain MRI
+# slices with a suspected lesion to reorder a radiologist's worklist (a serious condition; the output drives which
+# images are read first); (b) software that reads head CT and tells the emergency physician whether to give a clot
+# buster for stroke (a critical condition; the output is the diagnosis). Put them in `category_a`, `category_b`.
+
+# %% slideshow={"slide_type": "fragment"} tags=["exercise"]
+category_a = None  # clinical.imdrf_category("...", "...")
+category_b = None
+category_a, category_b
+
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+category_a = clinical.imdrf_category("serious", "drive clinical management")
+category_b = clinical.imdrf_category("critical", "treat or diagnose")
+assert (category_a, category_b) == ("II", "IV")
+category_a, category_b
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+# - A model can match or beat readers on a retrospective test set (Liu et al.: pooled deep learning ≈ health-care
+#   professionals), but few studies test it the way it would be used.
+# - Saliency maps (gradient, occlusion, Grad-CAM) can be checked when the truth is known: here they point at the
+#   lesion far above chance, and Grad-CAM reveals a shortcut.
+# - Failure modes are measurable: a scanner change, a spurious marker, an imperceptible perturbation, miscalibrated
+#   probabilities (fixed by temperature scaling on validation data) and weak subgroups (small, faint lesions).
+# - Software that diagnoses is a regulated medical device: intended use → risk class → evidence before and
+#   monitoring after market (FDA, Health Canada, EU MDR; IMDRF categories).
+#
+# ## Next
+# This is the last notebook. Go back to **00_start_here.ipynb** for the course map, or revisit **08_transfer_clip**
+# to see how pretrained models change the amount of data you need.
