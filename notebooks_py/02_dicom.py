@@ -816,7 +816,7 @@ hd.summary_table({"source CT": source, "written": back}).loc[
 
 # %% slideshow={"slide_type": "fragment"}
 fig, ax = plt.subplots(figsize=(6, 4.8), layout="constrained")
-viz.show_image(hd.pixels(back), spacing_mm=[float(v) for v in back.PixelSpacing], ax=ax, colorbar=True, units="HU",
+viz.show_image(hd.pixels(back), spacing_mm=[float(v) for v in back.PixelSpacing], axes=ax, colorbar=True, units="HU",
                window=(float(back.WindowCenter), float(back.WindowWidth)), title="Read back from the new file")
 plt.show()
 

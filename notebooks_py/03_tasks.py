@@ -35,7 +35,8 @@ import matplotlib.pyplot as plt
 from scipy import ndimage as ndi
 from scipy.optimize import minimize
 from scipy.stats import wasserstein_distance
-from skimage import exposure, feature, filters, measure, metrics, restoration, transform, util
+from skimage import exposure, feature, filters, measure, restoration, transform, util
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, cohen_kappa_score, roc_auc_score, roc_curve
 from sklearn.model_selection import cross_val_predict
@@ -43,7 +44,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from helpers import datasets, tasks, viz
+from helpers import datasets, metrics, tasks, viz
 from helpers.data import load_sample
 
 blas_limit = threadpool_limits(1)  # small arrays: one BLAS thread is fastest and keeps a 2-core machine responsive
@@ -102,7 +103,7 @@ def psnr(reference, image, data_range=1.0):
     return 10 * np.log10(data_range**2 / np.mean((reference - image) ** 2))
 
 scores = pd.DataFrame({name: {"PSNR (dB)": psnr(truth, up),
-                              "SSIM": metrics.structural_similarity(truth, up, data_range=1.0)}
+                              "SSIM": structural_similarity(truth, up, data_range=1.0)}
                        for name, up in upsampled.items()}).T
 scores.round(3)
 
@@ -119,8 +120,8 @@ fig = viz.compare([truth[crop]] + [upsampled[n][crop] for n in names],
                   suptitle="Super-resolution ×2 of a real CT (W400 L50)")
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-assert abs(psnr(truth, upsampled["bicubic"]) - metrics.peak_signal_noise_ratio(truth, upsampled["bicubic"],
-                                                                               data_range=1.0)) < 1e-3
+assert abs(psnr(truth, upsampled["bicubic"]) - peak_signal_noise_ratio(truth, upsampled["bicubic"],
+                                                                       data_range=1.0)) < 1e-3
 assert scores.loc["bicubic", "PSNR (dB)"] > scores.loc["nearest", "PSNR (dB)"] + 1.0, "bicubic should beat nearest"
 # honest finding: a learned LINEAR filter only matches bicubic (bicubic is already a good linear filter)
 assert abs(scores.loc["learned (linear)", "PSNR (dB)"] - scores.loc["bicubic", "PSNR (dB)"]) < 0.5
@@ -409,7 +410,7 @@ f"{np.mean([len(p) for p, _, _ in found]):.1f} candidates per image for {sum(len
 froc = {}
 for name, k in [("LoG response", 1), ("brightness vs brain", 2)]:
     candidates = [np.column_stack([peaks, scores[k - 1]]) for peaks, *scores in found]
-    froc[name] = tasks.froc_curve(candidates, truths, max_distance_px=3)
+    froc[name] = metrics.froc_curve(candidates, truths, max_distance_px=3)
 
 def sensitivity_at(name, fp_per_image):
     fp, sens, _ = froc[name]
@@ -474,7 +475,7 @@ strict_sensitivity
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
 candidates = [np.column_stack([peaks, brightness]) for peaks, _, brightness in found]
-fp, sens, _ = tasks.froc_curve(candidates, truths, max_distance_px=1.5)
+fp, sens, _ = metrics.froc_curve(candidates, truths, max_distance_px=1.5)
 strict_sensitivity = float(sens[fp <= 1.0].max())
 # a peak of an irregular lesion is not always at its centre: some hits now count as misses (and false positives)
 assert strict_sensitivity <= sensitivity_at("brightness vs brain", 1.0)
@@ -510,7 +511,7 @@ segmented.shape
 # %% slideshow={"slide_type": "fragment"}
 truth_masks = lesions.masks[positives]
 dice = np.array([2 * (s & t).sum() / (s.sum() + t.sum()) for s, t in zip(segmented, truth_masks)])
-hausdorff = np.array([tasks.hausdorff_mm(s, t, lesions.spacing_mm) for s, t in zip(segmented, truth_masks)])
+hausdorff = np.array([metrics.hausdorff_mm(s, t, lesions.spacing_mm) for s, t in zip(segmented, truth_masks)])
 pixel_mm2 = np.prod(lesions.spacing_mm)
 area_measured = segmented.sum(axis=(1, 2)) * pixel_mm2
 area_error = (area_measured - lesions.area_mm2[positives]) / lesions.area_mm2[positives]
@@ -539,7 +540,7 @@ fig.suptitle("Half-way threshold segmentation of synthetic lesions (blue: truth,
 plt.show()
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-assert abs(dice[0] - tasks.dice(segmented[0], truth_masks[0])) < 1e-12
+assert abs(dice[0] - metrics.dice(segmented[0], truth_masks[0])) < 1e-12
 assert np.median(dice) > 0.8, np.median(dice)
 assert np.median(abs(area_error)) < 0.25, np.median(abs(area_error))
 
@@ -573,7 +574,7 @@ def segment_at(image, click, fraction, radius_px=7):
     return ndi.binary_fill_holes(regions == regions[r, c]) if regions[r, c] else np.zeros(image.shape, bool)
 
 seg30 = [segment_at(lesions.images[i].astype(float), lesions.centers[i], 0.3) for i in positives]
-median_dice_30 = float(np.median([tasks.dice(s, t) for s, t in zip(seg30, truth_masks)]))
+median_dice_30 = float(np.median([metrics.dice(s, t) for s, t in zip(seg30, truth_masks)]))
 assert np.mean([s.sum() for s in seg30]) > segmented.sum(axis=(1, 2)).mean()  # a lower threshold grows them
 round(median_dice_30, 3)
 
@@ -722,7 +723,7 @@ responds = (rng.random(len(p_respond)) < p_respond).astype(int)
 
 in_sample = classifier.fit(table, responds).predict_proba(table)[:, 1]  # scored on the data it was fitted to
 out_of_fold = cross_val_predict(classifier, table, responds, cv=5, method="predict_proba")[:, 1]
-ci_low, ci_high = tasks.bootstrap_ci(responds, out_of_fold, n_boot=1000, seed=0)
+ci_low, ci_high = metrics.bootstrap_ci(responds, out_of_fold, n_boot=1000, seed=0)
 best_possible = roc_auc_score(responds, p_respond)  # even the true probabilities cannot do better
 pd.Series({"in-sample AUC (optimistic)": roc_auc_score(responds, in_sample),
            "cross-validated AUC": roc_auc_score(responds, out_of_fold), "95% CI low": ci_low, "95% CI high": ci_high,
@@ -751,7 +752,7 @@ width_100
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
 half = slice(0, 100)
 oof_100 = cross_val_predict(classifier, table[half], responds[half], cv=5, method="predict_proba")[:, 1]
-low, high = tasks.bootstrap_ci(responds[half], oof_100, n_boot=1000, seed=0)
+low, high = metrics.bootstrap_ci(responds[half], oof_100, n_boot=1000, seed=0)
 width_100 = high - low
 assert width_100 > ci_high - ci_low  # half the patients: a wider interval (about √2 wider)
 round(width_100, 3)
@@ -1017,13 +1018,13 @@ round(my_balanced, 3)
 j = int(np.argmax(lesions.area_mm2))  # the largest simulated lesion
 outlines = tasks.simulate_annotators(lesions.masks[j], n_annotators=4, bias_px=0.7, wobble_px=0.8, seed=2)
 pairs = [(a, b) for a in range(4) for b in range(a + 1, 4)]
-pairwise_dice = [tasks.dice(outlines[a], outlines[b]) for a, b in pairs]
+pairwise_dice = [metrics.dice(outlines[a], outlines[b]) for a, b in pairs]
 pairwise_kappa = [cohen_kappa_score(outlines[a].ravel(), outlines[b].ravel()) for a, b in pairs]
 consensus = outlines.sum(axis=0) >= 3  # at least 3 of 4 agree
-vs_truth = [tasks.dice(o, lesions.masks[j]) for o in outlines]
+vs_truth = [metrics.dice(o, lesions.masks[j]) for o in outlines]
 {"pairwise Dice": np.round(pairwise_dice, 2).tolist(), "pairwise kappa": np.round(pairwise_kappa, 2).tolist(),
- "each vs truth": np.round(vs_truth, 2).tolist(), "consensus vs truth": round(tasks.dice(consensus,
-                                                                                        lesions.masks[j]), 2)}
+ "each vs truth": np.round(vs_truth, 2).tolist(), "consensus vs truth": round(metrics.dice(consensus,
+                                                                                           lesions.masks[j]), 2)}
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # *Figure:* a 60 × 60 mm detail of the largest simulated lesion with the four annotators' outlines (thin, one
@@ -1042,7 +1043,7 @@ plt.show()
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
 assert max(pairwise_dice) < 0.97 and min(pairwise_dice) > 0.5
-assert tasks.dice(consensus, lesions.masks[j]) >= np.mean(vs_truth) - 0.02  # the consensus is at least as good
+assert metrics.dice(consensus, lesions.masks[j]) >= np.mean(vs_truth) - 0.02  # the consensus is at least as good
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # No single annotator is "the truth": the spread between them is a floor for any model's error against them (a
@@ -1060,9 +1061,9 @@ careless_dice
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
 careless = tasks.simulate_annotators(lesions.masks[j], n_annotators=4, bias_px=0.7, wobble_px=2.0, seed=2)
-careless_dice = float(np.mean([tasks.dice(careless[a], careless[b]) for a, b in pairs]))
+careless_dice = float(np.mean([metrics.dice(careless[a], careless[b]) for a, b in pairs]))
 assert careless_dice < np.mean(pairwise_dice)
-round(careless_dice, 3), round(tasks.dice(careless.sum(0) >= 3, lesions.masks[j]), 3)
+round(careless_dice, 3), round(metrics.dice(careless.sum(0) >= 3, lesions.masks[j]), 3)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Some data cannot be fully de-identified

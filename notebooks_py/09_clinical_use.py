@@ -42,7 +42,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.metrics import roc_auc_score, roc_curve
 
-from helpers import clinical, datasets, nets, viz
+from helpers import clinical, datasets, metrics, nets, viz
 
 torch.set_num_threads(2)  # the course's reference laptop has 2 cores
 
@@ -134,13 +134,13 @@ for metric in ("sensitivity", "specificity"):  # ... and in Liu et al. the two 9
 p_val = nets.predict_proba(model, val.images[:, None], batch_size=64)
 target_spec = readers.specificity.iloc[-1]
 threshold = 0.5  # choose it on p_val
-test_point = None  # clinical.operating_point(test.labels, p_test, threshold)
+test_point = None  # metrics.operating_point(test.labels, p_test, threshold)
 test_point
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
 candidates = np.sort(p_val)
-threshold = next(t for t in candidates if clinical.operating_point(val.labels, p_val, t)[1] >= target_spec)
-test_point = clinical.operating_point(test.labels, p_test, threshold)
+threshold = next(t for t in candidates if metrics.operating_point(val.labels, p_val, t)[1] >= target_spec)
+test_point = metrics.operating_point(test.labels, p_test, threshold)
 assert abs(test_point[1] - target_spec) < 0.1, (test_point, target_spec)  # specificity carries over roughly
 test_point
 
@@ -367,8 +367,8 @@ assert all(a <= b for a, b in zip(list(flip_rate.values()), list(flip_rate.value
 logits_val, logits_test = clinical.logits(model, val.images), clinical.logits(model, test.images)
 T = clinical.fit_temperature(logits_val, val.labels)        # minimises the validation NLL of softmax(z / T)
 p_scaled = torch.softmax(torch.as_tensor(logits_test / T), dim=1)[:, 1].numpy()
-ece = {"before": clinical.expected_calibration_error(test.labels, p_test),
-       f"after (T = {T:.2f})": clinical.expected_calibration_error(test.labels, p_scaled)}
+ece = {"before": metrics.expected_calibration_error(test.labels, p_test),
+       f"after (T = {T:.2f})": metrics.expected_calibration_error(test.labels, p_scaled)}
 pd.Series(ece, name="test ECE").round(3)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
@@ -379,7 +379,7 @@ pd.Series(ece, name="test ECE").round(3)
 fig, ax = plt.subplots(figsize=(5, 4.6))
 for (label, p), colour in zip({"before": p_test, "after temperature scaling": p_scaled}.items(),
                               ("#D55E00", "#0072B2")):
-    table = clinical.reliability_table(test.labels, p, bins=10)
+    table = metrics.reliability_table(test.labels, p, bins=10)
     ax.plot(table.mean_prob, table.frequency, "-", color=colour, alpha=0.6)
     ax.scatter(table.mean_prob, table.frequency, s=table["count"], color=colour, label=label)
 ax.plot([0, 1], [0, 1], ":", color="grey")
@@ -407,7 +407,7 @@ groups = {"small lesions": lesion & (test.radius_mm < r_lo), "large lesions": le
           "faint lesions": lesion & (test.contrast < c_lo), "bright lesions": lesion & (test.contrast > c_hi),
           "benign-like": lesion & (test.malignant == 0), "malignant-like": lesion & (test.malignant == 1),
           "no lesion": ~lesion}
-subgroups = clinical.subgroup_table(test.labels, p_test, groups)
+subgroups = metrics.subgroup_table(test.labels, p_test, groups)
 subgroups.round(3)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
@@ -438,8 +438,8 @@ ece_b
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
 p_b_scaled = torch.softmax(torch.as_tensor(logits_b / T), dim=1)[:, 1].numpy()
-ece_b = {"before": clinical.expected_calibration_error(test_b.labels, p_test_b),
-         "after": clinical.expected_calibration_error(test_b.labels, p_b_scaled)}
+ece_b = {"before": metrics.expected_calibration_error(test_b.labels, p_test_b),
+         "after": metrics.expected_calibration_error(test_b.labels, p_b_scaled)}
 assert abs(roc_auc_score(test_b.labels, p_b_scaled) - auc_b) < 1e-9  # ranking unchanged: same AUC
 assert all(0 <= v <= 1 for v in ece_b.values()), ece_b
 ece_b  # calibration fitted on one scanner is not guaranteed on another
