@@ -42,8 +42,9 @@ __all__ = [
 
 # Liu X, Faes L, Kale AU, et al. A comparison of deep learning performance against health-care professionals in
 # detecting diseases from medical imaging: a systematic review and meta-analysis. Lancet Digit Health
-# 2019;1:e271-e297, doi:10.1016/S2589-7500(19)30123-2 (FACTS §10). Pooled over the 14 studies that compared deep
-# learning (DL) and health-care professionals (HCP) on the same held-out sample; values in %, (estimate, lo, hi).
+# 2019;1(6):e271-e297. https://doi.org/10.1016/S2589-7500(19)30123-2 (abstract and results). Pooled over the
+# 14 studies that compared deep learning (DL) and health-care professionals (HCP) on the same held-out sample;
+# values in %, (estimate, lo, hi).
 LIU_2019 = {
     "doi": "10.1016/S2589-7500(19)30123-2",
     "studies_screened": 31_587,
@@ -54,7 +55,9 @@ LIU_2019 = {
 }
 
 # IMDRF/SaMD WG/N12FINAL:2014 (18 Sep 2014), SaMD categories by state of the healthcare situation (rows) and
-# significance of the information the software provides (columns); IV = highest impact (FACTS §13).
+# significance of the information the software provides (columns); IV = highest impact.
+# Source:
+# https://www.imdrf.org/documents/software-medical-device-possible-framework-risk-categorization-and-corresponding-considerations
 IMDRF_CATEGORIES = {
     "critical": {"treat or diagnose": "IV", "drive clinical management": "III", "inform clinical management": "II"},
     "serious": {"treat or diagnose": "III", "drive clinical management": "II", "inform clinical management": "I"},
@@ -76,6 +79,12 @@ def imdrf_category(situation: str, significance: str) -> str:
     -------
     str
         ``"I"``, ``"II"``, ``"III"`` or ``"IV"``.
+
+    References
+    ----------
+    .. [1] IMDRF SaMD Working Group. Software as a Medical Device: Possible Framework for Risk Categorization and
+       Corresponding Considerations. IMDRF/SaMD WG/N12FINAL:2014.
+       https://www.imdrf.org/documents/software-medical-device-possible-framework-risk-categorization-and-corresponding-considerations
     """
     if situation not in IMDRF_CATEGORIES:
         raise ValueError(f"unknown situation {situation!r}; use one of {sorted(IMDRF_CATEGORIES)}")
@@ -158,6 +167,11 @@ def gradient_saliency(model, images, *, target: int = 1) -> np.ndarray:
     Returns
     -------
     ndarray, (n, h, w) float32
+
+    References
+    ----------
+    .. [1] Simonyan K, Vedaldi A, Zisserman A. Deep inside convolutional networks: visualising image
+       classification models and saliency maps. ICLR Workshop 2014. https://arxiv.org/abs/1312.6034
     """
     model.eval()
     x = _as_batch(images).requires_grad_(True)
@@ -183,6 +197,11 @@ def occlusion_map(model, image, *, patch: int = 8, stride: int = 4, target: int 
     -------
     ndarray, (h, w) float32
         Mean probability drop over all patches covering each pixel (positive = the region supported the class).
+
+    References
+    ----------
+    .. [1] Zeiler MD, Fergus R. Visualizing and understanding convolutional networks. ECCV 2014, LNCS
+       8689:818-833. https://doi.org/10.1007/978-3-319-10590-1_53
     """
     img = np.asarray(image, dtype=np.float32)
     if img.ndim != 2 or not 0 < patch <= min(img.shape) or stride < 1:
@@ -220,6 +239,11 @@ def grad_cam(model, images, *, target: int = 1) -> np.ndarray:
     Returns
     -------
     ndarray, (n, h, w) float32, ≥ 0
+
+    References
+    ----------
+    .. [1] Selvaraju RR, Cogswell M, Das A, et al. Grad-CAM: visual explanations from deep networks via
+       gradient-based localization. ICCV 2017:618-626. https://doi.org/10.1109/ICCV.2017.74
     """
     if not all(hasattr(model, part) for part in ("features", "pool", "classifier")):
         raise TypeError("grad_cam needs a model with .features, .pool and .classifier (e.g. helpers.nets.SmallCNN)")
@@ -257,6 +281,11 @@ def pointing_game(maps, masks, *, tolerance_px: int = 2) -> np.ndarray:
     -------
     ndarray, (n,) bool
         Hits.
+
+    References
+    ----------
+    .. [1] Zhang J, Lin Z, Brandt J, Shen X, Sclaroff S. Top-down neural attention by excitation backprop.
+       ECCV 2016, LNCS 9908:543-559. https://doi.org/10.1007/978-3-319-46493-0_33
     """
     maps, masks = np.asarray(maps), np.asarray(masks, bool)
     if maps.shape != masks.shape or maps.ndim != 3:
@@ -329,6 +358,11 @@ def fgsm(model, images, labels, *, eps: float, batch_size: int = 64) -> np.ndarr
     Returns
     -------
     ndarray, (n, h, w) float32
+
+    References
+    ----------
+    .. [1] Goodfellow IJ, Shlens J, Szegedy C. Explaining and harnessing adversarial examples. ICLR 2015.
+       https://arxiv.org/abs/1412.6572
     """
     if eps < 0:
         raise ValueError(f"eps must be >= 0, got {eps}")
@@ -362,6 +396,11 @@ def fit_temperature(logits_val, labels_val, *, bounds=(0.05, 20.0)) -> float:
     Returns
     -------
     float
+
+    References
+    ----------
+    .. [1] Guo C, Pleiss G, Sun Y, Weinberger KQ. On calibration of modern neural networks. ICML, PMLR
+       2017;70:1321-1330. https://proceedings.mlr.press/v70/guo17a.html
     """
     from scipy.optimize import minimize_scalar
 

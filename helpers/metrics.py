@@ -340,6 +340,13 @@ def expected_calibration_error(labels, probs, *, bins: int = 10) -> float:
 
     ``ECE = Σ_b (n_b / n) · |freq_b − conf_b|`` with equal-width bins of P(class 1) (Naeini et al. 2015; Guo et
     al. 2017 use the top-class confidence, which for two classes bins the same predictions differently).
+
+    References
+    ----------
+    .. [1] Naeini MP, Cooper GF, Hauskrecht M. Obtaining well calibrated probabilities using Bayesian binning.
+       Proc AAAI Conf Artif Intell 2015;29(1):2901-2907. https://doi.org/10.1609/aaai.v29i1.9602
+    .. [2] Guo C, Pleiss G, Sun Y, Weinberger KQ. On calibration of modern neural networks. ICML, PMLR
+       2017;70:1321-1330. https://proceedings.mlr.press/v70/guo17a.html
     """
     table = reliability_table(labels, probs, bins=bins)
     return float((table["count"] * (table["frequency"] - table["mean_prob"]).abs()).sum() / table["count"].sum())
@@ -397,6 +404,13 @@ def wilson_interval(successes: int, n: int, *, z: float = 1.959964) -> tuple[flo
     -------
     (float, float)
         Lower and upper bound, in [0, 1].
+
+    References
+    ----------
+    .. [1] Wilson EB. Probable inference, the law of succession, and statistical inference. J Am Stat Assoc
+       1927;22(158):209-212. https://doi.org/10.1080/01621459.1927.10502953
+    .. [2] Brown LD, Cai TT, DasGupta A. Interval estimation for a binomial proportion. Stat Sci 2001;16(2):101-133.
+       https://doi.org/10.1214/ss/1009213286
 
     Examples
     --------

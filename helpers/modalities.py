@@ -49,18 +49,21 @@ __all__ = [
 ]
 
 # ----------------------------------------------------------------------------------------------------------------
-# Constants (each with its source; FACTS = /work/shared/FACTS.md of the course project)
+# Constants, each with its source (the URLs are entries of REFERENCES.md)
 # ----------------------------------------------------------------------------------------------------------------
 
-#: Linear attenuation coefficients at 60 keV in cm⁻¹ = (μ/ρ)·ρ from NIST SRD 126 (FACTS §4): water 0.2059 cm²/g ×
+#: Linear attenuation coefficients at 60 keV in cm⁻¹ = (μ/ρ)·ρ from NIST SRD 126, Table 4: water 0.2059 cm²/g ×
 #: 1.00 g/cm³, muscle (ICRU-44) 0.2048 × 1.05, cortical bone (ICRU-44) 0.3148 × 1.92; air ≈ 0.
+#: Hubbell & Seltzer, NIST SRD 126, https://physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html
 MU_60KEV_PER_CM: dict[str, float] = {"air": 0.0, "water": 0.2059, "muscle": 0.2048 * 1.05,
                                      "cortical bone": 0.3148 * 1.92}
 
-#: Representative CT numbers (HU) used by :func:`chest_phantom`, each inside the range of FACTS §1:
-#: air −1000 [1]; lung −800 (inspiration −850…−910, other sources −700…−600); fat −100 (−50…−100);
-#: soft tissue / muscle +40 (+10…+40, +40…+80); blood +40 (+30…+45); cancellous bone +350 (+300…+400);
-#: cortical bone +1000 (textbook +400…+1000; other sources up to +1900).
+#: Representative CT numbers (HU) used by :func:`chest_phantom`. CT numbers measure attenuation relative to water
+#: (Hounsfield 1973, https://doi.org/10.1259/0007-1285-46-552-1016); with HU = 1000·(μ − μw)/(μw − μair), water is
+#: 0 and air −1000 by definition. The tissue values are typical, not exact (they vary with tube voltage and
+#: reconstruction kernel): lung −800, fat −100, soft tissue / muscle +40, blood +40, cancellous bone +350, cortical
+#: bone +1000. Typical ranges: Buzug, Computed Tomography, Springer 2008, https://doi.org/10.1007/978-3-540-39408-2
+#: and Radiopaedia, "Hounsfield unit" (secondary), https://radiopaedia.org/articles/hounsfield-unit
 TISSUE_HU: dict[str, float] = {"air": -1000.0, "lung": -800.0, "fat": -100.0, "soft tissue": 40.0, "blood": 40.0,
                                "cancellous bone": 350.0, "cortical bone": 1000.0}
 
@@ -68,20 +71,28 @@ TISSUE_HU: dict[str, float] = {"air": -1000.0, "lung": -800.0, "fat": -100.0, "s
 CHEST_LABELS: tuple[str, ...] = ("air", "fat", "soft tissue", "lung", "blood", "cancellous bone", "cortical bone")
 
 #: Tissue (relative proton density, T1 ms, T2 ms) at 3 T for the spin-echo equation.
-#: T1/T2 (FACTS §3): grey matter 1331/110 and white matter 832/79.2 (Wansapura et al., JMRI 1999;9:531);
-#: CSF T1 3817 (Lu et al. 2005) and T2 503 (Piechnik et al. 2009). Relative PD (water = 1): WM 0.70, GM 0.80,
-#: CSF 1.00, the simulation values of NeuroImage 2020;217:116884, Table 2 (doi:10.1016/j.neuroimage.2020.116884).
+#: T1/T2: grey matter 1331/110 and white matter 832/79.2 (Wansapura et al., JMRI 1999;9(4):531-538,
+#: https://doi.org/10.1002/(SICI)1522-2586(199904)9:4<531::AID-JMRI4>3.0.CO;2-L); CSF T1 3817 (Lu et al., JMRI
+#: 2005;22(1):13-22, https://doi.org/10.1002/jmri.20356) and T2 503 (Piechnik et al., MRM 2009;61(3):579-586,
+#: https://doi.org/10.1002/mrm.21897). Relative PD (water = 1): WM 0.70, GM 0.80, CSF 1.00, the simulation values
+#: of Grussu et al., NeuroImage 2020;217:116884, Table 2 (https://doi.org/10.1016/j.neuroimage.2020.116884).
 RELAXATION_3T: dict[str, tuple[float, float, float]] = {"gm": (0.80, 1331.0, 110.0), "wm": (0.70, 832.0, 79.2),
                                                          "csf": (1.00, 3817.0, 503.0)}
 
-#: Fluorine-18 half-life in minutes (FACTS §6: 109.8 min = 6588 s).
+#: Fluorine-18 half-life in minutes, rounded: 109.77 min in NuDat 3
+#: (https://www.nndc.bnl.gov/nudat3/decaysearchdirect.jsp?nuc=18F&unc=NDS), 1.82890 h = 109.73 min in the DDEP
+#: evaluation (https://www.lnhb.fr/nuclides/F-18_tables.pdf).
 F18_HALF_LIFE_MIN = 109.8
 
-#: Speed of sound in soft tissue, m/s (FACTS §5).
+#: Speed of sound in soft tissue, m/s: the conventional average that scanners assume to turn echo times into
+#: depths; measured tissue values are tabulated in ICRU Report 61,
+#: https://www.icru.org/report/tissues-substitutes-phantoms-and-computation-modelling-in-medical-ultrasound-report-61
 SPEED_OF_SOUND_M_S = 1540.0
 
 #: Mean / standard deviation of a Rayleigh-distributed envelope, sqrt(π / (4 − π)) ≈ 1.91: the "speckle SNR" of
-#: fully developed speckle (FACTS §5; Wagner, Insana & Brown, JOSA A 1987;4:910).
+#: fully developed speckle (Wagner et al., IEEE Trans Sonics Ultrason 1983;30(3):156-163,
+#: https://doi.org/10.1109/T-SU.1983.31404; Wagner, Insana & Brown, JOSA A 1987;4(5):910-922,
+#: https://doi.org/10.1364/JOSAA.4.000910).
 RAYLEIGH_MEAN_TO_SD = math.sqrt(math.pi / (4.0 - math.pi))
 
 _FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))  # ≈ 2.3548 for a Gaussian
@@ -212,12 +223,19 @@ def hu_to_mu(hu: np.ndarray, *, mu_water: float = MU_60KEV_PER_CM["water"]) -> n
     hu : ndarray
         Hounsfield units.
     mu_water : float
-        μ of water at the effective energy (default 60 keV, NIST, FACTS §4), cm⁻¹.
+        μ of water at the effective energy (default 60 keV, NIST SRD 126 [2]_), cm⁻¹.
 
     Returns
     -------
     ndarray, float64
-        ``μ = μ_water·(1 + HU/1000)``, clipped at 0 (FACTS §1: HU = 1000·(μ − μw)/(μw − μair), μair ≈ 0).
+        ``μ = μ_water·(1 + HU/1000)``, clipped at 0 (HU = 1000·(μ − μw)/(μw − μair) [1]_, with μair ≈ 0).
+
+    References
+    ----------
+    .. [1] Hounsfield GN. Computerized transverse axial scanning (tomography). 1. Description of system.
+       Br J Radiol 1973;46(552):1016-1022. https://doi.org/10.1259/0007-1285-46-552-1016
+    .. [2] Hubbell JH, Seltzer SM. X-Ray Mass Attenuation Coefficients, NIST Standard Reference Database 126,
+       Table 4. https://physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html
     """
     return np.clip(mu_water * (1.0 + _as_float_array(hu, "hu") / 1000.0), 0.0, None)
 
@@ -244,7 +262,7 @@ def xray_projection(mu_per_cm: np.ndarray, *, spacing_cm: float, axis: int = 1, 
     Returns
     -------
     ndarray, float64, ``mu_per_cm.shape`` without ``axis``
-        ``I = I0·exp(−Σ μ·Δl)``, the discrete form of I = I0·e^(−∫μ dl) (FACTS §4).
+        ``I = I0·exp(−Σ μ·Δl)``, the discrete form of the Beer–Lambert law I = I0·e^(−∫μ dl).
     """
     mu = _as_float_array(mu_per_cm, "mu_per_cm")
     if np.any(mu < 0):
@@ -696,7 +714,12 @@ def gamma_variate(t: np.ndarray, *, t0: float = 0.0, alpha: float = 3.0, beta: f
     -------
     ndarray, float64
         ``(τ/(αβ))^α · exp(α − τ/β)`` with ``τ = t − t0`` for ``τ > 0``, else 0: the classic fit to first-pass
-        contrast curves (Thompson et al., Circ Res 1964).
+        contrast curves [1]_.
+
+    References
+    ----------
+    .. [1] Thompson HK Jr, Starmer CF, Whalen RE, McIntosh HD. Indicator transit time considered as a gamma
+       variate. Circ Res 1964;14(6):502-515. https://doi.org/10.1161/01.RES.14.6.502
     """
     tau = _as_float_array(t, "t") - t0
     a, b = _positive(alpha, "alpha"), _positive(beta, "beta")
@@ -709,7 +732,7 @@ def gamma_variate(t: np.ndarray, *, t0: float = 0.0, alpha: float = 3.0, beta: f
 # ----------------------------------------------------------------------------------------------------------------
 
 def spin_echo_signal(pd, t1_ms, t2_ms, *, tr_ms: float, te_ms: float) -> np.ndarray:
-    """Spin-echo signal ``S = PD·(1 − e^(−TR/T1))·e^(−TE/T2)`` (FACTS §3).
+    """Spin-echo signal ``S = PD·(1 − e^(−TR/T1))·e^(−TE/T2)`` [1]_.
 
     Parameters
     ----------
@@ -724,6 +747,11 @@ def spin_echo_signal(pd, t1_ms, t2_ms, *, tr_ms: float, te_ms: float) -> np.ndar
     -------
     ndarray, float64
         Signal in units of PD. Short TR and TE give T1 weighting; long TR and TE give T2 weighting.
+
+    References
+    ----------
+    .. [1] Elster AD. Image contrast: TR and TE. Questions and Answers in MRI (an educational page, secondary).
+       https://mriquestions.com/image-contrast-trte.html
     """
     t1, t2 = _as_float_array(t1_ms, "t1_ms"), _as_float_array(t2_ms, "t2_ms")
     if np.any(t1 <= 0) or np.any(t2 <= 0):
@@ -784,7 +812,8 @@ def psf_blur(volume: np.ndarray, *, fwhm_mm: float, spacing_mm: Sequence[float])
     volume : ndarray, (z, y, x) or (y, x)
         Activity (or any quantity) per voxel.
     fwhm_mm : float
-        Resolution of the scanner (clinical PET: 4–5 mm, FACTS §6).
+        Resolution of the scanner (clinical PET: 4–5 mm [1]_, set by detector size, positron range and
+        photon non-collinearity [2]_).
     spacing_mm : sequence of float
         Voxel size per axis in mm (one per axis of ``volume``).
 
@@ -792,6 +821,13 @@ def psf_blur(volume: np.ndarray, *, fwhm_mm: float, spacing_mm: Sequence[float])
     -------
     ndarray, float32, ``volume.shape``
         The blurred volume (total activity preserved; edges reflected).
+
+    References
+    ----------
+    .. [1] Wang K. Feasibility of high spatial resolution working modes for clinical PET scanner. Int J Med Phys
+       Clin Eng Radiat Oncol 2018;7(4). https://doi.org/10.4236/ijmpcero.2018.74045
+    .. [2] Moses WW. Fundamental limits of spatial resolution in PET. Nucl Instrum Methods Phys Res A
+       2011;648(Suppl 1):S236-S240. https://doi.org/10.1016/j.nima.2010.11.092
     """
     from scipy.ndimage import gaussian_filter
 
@@ -819,7 +855,8 @@ def gaussian_pulse(t_us: np.ndarray, *, f0_mhz: float = 5.0, fractional_bandwidt
     t_us : ndarray
         Time in µs.
     f0_mhz : float
-        Centre frequency in MHz (clinical 2–18 MHz, FACTS §5).
+        Centre frequency in MHz (diagnostic scanners: 2–18 MHz, British Medical Ultrasound Society,
+        https://www.bmus.org/about-ultrasound/).
     fractional_bandwidth : float
         −6 dB bandwidth as a fraction of ``f0`` (0 < b ≤ 2).
 

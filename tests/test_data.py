@@ -115,11 +115,11 @@ def test_load_sample_returns_an_independent_copy(samples):
 def test_ct_head_hounsfield_units(samples):
     ct, meta = samples["ct_head"]
     assert meta.units == "HU" and ct.dtype == np.float32
-    assert -1030 < _mode(ct, -1300, -700) < -950  # air ≈ -1000 HU (FACTS.md §1 [1])
+    assert -1030 < _mode(ct, -1300, -700) < -950  # air ≈ -1000 HU (by definition of the HU scale)
     centre = ct[236:276, 236:276]  # a box in the middle of the brain
-    assert 20 <= np.median(centre) <= 45  # grey/white matter +20..+45 HU (FACTS.md §1 [3])
+    assert 20 <= np.median(centre) <= 45  # grey/white matter +20..+45 HU (typical values, Buzug 2008)
     skull = ct[ct > -500]
-    assert np.percentile(skull, 99) > 700  # cortical bone > +500 HU (FACTS.md §1 [4][6])
+    assert np.percentile(skull, 99) > 700  # bone +700..+3000 HU (typical values, Buzug 2008)
     assert meta.extra["PixelPaddingValue"] == -2000  # the out-of-field padding the description warns about
 
 
@@ -129,7 +129,7 @@ def test_ct_abdomen_hounsfield_units_and_orientation(samples):
     assert -1030 < _mode(ct, -1300, -700) < -950  # air
     assert (
         -120 <= _mode(ct, -200, 300) <= -80
-    )  # abdominal fat is the commonest tissue: -50..-120 HU (FACTS §1)
+    )  # abdominal fat is the commonest tissue: -50..-120 HU (typical, Buzug 2008)
     soft = ((ct > 0) & (ct < 80)).mean()
     assert soft > 0.05  # water/soft tissue 0..80 HU
     assert np.percentile(ct, 99.9) > 300  # bone
@@ -143,7 +143,7 @@ def test_ct_abdomen_hounsfield_units_and_orientation(samples):
 def test_ct_small_hounsfield_units(samples):
     ct, _ = samples["ct_small"]
     assert 0 <= _mode(ct, -200, 300) <= 80  # soft tissue
-    assert -910 <= _mode(ct, -1000, -500) <= -700  # lung -700..-910 HU (FACTS.md §1 [3][4])
+    assert -910 <= _mode(ct, -1000, -500) <= -700  # lung -700..-910 HU (typical values, Buzug 2008)
     assert np.percentile(ct, 99) > 300  # vertebral bone
 
 

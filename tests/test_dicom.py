@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 import importlib
 import random
+import re
 import warnings
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -440,12 +442,15 @@ def test_ct_window_presets_are_cited_data():
     assert hd.CT_WINDOW_PRESETS["brain"][:2] == (40, 80)
     assert hd.CT_WINDOW_PRESETS["stroke"][:2] == (32, 8)
     assert hd.CT_WINDOW_PRESETS["lung"].center < 0
-    for preset in hd.CT_WINDOW_PRESETS.values():
-        assert preset.width >= 1 and "FACTS.md" in preset.source
+    bibliography = (Path(__file__).resolve().parents[1] / "REFERENCES.md").read_text(encoding="utf-8")
+    for name, preset in hd.CT_WINDOW_PRESETS.items():
+        cited = [url.rstrip(".,;:)") for url in re.findall(r"https://\S+", preset.source)]
+        assert preset.width >= 1 and cited, f"preset {name!r} must cite its source by URL"
+        assert all(url in bibliography for url in cited), f"{name!r} cites {cited}, not all in REFERENCES.md"
     with pytest.raises(TypeError):
         hd.CT_WINDOW_PRESETS["brain"] = hd.WindowPreset(0, 1, "x")  # read-only mapping
     # Air (-1000 HU) is black and dense bone (+1000 HU) white in a brain window; the lung window
-    # keeps air grey so lung texture shows (FACTS.md §1: air -1000 HU).
+    # keeps air grey so lung texture shows (air is -1000 HU by the definition of the scale).
     air_bone = np.array([-1000.0, 1000.0])
     brain, lung = hd.CT_WINDOW_PRESETS["brain"], hd.CT_WINDOW_PRESETS["lung"]
     np.testing.assert_allclose(hd.apply_window(air_bone, center=brain.center, width=brain.width), [0, 1])

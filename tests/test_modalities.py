@@ -58,7 +58,7 @@ def test_hu_and_mu_conversions():
     np.testing.assert_allclose(m.hu_to_mu([-1000.0, 0.0, 1000.0]), [0.0, mu_w, 2 * mu_w])
     hu = np.array([-800.0, -100.0, 40.0, 1000.0])
     np.testing.assert_allclose(m.mu_to_hu(m.hu_to_mu(hu)), hu)
-    # NIST cortical bone at 60 keV (FACTS §4) is ~1930 HU: inside the "+500 to +1900"-ish cortical range
+    # NIST SRD 126 cortical bone (ICRU-44) at 60 keV is ~1930 HU: near the top of the published cortical-bone range
     assert 1500 < m.mu_to_hu(m.MU_60KEV_PER_CM["cortical bone"]) < 2100
 
 
@@ -322,7 +322,7 @@ def test_pulse_envelope_is_its_gaussian():
 def test_fully_developed_speckle_is_rayleigh(seed):
     env = m.envelope(m.simulate_rf(np.ones((3000, 64)), seed=seed))[100:-100]  # drop the edges of the convolution
     assert env.mean() / env.std() == pytest.approx(m.RAYLEIGH_MEAN_TO_SD, rel=0.03)
-    assert m.RAYLEIGH_MEAN_TO_SD == pytest.approx(1.91, abs=0.005)  # FACTS §5
+    assert m.RAYLEIGH_MEAN_TO_SD == pytest.approx(1.91, abs=0.005)  # speckle SNR of Wagner et al. 1983
     # Rayleigh: the mean envelope is sqrt(pi/4) times the RMS envelope
     assert env.mean() / np.sqrt(np.mean(env**2)) == pytest.approx(math.sqrt(math.pi / 4), rel=0.02)
 

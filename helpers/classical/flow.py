@@ -55,6 +55,7 @@ def farneback_flow(frame0, frame1, *, pyr_scale: float = 0.5, levels: int = 3, w
     References
     ----------
     .. [1] G. Farnebäck, "Two-frame motion estimation based on polynomial expansion," SCIA 2003, LNCS 2749:363-370.
+       https://doi.org/10.1007/3-540-45103-X_50
     """
     import cv2
 

@@ -71,7 +71,7 @@ def otsu_curve(image, *, nbins: int = 256) -> tuple[np.ndarray, np.ndarray]:
     References
     ----------
     .. [1] N. Otsu, "A threshold selection method from gray-level histograms," IEEE Trans. Syst. Man Cybern.
-       9(1):62-66, 1979. doi:10.1109/TSMC.1979.4310076
+       9(1):62-66, 1979. https://doi.org/10.1109/TSMC.1979.4310076
     """
     values = np.asarray(image, dtype=np.float64).ravel()
     if values.size == 0 or not np.all(np.isfinite(values)):

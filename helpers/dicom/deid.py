@@ -191,13 +191,21 @@ def deidentify(
     Notes
     -----
     The profile table (:data:`BASIC_PROFILE`, PS3.15 Table E.1-1, DICOM 2024b) gives an action per
-    attribute: D dummy, Z empty, X remove, K keep, C clean, U new UID (FACTS.md §8). It is applied at
+    attribute: D dummy, Z empty, X remove, K keep, C clean, U new UID [1]_. It is applied at
     every nesting level, inside sequences. For compound codes ("X/Z", "Z/D", "X/Z/D", ...) the first
     (most protective) code is applied, as PS3.15 says unless the IOD needs the attribute; a D/Z/X on a
     sequence empties or removes it, D on a sequence cleans its items. All private tags (odd groups)
     are removed. Then (0012,0062) Patient Identity Removed = YES, (0012,0063) De-identification
     Method and (0012,0064) De-identification Method Code Sequence (DCM 113100) are set, and
-    (0028,0303) Longitudinal Temporal Information Modified = REMOVED.
+    (0028,0303) Longitudinal Temporal Information Modified = REMOVED. New UIDs are UUID-derived
+    ("2.25." root) [2]_.
+
+    References
+    ----------
+    .. [1] NEMA. DICOM PS3.15 2024b, Annex E Attribute Confidentiality Profiles, Table E.1-1.
+       https://dicom.nema.org/medical/dicom/2024b/output/chtml/part15/chapter_E.html
+    .. [2] NEMA. DICOM PS3.5 2024b, B.2 UUID Derived UID.
+       https://dicom.nema.org/medical/dicom/2024b/output/chtml/part05/sect_B.2.html
 
     Examples
     --------

@@ -48,10 +48,15 @@ def to_modality_units(arr: np.ndarray, ds: Dataset, *, frame: int | None = None)
 
     Notes
     -----
-    HU = RescaleSlope * stored + RescaleIntercept (PS3.3 C.11.1; FACTS.md §8.1). A LUT maps input
+    HU = RescaleSlope * stored + RescaleIntercept (PS3.3 C.11.1 [1]_). A LUT maps input
     values below the first mapped value (2nd LUT Descriptor value) to the first entry and values past
     the table end to the last entry. Matches ``pydicom.pixels.apply_modality_lut`` for top-level
     attributes, and also reads the (0028,9145) Pixel Value Transformation Sequence of enhanced objects.
+
+    References
+    ----------
+    .. [1] NEMA. DICOM PS3.3 2024b, C.11.1 Modality LUT Module.
+       https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.11.html#sect_C.11.1
 
     Examples
     --------
@@ -134,23 +139,24 @@ class WindowPreset(NamedTuple):
     source: str
 
 
-# FACTS.md §2 (Radiopaedia "Windowing (CT)": brain ✔, other rows ◐ as quoted in code) and Lev et al.,
-# Radiology 1999;213:150 for the stroke window (✔).
+# Each preset's source names a REFERENCES.md entry by its URL: Radiopaedia's "Windowing (CT)" article (a
+# peer-edited secondary reference; the usual W/L table) and, for the stroke window, Lev et al. 1999 (primary).
+_RADIOPAEDIA_WINDOWING = "Radiopaedia, Windowing (CT), https://radiopaedia.org/articles/windowing-ct"
+_LEV_1999 = (
+    "Lev MH et al., Radiology 1999;213(1):150-155 (W8 L32 raised sensitivity 57% -> 71%), "
+    "https://doi.org/10.1148/radiology.213.1.r99oc10150"
+)
 CT_WINDOW_PRESETS: Mapping[str, WindowPreset] = MappingProxyType(
     {
-        "brain": WindowPreset(40, 80, "Radiopaedia, Windowing (CT); FACTS.md §2"),
-        "subdural": WindowPreset(
-            75, 215, "Radiopaedia, Windowing (CT): W 130-300, L 50-100 (midpoints taken); FACTS.md §2"
-        ),
-        "stroke": WindowPreset(
-            32, 8, "Lev et al., Radiology 1999;213:150 (W8 L32 raised sensitivity 57% -> 71%); FACTS.md §2"
-        ),
-        "lung": WindowPreset(-600, 1500, "Radiopaedia, Windowing (CT); FACTS.md §2"),
-        "mediastinum": WindowPreset(50, 350, "Radiopaedia, Windowing (CT); FACTS.md §2"),
-        "soft tissue": WindowPreset(50, 400, "Radiopaedia, Windowing (CT), abdomen soft tissue; FACTS.md §2"),
-        "bone": WindowPreset(400, 1800, "Radiopaedia, Windowing (CT), spine bone; FACTS.md §2"),
-        "liver": WindowPreset(30, 150, "Radiopaedia, Windowing (CT); FACTS.md §2"),
-        "temporal bone": WindowPreset(600, 2800, "Radiopaedia, Windowing (CT); FACTS.md §2"),
+        "brain": WindowPreset(40, 80, _RADIOPAEDIA_WINDOWING),
+        "subdural": WindowPreset(75, 215, f"{_RADIOPAEDIA_WINDOWING} (W 130-300, L 50-100; midpoints taken)"),
+        "stroke": WindowPreset(32, 8, _LEV_1999),
+        "lung": WindowPreset(-600, 1500, _RADIOPAEDIA_WINDOWING),
+        "mediastinum": WindowPreset(50, 350, _RADIOPAEDIA_WINDOWING),
+        "soft tissue": WindowPreset(50, 400, f"{_RADIOPAEDIA_WINDOWING} (abdomen soft tissue)"),
+        "bone": WindowPreset(400, 1800, f"{_RADIOPAEDIA_WINDOWING} (spine bone)"),
+        "liver": WindowPreset(30, 150, _RADIOPAEDIA_WINDOWING),
+        "temporal bone": WindowPreset(600, 2800, _RADIOPAEDIA_WINDOWING),
     }
 )
 
@@ -175,7 +181,12 @@ def window_bounds(center: float, width: float, *, function: str = "LINEAR") -> t
     Notes
     -----
     LINEAR (PS3.3 C.11.2.1.2.1): low = c - 0.5 - (w - 1)/2, high = c - 0.5 + (w - 1)/2.
-    LINEAR_EXACT (C.11.2.1.3.2): c -/+ w/2. The two differ by about one unit (FACTS.md §8.2-4).
+    LINEAR_EXACT (C.11.2.1.3.2): c -/+ w/2. The two differ by about one unit [1]_.
+
+    References
+    ----------
+    .. [1] NEMA. DICOM PS3.3 2024b, C.11.2 VOI LUT Module (C.11.2.1.2 Window Center and Window Width).
+       https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.11.2.html
 
     Examples
     --------
@@ -237,8 +248,7 @@ def apply_window(
 
     Notes
     -----
-    DICOM PS3.3 C.11.2.1.2.1 LINEAR, with c = center, w = width, [ymin, ymax] = out_range
-    (FACTS.md §8.2)::
+    DICOM PS3.3 C.11.2.1.2.1 LINEAR [1]_, with c = center, w = width, [ymin, ymax] = out_range::
 
         x <= c - 0.5 - (w-1)/2   ->  ymin
         x >  c - 0.5 + (w-1)/2   ->  ymax
@@ -247,6 +257,11 @@ def apply_window(
     LINEAR_EXACT (C.11.2.1.3.2) uses c and w in place of c - 0.5 and w - 1; SIGMOID (C.11.2.1.3.1) is
     y = (ymax - ymin) / (1 + exp(-4 (x - c) / w)) + ymin. Same numbers as
     ``pydicom.pixels.apply_windowing`` when `out_range` is pydicom's output range.
+
+    References
+    ----------
+    .. [1] NEMA. DICOM PS3.3 2024b, C.11.2 VOI LUT Module (C.11.2.1.2 Window Center and Window Width).
+       https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.11.2.html
 
     Examples
     --------
@@ -319,9 +334,16 @@ def apply_voi(
 
     Notes
     -----
-    Order (PS3.3 C.11; pydicom's Notes): Modality LUT first (stored -> HU), then VOI LUT or window
+    Order (PS3.3 C.11 [1]_ [2]_; pydicom's Notes): Modality LUT first (stored -> HU), then VOI LUT or window
     (HU -> display). MONOCHROME1 images (e.g. CR) display low values as white: invert the result for
     display (``1 - y`` with the default range).
+
+    References
+    ----------
+    .. [1] NEMA. DICOM PS3.3 2024b, C.11.1 Modality LUT Module.
+       https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.11.html#sect_C.11.1
+    .. [2] NEMA. DICOM PS3.3 2024b, C.11.2 VOI LUT Module.
+       https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.11.2.html
 
     Examples
     --------
