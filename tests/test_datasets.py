@@ -8,13 +8,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import cross_val_predict
 
-from helpers import datasets as ds
+from helpers import datasets
 from helpers import download as dl
 
 
 @pytest.fixture(scope="module")
 def lesions():
-    return ds.lesion_slices(600, seed=0)
+    return datasets.lesion_slices(600, seed=0)
 
 
 # ------------------------------------------------------------------------------------------------ lesions
@@ -40,7 +40,7 @@ def test_lesion_size_and_contrast_follow_parameters(lesions):
     assert (lesions.contrast[pos] >= 0.25).all() and (lesions.contrast[pos] <= 0.6).all()
     nominal = np.pi * lesions.radius_mm[pos] ** 2
     assert np.corrcoef(nominal, lesions.area_mm2[pos])[0, 1] > 0.9
-    big = ds.lesion_slices(40, radius_mm=(15.0, 16.0), positive_fraction=1.0, seed=2)
+    big = datasets.lesion_slices(40, radius_mm=(15.0, 16.0), positive_fraction=1.0, seed=2)
     assert np.median(big.area_mm2) > 3 * np.median(lesions.area_mm2[pos])
     # lesions are brighter than their surroundings
     inside = np.array([img[m].mean() for img, m in zip(lesions.images[pos], lesions.masks[pos], strict=True)])
@@ -48,9 +48,9 @@ def test_lesion_size_and_contrast_follow_parameters(lesions):
 
 
 def test_lesions_are_deterministic_per_seed(lesions):
-    again = ds.lesion_slices(600, seed=0)
+    again = datasets.lesion_slices(600, seed=0)
     assert np.array_equal(again.images, lesions.images) and np.array_equal(again.masks, lesions.masks)
-    other = ds.lesion_slices(600, seed=1)
+    other = datasets.lesion_slices(600, seed=1)
     assert not np.array_equal(other.images, lesions.images)
     assert not np.array_equal(other.labels, lesions.labels)
 
@@ -61,8 +61,8 @@ def test_mean_intensity_does_not_give_the_label_away(lesions):
 
 
 def test_malignant_attribute_is_moderately_separable():
-    data = ds.lesion_slices(1200, seed=3)
-    f = ds.lesion_features(data)
+    data = datasets.lesion_slices(1200, seed=3)
+    f = datasets.lesion_features(data)
     assert np.array_equal(f["index"], np.flatnonzero(data.labels))
     x = np.c_[f["area_mm2"], f["mean_intensity"], f["contrast"], f["irregularity"]]
     x = (x - x.mean(0)) / x.std(0)
@@ -74,9 +74,9 @@ def test_malignant_attribute_is_moderately_separable():
 
 
 def test_lesion_generation_time():
-    ds.lesion_slices(10, seed=0)  # template and slice bank cached
+    datasets.lesion_slices(10, seed=0)  # template and slice bank cached
     start = time.perf_counter()
-    ds.lesion_slices(2000, size=64, seed=5)
+    datasets.lesion_slices(2000, size=64, seed=5)
     elapsed = time.perf_counter() - start
     assert elapsed < 15.0, (
         f"2000 slices took {elapsed:.1f} s (budget 5 s; this guards only gross regressions)"
@@ -84,9 +84,9 @@ def test_lesion_generation_time():
 
 
 def test_edge_fractions():
-    none = ds.lesion_slices(20, positive_fraction=0.0, seed=0)
+    none = datasets.lesion_slices(20, positive_fraction=0.0, seed=0)
     assert none.labels.sum() == 0 and not none.masks.any() and (none.malignant == -1).all()
-    every = ds.lesion_slices(20, positive_fraction=1.0, seed=0, size=32)
+    every = datasets.lesion_slices(20, positive_fraction=1.0, seed=0, size=32)
     assert every.labels.all() and every.images.shape == (20, 32, 32) and every.spacing_mm == (6.0, 6.0)
 
 
@@ -105,7 +105,7 @@ def test_edge_fractions():
 )
 def test_lesion_validation(kwargs, error, match):
     with pytest.raises(error, match=match):
-        ds.lesion_slices(**{"n": 4, **kwargs})
+        datasets.lesion_slices(**{"n": 4, **kwargs})
 
 
 def test_tiny_cnn_learns_lesions_quickly():
@@ -117,7 +117,7 @@ def test_tiny_cnn_learns_lesions_quickly():
     torch.set_num_threads(1)  # on a shared 2-core machine one thread is faster than two fighting ones
     try:
         torch.manual_seed(0)
-        train, test = ds.lesion_slices(1000, seed=10), ds.lesion_slices(400, seed=11)
+        train, test = datasets.lesion_slices(1000, seed=10), datasets.lesion_slices(400, seed=11)
         net = nn.Sequential(
             nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -125,7 +125,7 @@ def test_tiny_cnn_learns_lesions_quickly():
             nn.Flatten(), nn.Linear(32, 1),
         )  # fmt: skip
         opt = torch.optim.Adam(net.parameters(), lr=5e-3)
-        data = ds.to_torch(train.images, train.labels)
+        data = datasets.to_torch(train.images, train.labels)
         loader = torch.utils.data.DataLoader(data, batch_size=32, shuffle=True)
         for _ in range(3):
             for x, y in loader:
@@ -142,24 +142,24 @@ def test_tiny_cnn_learns_lesions_quickly():
 # ------------------------------------------------------------------------------------------------ scanners
 def test_apply_scanner(lesions):
     imgs = lesions.images[:50]
-    same = ds.apply_scanner(imgs, "A")
+    same = datasets.apply_scanner(imgs, "A")
     assert np.array_equal(same, imgs) and same is not imgs
-    b1, b2 = ds.apply_scanner(imgs, "B", seed=1), ds.apply_scanner(imgs, "B", seed=1)
-    assert np.array_equal(b1, b2) and not np.array_equal(b1, ds.apply_scanner(imgs, "B", seed=2))
-    p = ds.SCANNERS["B"]
+    b1, b2 = datasets.apply_scanner(imgs, "B", seed=1), datasets.apply_scanner(imgs, "B", seed=1)
+    assert np.array_equal(b1, b2) and not np.array_equal(b1, datasets.apply_scanner(imgs, "B", seed=2))
+    p = datasets.SCANNERS["B"]
     assert abs(b1.mean() - (p["gain"] * imgs.mean() + p["offset"])) < 0.03
     corner = (slice(None), slice(0, 6), slice(0, 6))  # background: noise only
     assert b1[corner].std() > 2 * imgs[corner].std()
     with pytest.raises(ValueError, match=r"\(n, h, w\)"):
-        ds.apply_scanner(imgs[0], "B")
+        datasets.apply_scanner(imgs[0], "B")
     with pytest.raises(ValueError, match="unknown scanner"):
-        ds.apply_scanner(imgs, "Z")
+        datasets.apply_scanner(imgs, "Z")
 
 
 def test_scanner_b_loses_resolution(monkeypatch):
-    imgs = ds.lesion_slices(30, seed=4).images
-    monkeypatch.setitem(ds.SCANNERS, "B_clean", dict(ds.SCANNERS["B"], noise_sd=0.0, bias_amplitude=0.0))
-    soft = ds.apply_scanner(imgs, "B_clean")
+    imgs = datasets.lesion_slices(30, seed=4).images
+    monkeypatch.setitem(datasets.SCANNERS, "B_clean", dict(datasets.SCANNERS["B"], noise_sd=0.0, bias_amplitude=0.0))
+    soft = datasets.apply_scanner(imgs, "B_clean")
 
     def edges(a):
         return np.abs(np.diff(a, axis=-1)).mean() / a.mean()
@@ -168,50 +168,50 @@ def test_scanner_b_loses_resolution(monkeypatch):
 
 
 def test_lesion_set_on_scanner_b():
-    a = ds.lesion_slices(40, seed=7)
-    b = ds.lesion_slices(40, seed=7, scanner="B")
+    a = datasets.lesion_slices(40, seed=7)
+    b = datasets.lesion_slices(40, seed=7, scanner="B")
     assert b.scanner == "B" and np.array_equal(a.masks, b.masks) and np.array_equal(a.labels, b.labels)
     assert not np.allclose(a.images, b.images)
 
 
 # ------------------------------------------------------------------------------------------- tissue patches
 def test_tissue_patches():
-    t = ds.tissue_patches(301, patch=16, seed=0)
+    t = datasets.tissue_patches(301, patch=16, seed=0)
     assert t.images.shape == (301, 16, 16) and t.images.dtype == np.float32
     assert t.class_names == ("CSF", "GM", "WM") and list(np.bincount(t.labels)) == [101, 100, 100]
     centre = t.images[:, 7:9, 7:9].mean(axis=(1, 2))
     med = [np.median(centre[t.labels == k]) for k in range(3)]
     assert med[0] < med[1] < med[2]  # T1: CSF dark, grey matter mid, white matter bright
-    gm, _ = ds.load_sample("mri_brain_gm")
+    gm, _ = datasets.load_sample("mri_brain_gm")
     z, y, x = t.centers_zyx[t.labels == 1].T
     assert (gm[z, y, x] >= 0.6).all()
-    again = ds.tissue_patches(301, patch=16, seed=0)
+    again = datasets.tissue_patches(301, patch=16, seed=0)
     assert np.array_equal(again.images, t.images)
-    assert not np.array_equal(ds.tissue_patches(301, patch=16, seed=1).images, t.images)
+    assert not np.array_equal(datasets.tissue_patches(301, patch=16, seed=1).images, t.images)
     with pytest.raises(ValueError, match="patch"):
-        ds.tissue_patches(10, patch=2)
+        datasets.tissue_patches(10, patch=2)
 
 
 # ------------------------------------------------------------------------------------------- longitudinal
 def test_longitudinal_growth_and_shrinkage():
-    grow = ds.longitudinal_series(6, growth_mm_per_step=1.5, seed=0)
+    grow = datasets.longitudinal_series(6, growth_mm_per_step=1.5, seed=0)
     assert grow.images.shape == (6, 64, 64) and grow.masks.shape == (6, 64, 64)
     assert np.array_equal(grow.times_months, [0, 3, 6, 9, 12, 15])
     assert np.allclose(grow.radius_mm, 5 + 1.5 * np.arange(6))
     assert (np.diff(grow.area_mm2) >= 0).all() and grow.area_mm2[-1] > 3 * grow.area_mm2[0]
     assert np.array_equal(grow.area_mm2, grow.masks.sum(axis=(1, 2)) * 9.0)
     assert grow.brain_area_mm2.std() / grow.brain_area_mm2.mean() < 0.03  # same subject, same slice
-    shrink = ds.longitudinal_series(5, growth_mm_per_step=-2.0, radius0_mm=6.0, seed=0)
+    shrink = datasets.longitudinal_series(5, growth_mm_per_step=-2.0, radius0_mm=6.0, seed=0)
     assert (np.diff(shrink.area_mm2) <= 0).all() and shrink.area_mm2[-1] == 0 and shrink.area_mm2[0] > 0
-    again = ds.longitudinal_series(6, growth_mm_per_step=1.5, seed=0)
+    again = datasets.longitudinal_series(6, growth_mm_per_step=1.5, seed=0)
     assert np.array_equal(again.images, grow.images)
-    assert not np.array_equal(ds.longitudinal_series(6, growth_mm_per_step=1.5, seed=1).images, grow.images)
+    assert not np.array_equal(datasets.longitudinal_series(6, growth_mm_per_step=1.5, seed=1).images, grow.images)
     with pytest.raises(ValueError, match="n_timepoints"):
-        ds.longitudinal_series(1)
+        datasets.longitudinal_series(1)
 
 
 def test_longitudinal_lesion_moves_with_the_head():
-    s = ds.longitudinal_series(4, growth_mm_per_step=0.0, seed=5)
+    s = datasets.longitudinal_series(4, growth_mm_per_step=0.0, seed=5)
     # same radius every time: areas agree up to rasterisation of a slightly moved outline
     assert s.area_mm2.max() <= 1.6 * s.area_mm2.min()
     # scans differ (motion, noise) but the lesion is always brighter than the brain around it
@@ -221,7 +221,7 @@ def test_longitudinal_lesion_moves_with_the_head():
 
 # ------------------------------------------------------------------------------------------------ MIL bags
 def test_mil_bags():
-    m = ds.mil_bags(20, bag_size=8, patch=32, seed=0)
+    m = datasets.mil_bags(20, bag_size=8, patch=32, seed=0)
     assert m.bags.shape == (20, 8, 32, 32, 3) and m.bags.dtype == np.float32
     assert 0 <= m.bags.min() and m.bags.max() <= 1
     assert m.bag_labels.sum() == 10
@@ -240,26 +240,26 @@ def test_mil_bags():
     haem = rgb2hed(m.bags.reshape(-1, 32, 32, 3).reshape(-1, 32 * 32, 3))[..., 0].mean(axis=1)
     inst = m.instance_labels.ravel()
     assert haem[inst == 1].mean() > haem[inst == 0].mean()  # tumour patches carry more haematoxylin
-    again = ds.mil_bags(20, bag_size=8, patch=32, seed=0)
+    again = datasets.mil_bags(20, bag_size=8, patch=32, seed=0)
     assert np.array_equal(again.bags, m.bags)
-    assert not np.array_equal(ds.mil_bags(20, bag_size=8, patch=32, seed=1).positions, m.positions)
+    assert not np.array_equal(datasets.mil_bags(20, bag_size=8, patch=32, seed=1).positions, m.positions)
 
 
 # --------------------------------------------------------------------------------------------------- torch
 def test_to_torch_shapes(lesions):
     import torch
 
-    d = ds.to_torch(lesions.images[:10], lesions.labels[:10], masks=lesions.masks[:10])
+    d = datasets.to_torch(lesions.images[:10], lesions.labels[:10], masks=lesions.masks[:10])
     x, y, mask = d[3]
     assert x.shape == (1, 64, 64) and x.dtype == torch.float32 and y.dtype == torch.int64
     assert mask.shape == (1, 64, 64) and float(mask.sum()) == lesions.masks[3].sum()
-    rgb = ds.to_torch(np.zeros((4, 8, 8, 3), np.uint8), np.arange(4))
+    rgb = datasets.to_torch(np.zeros((4, 8, 8, 3), np.uint8), np.arange(4))
     assert rgb[0][0].shape == (3, 8, 8)
-    bags = ds.to_torch(np.zeros((2, 5, 8, 8, 3), np.float32), np.array([0, 1]))
+    bags = datasets.to_torch(np.zeros((2, 5, 8, 8, 3), np.float32), np.array([0, 1]))
     assert bags[1][0].shape == (5, 3, 8, 8) and int(bags[1][1]) == 1
     with pytest.raises(ValueError, match="10 images but 9 labels"):
-        ds.to_torch(lesions.images[:10], lesions.labels[:9])
+        datasets.to_torch(lesions.images[:10], lesions.labels[:9])
 
 
 def test_medmnist_functions_are_reexported():
-    assert ds.download_medmnist is dl.download_medmnist and ds.load_medmnist is dl.load_medmnist
+    assert datasets.download_medmnist is dl.download_medmnist and datasets.load_medmnist is dl.load_medmnist
