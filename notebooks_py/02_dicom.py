@@ -51,6 +51,7 @@ from pydicom.valuerep import PersonName
 from helpers import dicom as hd
 from helpers import viz, widgets
 from helpers.data import load_sample, sample_path
+from helpers.exercises import check
 
 workdir = Path(tempfile.mkdtemp(prefix="course_dicom_"))  # every file this notebook writes goes here
 pd.set_option("display.max_colwidth", 60)
@@ -141,10 +142,11 @@ assert sizes.loc["xray_chest", "pixel data"] / sizes.loc["xray_chest"].sum() > 0
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 next_pos = pos + 8 + length  # where the second element starts
-image_type = None  # your answer: a list of strings, e.g. ["ORIGINAL", ...]
-image_type
+image_type = None  # your answer: the values of (0008,0008) as a list of strings, e.g. ["VALUE1", "VALUE2"]
+check("02-image-type")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-image-type
 next_pos = pos + 8 + length
 tag2 = struct.unpack_from("<HH", raw, next_pos)
 vr2 = raw[next_pos + 4 : next_pos + 6].decode("ascii")
@@ -217,11 +219,12 @@ assert ct_head_lossy.SourceImageSequence[0].PurposeOfReferenceCodeSequence[0].Co
 # private elements (creators included) in `n_private`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-creators = []  # your answer: e.g. ["GEMS_IDEN_01", ...]
-n_private = None
-creators, n_private
+creators = None  # your answer: the private creator names, a list of strings
+n_private = None  # your answer: the number of private elements, creators included (an integer)
+check("02-private-creators")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-private-creators
 private = [e for e in ds_small if e.tag.is_private]
 creators = [e.value for e in private if 0x0010 <= e.tag.element <= 0x00FF]
 n_private = len(private)
@@ -309,11 +312,12 @@ assert views["CR chest"].min() >= 0 and views["CR chest"].max() <= 1
 # region's *Physical Delta Y/X* (in cm: convert to mm). Store a dict label → (height_mm, width_mm) or None in `fov`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-fov = {label: None for label in headers}  # your answer
-fov
+fov = None  # your answer: a dict label -> (height_mm, width_mm), or None where no usable spacing
+check("02-field-of-view")
 
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-field-of-view
 def field_of_view(ds):
     if "SequenceOfUltrasoundRegions" in ds:
         region = ds.SequenceOfUltrasoundRegions[0]
@@ -384,11 +388,12 @@ assert np.all(hu["CT head"][:20, :20] < -2500), "the corner lies outside the rec
 # with the area outside a circle inscribed in a square, 1 − π/4.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-pad_hu = None  # your answer, in HU
-outside_fraction = None
-pad_hu, outside_fraction
+pad_hu = None  # your answer: the Pixel Padding Value converted to HU
+outside_fraction = None  # your answer: fraction (0..1) of the pixels whose stored value is the padding value
+check("02-padding")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-padding
 pad_stored = ct_head_ds.PixelPaddingValue
 pad_hu = float(ct_head_ds.RescaleSlope) * pad_stored + float(ct_head_ds.RescaleIntercept)
 outside_fraction = float(np.mean(stored["CT head"] == pad_stored))
@@ -451,13 +456,14 @@ ct_viewer.preset.value = "soft tissue"  # leave the figure in the soft-tissue wi
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 def window_dicom(x, c, w):
-    return window(x, c, w)  # your turn: the LINEAR formula
+    return window(x, c, w)  # your turn: the LINEAR formula (output 0..1)
 
-largest_difference = np.abs(window_dicom(ct, 50, 400) - window(ct, 50, 400)).max()
-largest_difference
+largest_difference = None  # your answer: max |window_dicom - window| over `ct` at c=50, w=400 (0..1 scale)
+check("02-window-linear")
 
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-window-linear
 def window_dicom(x, c, w):
     low, high = c - 0.5 - (w - 1) / 2, c - 0.5 + (w - 1) / 2
     inside = (x - (c - 0.5)) / (w - 1) + 0.5
@@ -517,11 +523,12 @@ assert np.abs(luma[0] - luminance).mean() < 1.0
 # rate of *new* images per second (`new_per_second`), to compare with the 30 frames per second the header implies.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-duplicates = []  # your answer: indices k where frame k equals frame k - 1
-new_per_second = None
-duplicates, new_per_second
+duplicates = None  # your answer: a list of the indices k where frame k equals frame k - 1
+new_per_second = None  # your answer: new (non-repeated) images per second
+check("02-duplicate-frames")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-duplicate-frames
 same_as_previous = np.all(ybr[1:] == ybr[:-1], axis=(1, 2, 3))
 duplicates = (np.flatnonzero(same_as_previous) + 1).tolist()
 duration_s = echo.NumberOfFrames * float(echo.FrameTime) / 1000
@@ -589,10 +596,11 @@ assert ct_head_lossy.SourceImageSequence[0].ReferencedSOPInstanceUID == head["or
 # bytes in the file, using `hd.summary(echo)`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-echo_ratio = None  # your answer
-echo_ratio
+echo_ratio = None  # your answer: decoded pixel bytes / pixel bytes in the file (no unit)
+check("02-echo-ratio")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-echo-ratio
 echo_summary = hd.summary(echo)
 echo_ratio = echo_summary["DecodedPixelBytes"] / echo_summary["StoredPixelBytes"]
 assert 10 < echo_ratio < 30 and echo_summary["DecodedPixelBytes"] == ybr.nbytes
@@ -682,10 +690,11 @@ gap_dir = Path(tempfile.mkdtemp(dir=workdir, prefix="gap_"))
 for f in vol.files:
     if f != vol.files[20]:
         shutil.copy(f, gap_dir)
-vol_gap = None  # your turn: hd.load_series(gap_dir, ...)
-vol_gap
+vol_gap = None  # your answer: the Volume hd.load_series(gap_dir, ...) returns, with the gap filled
+check("02-series-gap")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-series-gap
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     vol_gap = hd.load_series(gap_dir, fill_gaps=np.nan)
@@ -809,11 +818,12 @@ assert np.all(us_pixels[:100, :200] == 255, axis=-1).sum() > 300, "white text re
 # file with `hd.write(..., like=us_result.dataset)` and read its pixels back into `masked_back`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-masked = us_pixels.copy()  # your turn: black out rows 0-99
-masked_back = None
-masked_back
+masked = us_pixels.copy()  # your turn: black out rows 0-99, then write `masked` as a DICOM file
+masked_back = None  # your answer: the pixels read back from that file, an array shaped like us_pixels
+check("02-burned-in")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-burned-in
 masked = us_pixels.copy()
 masked[:100] = 0
 hd.write(workdir / "us_masked.dcm", masked, like=us_result.dataset, description="burned-in text blanked")
@@ -867,11 +877,12 @@ assert back.SOPClassUID.name == "Secondary Capture Image Storage"
 # and store the decoded frames in `frames_back`. Which SOP class did `hd.write` choose (`sop_name`)?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-frames_back = None  # your turn
-sop_name = None
-sop_name
+frames_back = None  # your answer: the decoded frames read back from your file
+sop_name = None  # your answer: the name (a string) of the SOP class of your file
+check("02-multiframe-write")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-multiframe-write
 hd.write(workdir / "echo_10_frames.dcm", np.ascontiguousarray(luma[:10]), modality="US", description="Y, 10 frames")
 frames_ds = hd.read(workdir / "echo_10_frames.dcm")
 frames_back, sop_name = hd.pixels(frames_ds), frames_ds.SOPClassUID.name
@@ -931,10 +942,11 @@ for z, y, x in [(0, 0, 0), (20, 58, 49), (47, 116, 98)]:  # same voxel, same poi
 # integers, and store the tuple in `origin_voxel`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-origin_voxel = None  # your answer: (i, j, k)
-origin_voxel
+origin_voxel = None  # your answer: the voxel indices (i, j, k) at (0, 0, 0) mm, integers
+check("02-origin-voxel")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-origin-voxel
 ijk = np.linalg.inv(img.affine) @ [0, 0, 0, 1]
 origin_voxel = tuple(int(round(v)) for v in ijk[:3])
 assert np.allclose(ijk[:3], origin_voxel, atol=0.51) and all(0 < v < n for v, n in zip(origin_voxel, img.shape))
