@@ -492,7 +492,8 @@ echo_spacing_mm = (10 * region.PhysicalDeltaY, 10 * region.PhysicalDeltaX)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # `YBR_FULL_422` is how JPEG stores colour: **Y** (brightness) plus two colour differences (**Cb**, **Cr**) kept at
-# half the horizontal resolution. Converting all 120 frames to RGB takes seconds; for a grey echo, Y already is the
+# half the horizontal resolution ([PS3.3 C.7.6.3](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html)).
+# Converting all 120 frames to RGB takes seconds; for a grey echo, Y already is the
 # picture. `pixels(..., raw=True)` keeps the stored colour space, `frame=` decodes a single frame.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -1013,8 +1014,8 @@ origin_voxel
 #    along the normal; the differences of those values are the slice spacing.
 # 4. Text burned into the pixels (names, hospital, dates on ultrasound or screenshots): check the pixels, by eye or
 #    OCR, or blank known regions (as in the §9 Try it). Faces in 3D head CT or MRI: de-face the volume, knowing
-#    that it alters the image and is not airtight. (Others: free-text in private or descriptive elements, rare
-#    anatomy or implants, dates that survive as intervals.)
+#    that it alters the image and is not airtight. (Others: free text in descriptions that the profile keeps or
+#    only cleans, a rare anatomy or implant that one person in the data set has.)
 # 5. 12 unsigned bits store 0 to 4095, so −1024 to +3071 HU. The implant is clipped to +3071 HU: its true value is
 #    lost, and metal, dense bone and contrast can no longer be told apart at the top of the scale.
 # 6. 80 HU / 256 ≈ 0.3 HU per grey level. The lossy file's mean error is tens of HU, a large part of the whole
