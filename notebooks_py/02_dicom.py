@@ -7,10 +7,11 @@
 #
 # **Learning objectives**
 # - read a DICOM file byte by byte: the 128-byte preamble, `DICM`, the file meta group (0002) and the data set;
-# - explain data elements (tag, VR, length, value), keywords, private tags and sequences;
+# - explain data elements (tag, [VR](../GLOSSARY.md#vr), length, value), keywords, private tags and sequences;
 # - compare pixel depth, samples per pixel, photometric interpretation, spacing, modality, transfer syntax and
 #   acquisition metadata across CT, MR, CR, ultrasound and nuclear medicine files;
-# - turn stored integers into physical units (Hounsfield units) and display them with a window/level;
+# - turn stored integers into physical units ([Hounsfield units](../GLOSSARY.md#hu)) and display them with a
+#   [window/level](../GLOSSARY.md#window-level);
 # - handle multi-frame cines, compressed transfer syntaxes and a series of slices that becomes a 3D volume;
 # - de-identify a file, prove no identifier is left in its bytes, and name what tag-based methods miss;
 # - write a new DICOM file, and compare DICOM with NIfTI.
@@ -50,19 +51,26 @@ from pydicom.valuerep import PersonName
 from helpers import dicom as hd
 from helpers import viz, widgets
 from helpers.data import load_sample, sample_path
+from helpers.exercises import check
 
 workdir = Path(tempfile.mkdtemp(prefix="course_dicom_"))  # every file this notebook writes goes here
 pd.set_option("display.max_colwidth", 60)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · Bytes first
-# A DICOM file (the "Part 10" format of the standard, PS3.10) is a plain sequence of bytes in four parts:
+# A DICOM file (the "Part 10" format of the standard, [PS3.10 §7](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part10/chapter_7.html)) is a plain sequence
+# of bytes in four parts:
 #
 # 1. a **128-byte preamble**, free for applications (often zeros);
 # 2. the four letters **`DICM`**, the signature that says "this is DICOM";
-# 3. the **file meta information**, the elements of group `0002`: which kind of object this is, its unique ID and
-#    the **transfer syntax** (how the rest is encoded: byte order, explicit or implicit types, compression).
-#    This group is always written the same simple way (explicit VR, little endian), so any reader can start;
+# 3. the **file meta information**, the elements of group `0002`: which kind of object this is (its **SOP class**,
+#    e.g. *CT Image Storage*; [SOP](../GLOSSARY.md#sop) = Service-Object Pair), the object's own **UID** and the
+#    **transfer syntax** (the encoding rules of everything after group 0002: byte order, explicit or implicit
+#    types, compression; [PS3.5 §10](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part05/chapter_10.html)). A **UID** (unique identifier) is a string of
+#    digits and dots, at most 64 characters, built from a registered organisation root so that no two objects,
+#    series or studies anywhere share one ([PS3.5 §9](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part05/chapter_9.html)); even each transfer syntax is
+#    named by a UID. This group is always written the same simple way (explicit VR, little endian), so any reader
+#    can start;
 # 4. the **data set**: the header elements, sorted by tag, and finally the pixel data.
 #
 # Here are the first 352 bytes of a real CT slice shipped with pydicom (`CT_small.dcm`):
@@ -74,7 +82,8 @@ print(hd.hexdump(ct_small_path, 0x160))
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Each line shows an offset (hexadecimal), 16 bytes in hex, and the same bytes as text where printable. The
 # preamble is not all zeros here: it starts with `II*`, the signature of a little-endian TIFF file. The standard
-# allows exactly this: a file can be both a DICOM and a TIFF file ("dual personality"). At offset 0x80 = 128 comes
+# allows exactly this ([PS3.10 §7](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part10/chapter_7.html)): a file can be both a DICOM and a TIFF file ("dual
+# personality"). At offset 0x80 = 128 comes
 # `DICM`. `preamble_info` parses group 0002 by hand, with nothing but `struct`:
 
 # %% slideshow={"slide_type": "fragment"}
@@ -84,8 +93,9 @@ pd.DataFrame(info["meta"])[["offset", "tag", "keyword", "vr", "length", "value"]
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The data set starts right after the meta group. In the *Explicit VR Little Endian* transfer syntax every element
 # is: tag (two little-endian 16-bit numbers, group then element), the **VR** (value representation: two ASCII
-# letters naming the value's type), a 2-byte length, then the value. (A few VRs, such as `OB`, `OW`, `SQ`, `UN` and
-# `UT`, use two reserved bytes and a 4-byte length instead.) Decoding the first element by hand:
+# letters naming the value's type, [PS3.5 §6.2](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part05/sect_6.2.html)), a 2-byte length, then the value
+# ([PS3.5 §7.1.2](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part05/chapter_7.html)). (A few VRs, such as `OB`, `OW`, `SQ`, `UN` and `UT`, use two reserved
+# bytes and a 4-byte length instead.) Decoding the first element by hand:
 
 # %% slideshow={"slide_type": "fragment"}
 raw = Path(ct_small_path).read_bytes()
@@ -132,10 +142,11 @@ assert sizes.loc["xray_chest", "pixel data"] / sizes.loc["xray_chest"].sum() > 0
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 next_pos = pos + 8 + length  # where the second element starts
-image_type = None  # your answer: a list of strings, e.g. ["ORIGINAL", ...]
-image_type
+image_type = None  # your answer: the values of (0008,0008) as a list of strings, e.g. ["VALUE1", "VALUE2"]
+check("02-image-type")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-image-type
 next_pos = pos + 8 + length
 tag2 = struct.unpack_from("<HH", raw, next_pos)
 vr2 = raw[next_pos + 4 : next_pos + 6].decode("ascii")
@@ -150,7 +161,8 @@ image_type
 # pydicom does that decoding for every element. Each element has a **tag** `(group,element)`, a **keyword** (the
 # dictionary name of the tag, e.g. `PatientName`), a **VR** (its type: `PN` person name, `DA` date, `DS` decimal
 # number written as text, `US` unsigned 16-bit integer, `UI` unique identifier, `SQ` sequence, `OB`/`OW` raw bytes,
-# ...) and a **VM** (how many values it holds). Tags in **odd** groups are **private**: vendors store their own data
+# ...) and a **VM** ([value multiplicity](../GLOSSARY.md#vm): how many values it holds). Tags in **odd** groups are
+# **private**: vendors store their own data
 # there, without keywords. The first elements of the CT slice:
 
 # %% slideshow={"slide_type": "fragment"}
@@ -171,7 +183,9 @@ ds_small[0x0010, 0x0010], ds_small.PatientName, ds_small["PatientName"].VR
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # A **sequence** (VR `SQ`) holds a list of *items*, each a small data set of its own, which may contain further
 # sequences. `CT_small.dcm` keeps two other patient IDs in one. pydicom-data's lossy copy of the course's head CT
-# (file `693_UNCI.dcm`, a slice from the CQ500 collection) says, two levels deep, that it was *derived* from another
+# (file `693_UNCI.dcm`, a slice from the CQ500 collection of
+# [Chilamkurthy et al. 2018](https://doi.org/10.1016/S0140-6736(18)31645-3)) says, two levels deep, that it was
+# *derived* from another
 # image, its "uncompressed predecessor" (section 7 shows what that derivation did):
 
 # %% slideshow={"slide_type": "fragment"}
@@ -205,11 +219,12 @@ assert ct_head_lossy.SourceImageSequence[0].PurposeOfReferenceCodeSequence[0].Co
 # private elements (creators included) in `n_private`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-creators = []  # your answer: e.g. ["GEMS_IDEN_01", ...]
-n_private = None
-creators, n_private
+creators = None  # your answer: the private creator names, a list of strings
+n_private = None  # your answer: the number of private elements, creators included (an integer)
+check("02-private-creators")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-private-creators
 private = [e for e in ds_small if e.tag.is_private]
 creators = [e.value for e in private if 0x0010 <= e.tag.element <= 0x00FF]
 n_private = len(private)
@@ -225,10 +240,13 @@ creators, n_private
 #   *Pixel Representation* 1 means signed integers;
 # - **samples per pixel** and **photometric interpretation**: 1 sample (`MONOCHROME2`: high = bright;
 #   `MONOCHROME1`: high = dark, as on film) or 3 (`RGB`, or `YBR_FULL_422`, JPEG's brightness + colour encoding);
-# - **spatial resolution**: *Pixel Spacing* (mm between pixel centres, row then column) and *Slice Thickness*;
-# - **modality**, the SOP class (what kind of object) and the **transfer syntax**;
+#   see [PS3.3 C.7.6.3](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html);
+# - **spatial resolution**: *Pixel Spacing* (mm between pixel centres, row then column;
+#   [PS3.3 C.7.6.2](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.2.html)) and *Slice Thickness*;
+# - **modality**, the SOP class (what kind of object; the storage classes are listed in
+#   [PS3.4 B.5](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part04/sect_B.5.html)) and the **transfer syntax**;
 # - **acquisition metadata** needed to compare or normalise images: tube voltage (kVp), MR field strength,
-#   repetition and echo times, manufacturer, ...
+#   repetition and echo times ([TR](../GLOSSARY.md#tr) and [TE](../GLOSSARY.md#te)), manufacturer, ...
 
 # %% slideshow={"slide_type": "fragment"}
 ct_head_path = get_testdata_file("693_UNCR.dcm", download=False)  # that predecessor: the original head CT slice
@@ -250,11 +268,16 @@ table.loc[shown_rows]
 # - the two **CR** radiographs of pydicom-data (`RG1`, `RG3`) store *Pixel Spacing* as `[0, 0]`: a header quirk
 #   that leaves no physical scale (and they are `MONOCHROME1`: bone is *low* values, shown white);
 # - **ultrasound** has no *Pixel Spacing* at all: its calibration lives in the *Sequence of Ultrasound Regions*
-#   (0018,6011), per region, and in **centimetres**;
+#   (0018,6011), per region, and in **centimetres** ([PS3.3 C.8.5.5](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.8.5.5.html));
 # - the **MR** values are stored integers with a *Rescale Slope* of 3.77: "nominally integer, scaling possible";
-# - the MR header's TR = 350 ms and TE = 27 ms (short/short) make it a T1-weighted spin echo (FACTS.md §3), as its
-#   *Protocol Name* `T1W/SE/1024` confirms;
+# - the MR header's TR = 350 ms and TE = 27 ms (short/short) make it a [T1](../GLOSSARY.md#t1)-weighted spin echo
+#   (short TR and TE weight by T1: [Elster, *Questions and Answers in MRI*](https://mriquestions.com/image-contrast-trte.html)),
+#   as its *Protocol Name* `T1W/SE/1024` confirms;
 # - the CT's 512 × 0.4785 mm = 245 mm field of view equals its *Reconstruction Diameter* (0018,1100).
+#
+# A viewer turns the (rescaled) values into grey levels with the file's **VOI LUT** ([value-of-interest look-up
+# table](../GLOSSARY.md#voi-lut)): either a window (*Window Center* and *Width*) or an explicit table
+# ([PS3.3 C.11.2](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.11.2.html)).
 #
 # *Figure:* the six images as a DICOM viewer would first show them: each file's own window (VOI LUT) applied,
 # the MONOCHROME1 radiograph inverted, colour shown as is, the first frame of the cine.
@@ -289,11 +312,12 @@ assert views["CR chest"].min() >= 0 and views["CR chest"].max() <= 1
 # region's *Physical Delta Y/X* (in cm: convert to mm). Store a dict label → (height_mm, width_mm) or None in `fov`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-fov = {label: None for label in headers}  # your answer
-fov
+fov = None  # your answer: a dict label -> (height_mm, width_mm), or None where no usable spacing
+check("02-field-of-view")
 
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-field-of-view
 def field_of_view(ds):
     if "SequenceOfUltrasoundRegions" in ds:
         region = ds.SequenceOfUltrasoundRegions[0]
@@ -312,9 +336,11 @@ fov
 # ## 4 · Pixel data: stored integers, physical units
 # The pixel values in the file are **stored values**: integers ("nominally integer only, although scaling is
 # possible", says the slide). The **Modality LUT** turns them into physical units; for CT that is the linear
-# rescale **HU = Rescale Slope × stored + Rescale Intercept** (FACTS.md §8.1), giving Hounsfield units (air
-# −1000, water 0; FACTS.md §1). Two real CT slices from different sources store the *same* tissue as *different*
-# numbers; only the rescale makes them comparable:
+# rescale **HU = Rescale Slope × stored + Rescale Intercept** ([PS3.3 C.11.1](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.11.html#sect_C.11.1)),
+# giving Hounsfield units, the CT scale on which water is 0 and air −1000
+# ([Hounsfield 1973](https://doi.org/10.1259/0007-1285-46-552-1016); [Buzug 2008](https://doi.org/10.1007/978-3-540-39408-2)).
+# Two real CT slices from different sources store the *same* tissue as *different* numbers; only the rescale makes
+# them comparable:
 
 # %% slideshow={"slide_type": "fragment"}
 cts = {"CT head": ct_head_ds, "CT abdomen": hd.read(sample_path("ct_abdomen"))}
@@ -351,7 +377,7 @@ plt.show()
 # %% slideshow={"slide_type": "skip"} tags=["check"]
 for name, ds in cts.items():
     np.testing.assert_allclose(hu[name], hd.to_modality_units(stored[name], ds))
-    assert abs(np.median(hu[name][air[name]]) + 1000) < 50, f"air in {name} should be about -1000 HU (FACTS §1)"
+    assert abs(np.median(hu[name][air[name]]) + 1000) < 50, f"air in {name} should be about -1000 HU"
 assert np.median(stored["CT head"][air["CT head"]]) > 0, "stored air is a small positive number in the head CT"
 assert np.all(hu["CT head"][:20, :20] < -2500), "the corner lies outside the reconstructed circle: padding"
 
@@ -362,11 +388,12 @@ assert np.all(hu["CT head"][:20, :20] < -2500), "the corner lies outside the rec
 # with the area outside a circle inscribed in a square, 1 − π/4.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-pad_hu = None  # your answer, in HU
-outside_fraction = None
-pad_hu, outside_fraction
+pad_hu = None  # your answer: the Pixel Padding Value converted to HU
+outside_fraction = None  # your answer: fraction (0..1) of the pixels whose stored value is the padding value
+check("02-padding")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-padding
 pad_stored = ct_head_ds.PixelPaddingValue
 pad_hu = float(ct_head_ds.RescaleSlope) * pad_stored + float(ct_head_ds.RescaleIntercept)
 outside_fraction = float(np.mean(stored["CT head"] == pad_stored))
@@ -376,7 +403,8 @@ pad_hu, round(outside_fraction, 3), round(1 - np.pi / 4, 3)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Window and level
-# CT spans about −1000 to +3000 HU, far more than a screen's 256 grey levels or what the eye can tell apart. A
+# CT spans about −1000 to +3000 HU ([Buzug 2008](https://doi.org/10.1007/978-3-540-39408-2)), far more than a
+# screen's 256 grey levels or what the eye can tell apart. A
 # **window** of centre *L* (level) and width *W* maps *L − W/2* to black and *L + W/2* to white and clips the
 # rest. In code, that is one line:
 
@@ -386,12 +414,13 @@ def window(image_hu, level, width):
     return np.clip((image_hu - (level - width / 2)) / width, 0, 1)
 
 ct, ct_meta = load_sample("ct_abdomen")  # the abdomen slice in HU, turned anterior-up by helpers.data
-presets = {name: (p.center, p.width) for name, p in hd.CT_WINDOW_PRESETS.items()}  # FACTS.md §2, with sources
+presets = {name: (p.center, p.width) for name, p in hd.CT_WINDOW_PRESETS.items()}  # HU; p.source says where from
 {name: presets[name] for name in ("soft tissue", "liver", "lung", "bone")}
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # *Figure:* the same real abdominal CT slice in three standard windows: soft tissue (W400 L50), lung (W1500 L−600)
-# and bone (W1800 L400); each shows different structures and hides others.
+# and bone (W1800 L400), as tabulated by [Radiopaedia, *Windowing (CT)*](https://radiopaedia.org/articles/windowing-ct);
+# each shows different structures and hides others.
 
 # %% slideshow={"slide_type": "fragment"}
 names = ["soft tissue", "lung", "bone"]
@@ -420,19 +449,21 @@ ct_viewer.preset.value = "soft tissue"  # leave the figure in the soft-tissue wi
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
-# The standard's default window function, LINEAR (PS3.3 C.11.2.1.2.1, FACTS.md §8.2), is slightly different: it
+# The standard's default window function, LINEAR ([PS3.3 C.11.2.1.2.1](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.11.2.html)), is slightly
+# different: it
 # uses *c − 0.5* and *w − 1* where the simple version uses *c* and *w*. Write `window_dicom(x, c, w)` (output 0..1)
 # and find `largest_difference`, the largest absolute difference from `window` on `ct` in the soft-tissue window.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 def window_dicom(x, c, w):
-    return window(x, c, w)  # your turn: the LINEAR formula
+    return window(x, c, w)  # your turn: the LINEAR formula (output 0..1)
 
-largest_difference = np.abs(window_dicom(ct, 50, 400) - window(ct, 50, 400)).max()
-largest_difference
+largest_difference = None  # your answer: max |window_dicom - window| over `ct` at c=50, w=400 (0..1 scale)
+check("02-window-linear")
 
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-window-linear
 def window_dicom(x, c, w):
     low, high = c - 0.5 - (w - 1) / 2, c - 0.5 + (w - 1) / 2
     inside = (x - (c - 0.5)) / (w - 1) + 0.5
@@ -461,7 +492,8 @@ echo_spacing_mm = (10 * region.PhysicalDeltaY, 10 * region.PhysicalDeltaX)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # `YBR_FULL_422` is how JPEG stores colour: **Y** (brightness) plus two colour differences (**Cb**, **Cr**) kept at
-# half the horizontal resolution. Converting all 120 frames to RGB takes seconds; for a grey echo, Y already is the
+# half the horizontal resolution ([PS3.3 C.7.6.3](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html)).
+# Converting all 120 frames to RGB takes seconds; for a grey echo, Y already is the
 # picture. `pixels(..., raw=True)` keeps the stored colour space, `frame=` decodes a single frame.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -492,11 +524,12 @@ assert np.abs(luma[0] - luminance).mean() < 1.0
 # rate of *new* images per second (`new_per_second`), to compare with the 30 frames per second the header implies.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-duplicates = []  # your answer: indices k where frame k equals frame k - 1
-new_per_second = None
-duplicates, new_per_second
+duplicates = None  # your answer: a list of the indices k where frame k equals frame k - 1
+new_per_second = None  # your answer: new (non-repeated) images per second
+check("02-duplicate-frames")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-duplicate-frames
 same_as_previous = np.all(ybr[1:] == ybr[:-1], axis=(1, 2, 3))
 duplicates = (np.flatnonzero(same_as_previous) + 1).tolist()
 duration_s = echo.NumberOfFrames * float(echo.FrameTime) / 1000
@@ -506,7 +539,8 @@ duplicates, round(new_per_second, 2)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 · Compressed transfer syntaxes
-# The transfer syntax (FACTS.md §8) says how the pixel data are encoded: raw (implicit or explicit VR, little or
+# The transfer syntax ([PS3.5 §10](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part05/chapter_10.html); the UIDs in
+# [PS3.6 Annex A](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part06/chapter_A.html)) says how the pixel data are encoded: raw (implicit or explicit VR, little or
 # big endian, optionally deflated) or **compressed** as JPEG, JPEG-LS, JPEG 2000 or RLE, some lossless, some lossy.
 # pydicom decodes compressed data through plugins (pillow, pylibjpeg, ...). One real file per syntax, and what
 # decodes it here:
@@ -563,10 +597,11 @@ assert ct_head_lossy.SourceImageSequence[0].ReferencedSOPInstanceUID == head["or
 # bytes in the file, using `hd.summary(echo)`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-echo_ratio = None  # your answer
-echo_ratio
+echo_ratio = None  # your answer: decoded pixel bytes / pixel bytes in the file (no unit)
+check("02-echo-ratio")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-echo-ratio
 echo_summary = hd.summary(echo)
 echo_ratio = echo_summary["DecodedPixelBytes"] / echo_summary["StoredPixelBytes"]
 assert 10 < echo_ratio < 30 and echo_summary["DecodedPixelBytes"] == ybr.nbytes
@@ -575,13 +610,17 @@ round(echo_ratio, 1)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8 · From a series of files to a 3D volume
 # A CT or MR scan is usually a **series**: one file per slice, sharing a *Series Instance UID*. File names and
-# *Instance Numbers* need not follow the anatomy; the geometry lives in three attributes of each file: *Image
-# Position (Patient)* (0020,0032), the mm coordinates of its first pixel; *Image Orientation (Patient)* (0020,0037),
-# the directions of its rows and columns; and *Pixel Spacing*. The slice gap comes from the positions, not from
+# *Instance Numbers* need not follow the anatomy; the geometry lives in three attributes of each file
+# ([PS3.3 C.7.6.2](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.2.html)): *Image Position (Patient)* (0020,0032), [IPP](../GLOSSARY.md#ipp),
+# the mm coordinates of the centre of its first pixel; *Image Orientation (Patient)* (0020,0037),
+# [IOP](../GLOSSARY.md#iop), the unit vectors of its rows and columns; and *Pixel Spacing*. The coordinates are the
+# patient's **LPS** axes: x towards the patient's Left, y Posterior, z Superior. The slice gap comes from the
+# positions, not from
 # *Slice Thickness* (the head CT above has 5 mm thick slices 20 mm apart).
 #
 # The installed packages hold no multi-file CT series, so we **build one honestly**: the real MNI152 T1 brain
-# template (an average of 152 adults' MRI, 2 mm voxels, from nilearn), every 2nd axial slice (so slices are 4 mm
+# template (an average of 152 adults' MRI, [Fonov et al. 2011](https://doi.org/10.1016/j.neuroimage.2010.07.033);
+# 2 mm voxels, from nilearn), every 2nd axial slice (so slices are 4 mm
 # apart, like a thick-slice clinical scan), written as one DICOM file per slice with `hd.write`, in random order,
 # with random file names and meaningless instance numbers.
 
@@ -652,10 +691,11 @@ gap_dir = Path(tempfile.mkdtemp(dir=workdir, prefix="gap_"))
 for f in vol.files:
     if f != vol.files[20]:
         shutil.copy(f, gap_dir)
-vol_gap = None  # your turn: hd.load_series(gap_dir, ...)
-vol_gap
+vol_gap = None  # your answer: the Volume hd.load_series(gap_dir, ...) returns, with the gap filled
+check("02-series-gap")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-series-gap
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     vol_gap = hd.load_series(gap_dir, fill_gaps=np.nan)
@@ -667,8 +707,9 @@ messages
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9 · De-identification
 # Before images leave a hospital, identifying data must go. DICOM's **Basic Application Level Confidentiality
-# Profile** (PS3.15 Annex E) lists, attribute by attribute, what to do: **X** remove, **Z** empty, **D** replace by
-# a dummy, **U** replace a UID consistently, **K** keep, **C** clean (FACTS.md §8). `hd.deidentify` applies it at
+# Profile** ([PS3.15 Annex E](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part15/chapter_E.html)) lists, attribute by attribute, what to do: **X** remove,
+# **Z** empty, **D** replace by a dummy, **U** replace a UID consistently, **K** keep, **C** clean. `hd.deidentify`
+# applies it at
 # every nesting level, removes all private tags and records each action. On the real `CT_small.dcm`:
 
 # %% slideshow={"slide_type": "fragment"}
@@ -763,11 +804,13 @@ assert np.all(us_pixels[:100, :200] == 255, axis=-1).sum() > 300, "white text re
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Text in pixels needs the pixels to be checked: by eye, by text detection (OCR), or by blanking known regions.
 # **Faces** are harder still: a 3D CT or MRI of the head contains the face, and a surface rendering rebuilds it.
-# Schwarz et al. (letter in the *New England Journal of Medicine*, October 2019) matched face reconstructions from
+# Schwarz et al. ([letter in the *New England Journal of Medicine*, October 2019](https://doi.org/10.1056/NEJMc1908881))
+# matched face reconstructions from
 # research MRI scans to photographs of 70 of 84 volunteers (83 %) with commercial face-recognition software.
 # "De-facing" software removes or replaces the face voxels, but it alters the image and can change automated brain
 # measurements, and it is not airtight: after popular de-facing tools, 28–38 % of 157 scans could still be matched
-# (Schwarz et al., *NeuroImage* 2021;231:117845). (The MNI152 template used above is skull-stripped and an average
+# (Schwarz et al., [*NeuroImage* 2021;231:117845](https://doi.org/10.1016/j.neuroimage.2021.117845)). (The MNI152
+# template used above is skull-stripped and an average
 # of 152 people: it has no face to show.)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -776,11 +819,12 @@ assert np.all(us_pixels[:100, :200] == 255, axis=-1).sum() > 300, "white text re
 # file with `hd.write(..., like=us_result.dataset)` and read its pixels back into `masked_back`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-masked = us_pixels.copy()  # your turn: black out rows 0-99
-masked_back = None
-masked_back
+masked = us_pixels.copy()  # your turn: black out rows 0-99, then write `masked` as a DICOM file
+masked_back = None  # your answer: the pixels read back from that file, an array shaped like us_pixels
+check("02-burned-in")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-burned-in
 masked = us_pixels.copy()
 masked[:100] = 0
 hd.write(workdir / "us_masked.dcm", masked, like=us_result.dataset, description="burned-in text blanked")
@@ -792,7 +836,8 @@ masked_back.shape
 # ## 10 · Writing a new DICOM file
 # Results of an analysis (a processed image, a mask, a heat map) can go back into DICOM so that any viewer or PACS
 # can show them next to the original. `hd.write` makes a **Secondary Capture** object (DICOM's general-purpose
-# class for images made outside a scanner, such as screenshots or processed images): zero preamble, `DICM`, the
+# class for images made outside a scanner, such as screenshots or processed images;
+# [PS3.3 C.8.6](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.8.6.html)): zero preamble, `DICM`, the
 # file meta group, the pixel module. With `like=`, it joins the source's study as a new series and references the
 # source image. Here: the abdominal CT in HU, anterior up, with the soft-tissue window as its default display.
 
@@ -833,11 +878,12 @@ assert back.SOPClassUID.name == "Secondary Capture Image Storage"
 # and store the decoded frames in `frames_back`. Which SOP class did `hd.write` choose (`sop_name`)?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-frames_back = None  # your turn
-sop_name = None
-sop_name
+frames_back = None  # your answer: the decoded frames read back from your file
+sop_name = None  # your answer: the name (a string) of the SOP class of your file
+check("02-multiframe-write")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-multiframe-write
 hd.write(workdir / "echo_10_frames.dcm", np.ascontiguousarray(luma[:10]), modality="US", description="Y, 10 frames")
 frames_ds = hd.read(workdir / "echo_10_frames.dcm")
 frames_back, sop_name = hd.pixels(frames_ds), frames_ds.SOPClassUID.name
@@ -847,7 +893,8 @@ sop_name
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 11 · DICOM vs NIfTI
 # Research tools (FSL, SPM, FreeSurfer, nilearn) mostly use **NIfTI**: one file per volume, a fixed 348-byte header,
-# the voxel array, and one 4 × 4 **affine** mapping voxel indices (i, j, k) to millimetres. Two conventions differ
+# the voxel array, and one 4 × 4 **affine** mapping voxel indices (i, j, k) to millimetres
+# ([`nifti1.h`, the format's definition](https://nifti.nimh.nih.gov/pub/dist/src/niftilib/nifti1.h)). Two conventions differ
 # from DICOM: NIfTI's world axes are **RAS+** (x increases towards the patient's Right, y Anterior, z Superior),
 # DICOM's are **LPS** (Left, Posterior, Superior); and NIfTI arrays are indexed (i, j, k), usually x first, while
 # ours are (z, y, x). Converting our series volume with nibabel:
@@ -896,10 +943,11 @@ for z, y, x in [(0, 0, 0), (20, 58, 49), (47, 116, 98)]:  # same voxel, same poi
 # integers, and store the tuple in `origin_voxel`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-origin_voxel = None  # your answer: (i, j, k)
-origin_voxel
+origin_voxel = None  # your answer: the voxel indices (i, j, k) at (0, 0, 0) mm, integers
+check("02-origin-voxel")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 02-origin-voxel
 ijk = np.linalg.inv(img.affine) @ [0, 0, 0, 1]
 origin_voxel = tuple(int(round(v)) for v in ijk[:3])
 assert np.allclose(ijk[:3], origin_voxel, atol=0.51) and all(0 < v < n for v, n in zip(origin_voxel, img.shape))
@@ -907,25 +955,125 @@ np.testing.assert_allclose(img.affine @ [*origin_voxel, 1], [0, 0, 0, 1], atol=2
 origin_voxel
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Summary
-# - A DICOM file is a 128-byte preamble, `DICM`, the file meta group 0002 (always explicit VR little endian: it
-#   names the transfer syntax) and a data set of elements: tag, VR, length, value, with private tags in odd groups
-#   and nested sequences.
-# - The header carries what the lecture lists (pixel depth, samples per pixel, photometric interpretation, spacing,
-#   modality, acquisition parameters), and real files carry quirks: zero pixel spacing, spacing in centimetres in
-#   ultrasound regions, padding values.
-# - Pixels are stored integers; the Modality LUT makes them physical (CT: HU, air −1000), the window decides what
-#   you see.
-# - One object can hold a whole cine; compressed transfer syntaxes need decoders and may be lossy.
-# - A series becomes a volume by sorting on *Image Position (Patient)*, with spacing from the headers, not from
-#   file names.
-# - The PS3.15 profile cleans the header, provably, but not text in the pixels, and no tag touches a face.
-# - `hd.write` makes new DICOM files; NIfTI keeps only the array and one affine (RAS+ instead of LPS).
+# ## Recap
+# - A DICOM file is a 128-byte preamble, `DICM`, the file meta group 0002 (always explicit VR little endian; it
+#   names the transfer syntax) and a data set of elements, each a tag, a VR, a length and a value (§1 Bytes first).
+# - Elements have keywords, VRs and VMs; odd groups are private and start with a private creator; sequences nest
+#   whole data sets inside an element (§2 Elements, tags, VRs and sequences).
+# - The header carries pixel depth, photometric interpretation, spacing, modality and acquisition parameters, and
+#   real files carry quirks: zero *Pixel Spacing*, ultrasound spacing in centimetres inside a region sequence
+#   (§3 The header across modalities).
+# - Stored integers become physical values through the Modality LUT (CT: HU, air −1000); padding values mark
+#   pixels that are not tissue (§4 Pixel data).
+# - The window (VOI LUT) decides what you see; the standard's LINEAR function differs from the textbook formula by
+#   half a unit (§5 Window and level).
+# - One object can hold a whole cine with its frame time, and a compressed transfer syntax may be lossless or lossy;
+#   the header says which (§6 Multi-frame, §7 Compressed transfer syntaxes).
+# - A series becomes a volume by sorting on *Image Position (Patient)* along the normal of *Image Orientation
+#   (Patient)*, with the spacing from the positions, not from file names (§8 From a series of files to a 3D volume).
+# - The PS3.15 profile cleans the header provably but not text in the pixels, and no tag touches a face; `hd.write`
+#   makes new DICOM objects, and NIfTI keeps only the array and one affine in RAS+ instead of LPS (§9
+#   De-identification, §10 Writing a new DICOM file, §11 DICOM vs NIfTI).
 #
-# **Check yourself:** Why can a reader always parse group 0002, whatever the transfer syntax? Why are the stored
-# values of two CT files not comparable, and what makes them so? Why must slices be sorted by position rather than
-# by file name? Name two kinds of identifying information that survive a perfect header de-identification.
-#
-# ## Next
-# Open **03_tasks.ipynb**: what we want to do with these images (segmentation, registration, classification,
-# ...), and why medical image data makes it hard.
+# **Next:** open **03_tasks.ipynb**: what we want to do with these images (segmentation, registration,
+# classification, ...), and why medical image data makes it hard.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Check your understanding
+# 1. Why can a reader always parse group 0002, whatever the transfer syntax of the file? What would go wrong if the
+#    file meta group were written in the data set's own transfer syntax?
+# 2. Two CT files store room air as two very different numbers. Why are stored values of two CT files not
+#    comparable, and which attributes make them comparable?
+# 3. Why must slices be sorted by position rather than by file name or *Instance Number*? When the slices are
+#    tilted (oblique *Image Orientation (Patient)*), which number do you sort on?
+# 4. Name two kinds of identifying information that survive a perfect header de-identification, and one way to
+#    deal with each.
+# 5. A CT file has *Bits Stored* 12, *Pixel Representation* 0, slope 1 and intercept −1024. Which HU range can it
+#    hold? What happens to a metal implant of about +6000 HU?
+# 6. In the brain window (W80 L40), how many HU does one of a screen's 256 grey levels span? Why does the lossy
+#    JPEG 2000 head CT of §7 look ruined in the brain window when its errors would hardly show in a bone window?
+# 7. The Basic Profile replaces UIDs *consistently* (action U) instead of deleting them or drawing a new random
+#    one in every file. What would break with either alternative?
+# 8. Why does `hd.deidentify` remove every private element, although some hold useful acquisition parameters?
+# 9. The echo cine of §6 repeats a frame every 16–17 frames. If you estimated how fast the heart wall moves from
+#    the difference between consecutive frames, what would those repeats do to your estimate?
+# 10. A converter from DICOM (LPS) to NIfTI (RAS+) forgets to flip the x axis only. What is wrong in the NIfTI
+#     file, and why could nobody notice it on a normal brain?
+
+# %% [markdown] jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# **Answers**
+# 1. The standard fixes the encoding of group 0002: explicit VR little endian, always. A reader that knows only that
+#    one encoding can read the *Transfer Syntax UID* and then switch to the right decoder for the rest. If group 0002
+#    used the data set's syntax, the reader would need the transfer syntax to read the element that names it.
+# 2. The stored value is whatever integer the scanner chose to write; *Rescale Slope* and *Rescale Intercept* (the
+#    Modality LUT) map it to HU. Vendors pick different intercepts (0, −1024, ...) and signed or unsigned storage, so
+#    only `slope × stored + intercept` is comparable (and then air is about −1000 HU in both).
+# 3. Names and instance numbers are set by software and can follow acquisition order, reconstruction order or
+#    nothing at all (as in §8). The anatomy is in *Image Position (Patient)*. For tilted slices, take the normal
+#    n = row direction × column direction from *Image Orientation (Patient)* and sort on n · IPP, the distance
+#    along the normal; the differences of those values are the slice spacing.
+# 4. Text burned into the pixels (names, hospital, dates on ultrasound or screenshots): check the pixels, by eye or
+#    OCR, or blank known regions (as in the §9 Try it). Faces in 3D head CT or MRI: de-face the volume, knowing
+#    that it alters the image and is not airtight. (Others: free text in descriptions that the profile keeps or
+#    only cleans, a rare anatomy or implant that one person in the data set has.)
+# 5. 12 unsigned bits store 0 to 4095, so −1024 to +3071 HU. The implant is clipped to +3071 HU: its true value is
+#    lost, and metal, dense bone and contrast can no longer be told apart at the top of the scale.
+# 6. 80 HU / 256 ≈ 0.3 HU per grey level. The lossy file's mean error is tens of HU, a large part of the whole
+#    80-HU brain window, so grey and white matter (a few HU apart) merge. In an 1800-HU bone window the same error
+#    is 1–2 % of the range, a few grey levels.
+# 7. Deleting UIDs would leave objects that no viewer or archive can group into series and studies, and the
+#    references between objects (*Source Image Sequence*, a SEG pointing to its CT) would dangle. A new random UID
+#    per file would split one series into as many series as files and break the same references. A consistent,
+#    salted replacement keeps every relation and still cannot be traced back without the salt.
+# 8. Private elements have no public dictionary: a program cannot know which of them hold names, IDs or dates, and
+#    vendors do store such things there. Removing them all is the only safe default; keeping known-safe ones needs
+#    a per-vendor list (the profile's *Retain Safe Private* option).
+# 9. A repeated frame shows zero motion; the next frame then shows two frames' worth of motion. The estimate drops
+#    to zero and jumps to double at each repeat, and the header's 30 frames per second overstates the real rate of
+#    new images. Drop the repeats and use the true times between new images.
+# 10. The image is mirrored left to right: the patient's left appears as their right. A normal brain is nearly
+#     symmetric, so the picture looks fine; the error shows only with a lateral landmark (a lesion, a marker, a
+#     side label), which then sits on the wrong side. This is why orientation is tested with asymmetric data.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Further reading
+# - Mildenberger, Eichelberg and Martin, [Introduction to the DICOM standard](https://doi.org/10.1007/s003300101100)
+#   (*Eur Radiol* 2002): the information model and services around the file format taught here.
+# - Larobina and Murino, [Medical image file formats](https://doi.org/10.1007/s10278-013-9657-9) (*J Digit Imaging*
+#   2014): Analyze, NIfTI, MINC and DICOM compared on pixel depth, photometric interpretation and metadata.
+# - [DICOM PS3.5, Section 7: the data set](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part05/chapter_7.html):
+#   the encoding rules; read it next to the hex dump of §1.
+# - [DICOM PS3.3 C.11.2: the VOI LUT module](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.11.2.html):
+#   the display pipeline after the Modality LUT, with the exact window functions.
+# - [DICOM PS3.15 Annex E](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part15/chapter_E.html): the full
+#   de-identification table and its options (retain dates, safe private attributes, clean pixel data).
+# - Schwarz et al., [Changing the face of neuroimaging research](https://doi.org/10.1016/j.neuroimage.2021.117845)
+#   (*NeuroImage* 2021): how well de-facing protects, measured with face recognition.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## References
+# - [Buzug 2008](https://doi.org/10.1007/978-3-540-39408-2): *Computed Tomography*, typical CT numbers of tissues (§4, §5).
+# - [Chilamkurthy et al. 2018](https://doi.org/10.1016/S0140-6736(18)31645-3): the CQ500 head-CT collection (§2).
+# - [DICOM PS3.3 C.7.6.2](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.2.html): Image Plane Module, IPP, IOP, Pixel Spacing, LPS (§3, §8).
+# - [DICOM PS3.3 C.7.6.3](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html): Image Pixel Module, bits, photometric interpretation, YBR (§3, §6).
+# - [DICOM PS3.3 C.8.5.5](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.8.5.5.html): US Region Calibration Module (§3).
+# - [DICOM PS3.3 C.8.6](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.8.6.html): Secondary Capture modules (§10).
+# - [DICOM PS3.3 C.11.1](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.11.html#sect_C.11.1): Modality LUT, rescale slope and intercept (§4).
+# - [DICOM PS3.3 C.11.2](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.11.2.html): VOI LUT, window functions (§3, §5).
+# - [DICOM PS3.4 B.5](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part04/sect_B.5.html): standard storage SOP classes (§3).
+# - [DICOM PS3.5 §6.2](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part05/sect_6.2.html): value representations (§1).
+# - [DICOM PS3.5 §7](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part05/chapter_7.html): data set and data element structure (§1).
+# - [DICOM PS3.5 §9](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part05/chapter_9.html): unique identifiers (UIDs) (§1).
+# - [DICOM PS3.5 §10](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part05/chapter_10.html): transfer syntaxes (§1, §7).
+# - [DICOM PS3.6 Annex A](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part06/chapter_A.html): registry of UIDs, transfer syntaxes (§7).
+# - [DICOM PS3.10 §7](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part10/chapter_7.html): the DICOM file format: preamble, `DICM`, file meta information (§1).
+# - [DICOM PS3.15 Annex E](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part15/chapter_E.html): attribute confidentiality profiles (§9).
+# - [Elster, *Questions and Answers in MRI*: TR and TE](https://mriquestions.com/image-contrast-trte.html): image contrast and weighting (§3).
+# - [Fonov et al. 2011](https://doi.org/10.1016/j.neuroimage.2010.07.033): the MNI152 2009 templates (§8).
+# - [Hounsfield 1973](https://doi.org/10.1259/0007-1285-46-552-1016): computerized transverse axial scanning (§4).
+# - [Larobina and Murino 2014](https://doi.org/10.1007/s10278-013-9657-9): medical image file formats (further reading).
+# - [Mildenberger et al. 2002](https://doi.org/10.1007/s003300101100): introduction to the DICOM standard (further reading).
+# - [NIfTI-1 header definition, `nifti1.h`](https://nifti.nimh.nih.gov/pub/dist/src/niftilib/nifti1.h): 348-byte header, affine, RAS+ (§11).
+# - [Radiopaedia, *Windowing (CT)*](https://radiopaedia.org/articles/windowing-ct): window width and level presets (§5).
+# - [Schwarz et al. 2019](https://doi.org/10.1056/NEJMc1908881): face recognition of research MRI participants (§9).
+# - [Schwarz et al. 2021](https://doi.org/10.1016/j.neuroimage.2021.117845): de-facing compared (§9).
