@@ -48,6 +48,7 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from helpers import datasets, paradigms, tasks, viz
+from helpers.exercises import check
 
 torch.set_num_threads(1)  # tiny models and arrays: one thread is fastest, and leaves the other core free
 blas_limit = threadpool_limits(1)  # the same for numpy/scikit-learn (BLAS)
@@ -151,10 +152,11 @@ assert np.allclose(helper_scores, scores, atol=1e-6) and np.allclose(helper_maps
 # `((images - rebuilt) ** 2).mean(axis=(1, 2))` instead, and store the AUC in `auc_mse`. Why is it so much worse?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-auc_mse = None
-auc_mse
+auc_mse = None  # your answer: test AUC (0 to 1) of the mean-squared-error score
+check("04-mse-score")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 04-mse-score
 auc_mse = roc_auc_score(labels, ((images - rebuilt) ** 2).mean(axis=(1, 2)))
 # a lesion covers < 1% of the image: its error drowns in the whole image's noise and anatomy errors
 assert auc_mse < auc_anomaly - 0.1
@@ -250,16 +252,17 @@ assert summary.loc[20.0, "supervised"] > summary.loc[1.0, "semi-supervised"], "m
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # Replace the soft pseudo-labels by **hard** ones: in each round, add only the unlabelled slices the model is
-# at least 90% sure about, with label `p > 0.5` and weight 1. Store the mean AUC at 1% labels (same 5 seeds) in
+# at least 90% sure about, with label `p > 0.5` and weight 1, for 5 rounds as above. Store the mean AUC at 1% labels (same 5 seeds) in
 # `auc_hard`. A model that trusts its own early mistakes reinforces them ("confirmation bias",
 # [Arazo et al. 2020](https://doi.org/10.1109/IJCNN48605.2020.9207304)).
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-auc_hard = None
-auc_hard
+auc_hard = None  # your answer: mean test AUC (0 to 1) over the 5 seeds, hard pseudo-labels, 1% labels
+check("04-hard-pseudo-labels")
 
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 04-hard-pseudo-labels
 def hard_pseudo_label_fit(x_lab, y_lab, x_unlab, rounds=5, confidence=0.9):
     model = LogisticRegression(max_iter=1000).fit(x_lab, y_lab)
     for _ in range(rounds):
@@ -377,10 +380,11 @@ plt.show()
 # probabilities within the positive test bags. Store it in `naive_patch_auc`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-naive_patch_auc = None
-naive_patch_auc
+naive_patch_auc = None  # your answer: patch AUC (0 to 1) within the positive test bags
+check("04-naive-patch-auc")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 04-naive-patch-auc
 x_patches = bags[train].reshape(-1, bags.shape[-1])
 y_patches = np.repeat(mil.bag_labels[train], bags.shape[1])  # wrong for most patches of positive bags
 naive = LogisticRegression(max_iter=1000).fit(x_patches, y_patches)
