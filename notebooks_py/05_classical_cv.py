@@ -51,6 +51,7 @@ from helpers import classical as cl
 from helpers import viz
 from helpers.data import load_sample
 from helpers.datasets import lesion_slices
+from helpers.exercises import check
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The images
@@ -215,10 +216,11 @@ assert agreement > 0.95, f"local thresholds should agree, got {agreement:.3f}"
 # `classes=3` and compare its two thresholds with the two-step result above (`t_clipped`, `t_head`).
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-thresholds = None  # your code: filters.threshold_multiotsu(...)
-thresholds
+thresholds = None  # your answer: the two thresholds (HU), from filters.threshold_multiotsu(...)
+check("05-multiotsu")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 05-multiotsu
 thresholds = filters.threshold_multiotsu(ct_hu, classes=3)
 assert abs(thresholds[0] - t_clipped) < 150 and abs(thresholds[1] - t_head) < 150, (thresholds, t_clipped, t_head)
 thresholds  # close to the two-step answer: air | soft tissue | bone
@@ -333,10 +335,11 @@ assert worst.loc[1, "precision"] < 0.5 < 0.9 < worst.loc[3, "precision"], "noise
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 noisy80 = cl.to_uint8(ct_hu + np.random.default_rng(1).normal(0, 80, ct_hu.shape), window=(40, 400))
 sigmas = [1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0]
-best_sigma = None  # your loop here
-best_sigma
+best_sigma = None  # your answer: the smallest σ (px) in `sigmas` with a precision of at least 0.9
+check("05-canny-sigma")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 05-canny-sigma
 for best_sigma in sigmas:
     e = cv2.Canny(cv2.GaussianBlur(noisy80, (0, 0), best_sigma), 50, 150, L2gradient=True) > 0
     if near_clean[e].mean() >= 0.9:
@@ -440,10 +443,11 @@ assert 80 < cavity_cm2 < 200, f"an adult cranial cross-section is roughly 10 × 
 # pixel spacing (`ct_meta.spacing_mm`).
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-skull_cm2 = None  # your code: cl.region_table(skull.astype(int), spacing_mm=...)
-skull_cm2
+skull_cm2 = None  # your answer (cm²): cl.region_table(skull.astype(int), spacing_mm=...)
+check("05-skull-area")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 05-skull-area
 skull_cm2 = cl.region_table(skull.astype(int), spacing_mm=ct_meta.spacing_mm)["area_mm2"].sum() / 100
 assert abs(skull_cm2 - skull.sum() * dy * dx / 100) < 1e-6 and 10 < skull_cm2 < 80, skull_cm2
 skull_cm2
@@ -558,10 +562,11 @@ assert on_snake > 3 * on_start, f"the snake moved onto edges: {on_snake:.3f} vs 
 # `(x, y, r)`, and check that it lies near the middle of the image.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-macula = None  # your code: min(found_sk, key=...)
-macula
+macula = None  # your answer: one row (x, y, r) of found_sk, in pixels: min(found_sk, key=...)
+check("05-macula")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 05-macula
 macula = min(found_sk, key=brightness)
 assert abs(macula[0] - 176) < 40 and abs(macula[1] - 176) < 40, macula
 macula
@@ -670,10 +675,12 @@ assert mm_per_s.max() > 1.5 * np.median(mm_per_s[mm_per_s > 0.1]), "the heartbea
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 big = cl.to_uint8(cl.shift_image(ref, (10, 8)), window=(127.5, 255))
-flat, pyramid = None, None  # your code: np.median(cl.farneback_flow(ref, big, levels=...)[textured], axis=0)[::-1]
-flat, pyramid
+flat, pyramid = None, None  # your answers: (rows, cols) in pixels, e.g.
+# np.median(cl.farneback_flow(ref, big, levels=...)[textured], axis=0)[::-1]
+check("05-flow-pyramid")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 05-flow-pyramid
 flat = np.median(cl.farneback_flow(ref, big, levels=0)[textured], axis=0)[::-1]  # (dx, dy) -> (rows, cols)
 pyramid = np.median(cl.farneback_flow(ref, big, levels=3)[textured], axis=0)[::-1]
 assert np.abs(flat - (10, 8)).max() > 3 and np.abs(pyramid - (10, 8)).max() < 0.5, (flat, pyramid)
@@ -787,11 +794,12 @@ assert (results["corner error (px)"] < 5).all(), "all four detectors recover thi
 # failed fit as `np.inf`). Store `{scale: (sift_error, orb_error)}` in `errors`. Which one is scale-invariant?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-errors = {}  # your loop over [0.7, 0.5, 0.4, 0.3]
-errors
+errors = None  # your answer: {scale: (sift_error, orb_error)} in pixels, a loop over [0.7, 0.5, 0.4, 0.3]
+check("05-scale-errors")
 
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 05-scale-errors
 def fit_error(image, view, truth, detector):
     try:
         m = cl.match_features(image, view, detector=detector)
@@ -883,11 +891,12 @@ assert shift_table.loc["B, retuned on B", "accuracy"] < shift_table.loc["A (tune
 # accuracies in `acc_a` and `acc_b`. How much of the gap closes?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-acc_a, acc_b = None, None  # your code
-acc_a, acc_b
+acc_a, acc_b = None, None  # your answers: accuracies (0 to 1) on normalised A and normalised B
+check("05-normalise")
 
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 05-normalise
 def normalise(images):
     return images / np.percentile(images.reshape(len(images), -1), 99, axis=1)[:, None, None]
 
