@@ -68,9 +68,9 @@ def test_canny_sigma(noisy_edges):
     context, best = noisy_edges
     sigmas = context["sigmas"]
     assert verdict("05-canny-sigma", best_sigma=None, **context).status == "unanswered"
-    assert "too small" in assert_wrong("05-canny-sigma", [], best_sigma=sigmas[0], **context)
-    assert "too large" in assert_wrong("05-canny-sigma", [], best_sigma=sigmas[-1], **context)
-    assert "from the list" in assert_wrong("05-canny-sigma", [], best_sigma=best + 0.1, **context)
+    assert "too small" in assert_wrong("05-canny-sigma", [str(best)], best_sigma=sigmas[0], **context)
+    assert "too large" in assert_wrong("05-canny-sigma", [str(best)], best_sigma=sigmas[-1], **context)
+    assert "from the list" in assert_wrong("05-canny-sigma", [str(best)], best_sigma=best + 0.1, **context)
     assert verdict("05-canny-sigma", best_sigma=best, **context).status == "correct"
 
 
@@ -95,11 +95,11 @@ def test_macula():
     found_sk = np.array([[10.0, 30.0, 5.0], [40.0, 28.0, 6.0], [50.0, 52.0, 5.0]])
     context = {"found_sk": found_sk, "small": small}
     assert verdict("05-macula", macula=None, **context).status == "unanswered"
-    assert "brightest" in assert_wrong("05-macula", [], macula=found_sk[0], **context)
-    assert "darker" in assert_wrong("05-macula", [], macula=found_sk[2], **context)
-    assert "swapped" in assert_wrong("05-macula", [], macula=(28.0, 40.0, 6.0), **context)
-    assert "not one of the candidates" in assert_wrong("05-macula", [], macula=(1, 2, 3), **context)
-    assert "three numbers" in assert_wrong("05-macula", [], macula=(40.0, 28.0), **context)
+    assert "brightest" in assert_wrong("05-macula", ["40.0", "(40"], macula=found_sk[0], **context)
+    assert "darker" in assert_wrong("05-macula", ["40.0", "(40"], macula=found_sk[2], **context)
+    assert "swapped" in assert_wrong("05-macula", ["40.0", "(40"], macula=(28.0, 40.0, 6.0), **context)
+    assert "not one of the candidates" in assert_wrong("05-macula", ["40.0", "(40"], macula=(1, 2, 3), **context)
+    assert "three numbers" in assert_wrong("05-macula", ["40.0", "(40"], macula=(40.0, 28.0), **context)
     assert verdict("05-macula", macula=tuple(found_sk[1]), **context).status == "correct"
 
 
