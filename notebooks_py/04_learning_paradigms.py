@@ -2,15 +2,18 @@
 # # 04 · Learning with scarce labels: anomaly detection, semi-supervised and multiple-instance learning
 #
 # **Lecture slides:** "Unsupervised learning — example of unsupervised medical anomaly detection" and "Label
-# challenges require alternative training paradigms" of Lecture 3, *Medical Imaging* (the figure after Cheplygina
-# et al., *Medical Image Analysis* 2019, doi:10.1016/j.media.2019.03.009).
+# challenges require alternative training paradigms" of Lecture 3, *Medical Imaging* (the figure after
+# [Cheplygina et al., *Medical Image Analysis* 2019](https://doi.org/10.1016/j.media.2019.03.009)).
 #
 # **Learning objectives**
-# - explain how each paradigm copes with missing labels: none at all (unsupervised), a few plus many unlabelled
-#   images (semi-supervised), one label per whole slide (multiple-instance learning), labels from another task
+# - explain how each paradigm copes with missing labels: none at all (unsupervised **anomaly detection**: learn what normal
+#   images look like and flag whatever differs), a few plus many unlabelled
+#   images (semi-supervised), one label per whole slide (multiple-instance learning,
+#   [MIL](../GLOSSARY.md#mil)), labels from another task
 #   (transfer learning);
 # - train an autoencoder on normal slices only and turn its reconstruction errors into lesion maps and an anomaly
-#   score, judged by ROC AUC;
+#   score, judged by the ROC [AUC](../GLOSSARY.md#auc) (area under the receiver operating
+#   characteristic curve: the chance that a random image with a lesion scores above a random normal one; 0.5 is chance);
 # - measure, honestly, how much unlabelled data adds to a few labels, as a learning curve;
 # - train max-pooling and attention MIL models from bag labels and check that the attention finds the tumour
 #   patches although no patch label was ever used.
@@ -45,6 +48,7 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from helpers import datasets, paradigms, tasks, viz
+from helpers.exercises import check
 
 torch.set_num_threads(1)  # tiny models and arrays: one thread is fastest, and leaves the other core free
 blas_limit = threadpool_limits(1)  # the same for numpy/scikit-learn (BLAS)
@@ -58,7 +62,7 @@ blas_limit = threadpool_limits(1)  # the same for numpy/scikit-learn (BLAS)
 # | --- | --- | --- |
 # | Supervised | every image (or pixel) | the baseline in every section |
 # | Unsupervised anomaly detection | none; only images known to be normal | § 1: an autoencoder on normal MRI slices |
-# | Semi-supervised | a few images, plus many unlabelled ones | § 2: 1%, 5%, 20% of labels, with pseudo-labels |
+# | Semi-supervised | a few images, plus many unlabelled ones | § 2: 1%, 5%, 20% of labels, with **pseudo-labels** (the model's own guesses for the unlabelled images, used as labels) |
 # | Multiple-instance learning | one label per bag of patches (a whole slide) | § 3: max and attention pooling |
 # | Transfer learning | labels of another, larger task | notebook 08 |
 #
@@ -71,7 +75,8 @@ blas_limit = threadpool_limits(1)  # the same for numpy/scikit-learn (BLAS)
 # squeezes each image through a narrow bottleneck and rebuilds it; trained on normal slices only, it learns to
 # rebuild normal anatomy and fails on anything else. Where it fails, the **reconstruction error** lights up.
 # (MADGAN, on the lecture's slide, does the same with a GAN that predicts the next 3 MRI slices from 3 healthy
-# neighbours; it scored AUC 0.921 for brain metastases, FACTS §12.)
+# neighbours; it reached an AUC of 0.921 for brain metastases,
+# [Han et al. 2021](https://doi.org/10.1186/s12859-020-03936-1).)
 
 # %% slideshow={"slide_type": "fragment"}
 data = datasets.lesion_slices(1000, positive_fraction=0.3, seed=11)  # synthetic lesions on real MNI152 T1 slices
@@ -147,10 +152,11 @@ assert np.allclose(helper_scores, scores, atol=1e-6) and np.allclose(helper_maps
 # `((images - rebuilt) ** 2).mean(axis=(1, 2))` instead, and store the AUC in `auc_mse`. Why is it so much worse?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-auc_mse = None
-auc_mse
+auc_mse = None  # your answer: test AUC (0 to 1) of the mean-squared-error score
+check("04-mse-score")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 04-mse-score
 auc_mse = roc_auc_score(labels, ((images - rebuilt) ** 2).mean(axis=(1, 2)))
 # a lesion covers < 1% of the image: its error drowns in the whole image's noise and anatomy errors
 assert auc_mse < auc_anomaly - 0.1
@@ -246,15 +252,17 @@ assert summary.loc[20.0, "supervised"] > summary.loc[1.0, "semi-supervised"], "m
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # Replace the soft pseudo-labels by **hard** ones: in each round, add only the unlabelled slices the model is
-# at least 90% sure about, with label `p > 0.5` and weight 1. Store the mean AUC at 1% labels (same 5 seeds) in
-# `auc_hard`. A model that trusts its own early mistakes reinforces them ("confirmation bias").
+# at least 90% sure about, with label `p > 0.5` and weight 1, for 5 rounds as above. Store the mean AUC at 1% labels (same 5 seeds) in
+# `auc_hard`. A model that trusts its own early mistakes reinforces them ("confirmation bias",
+# [Arazo et al. 2020](https://doi.org/10.1109/IJCNN48605.2020.9207304)).
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-auc_hard = None
-auc_hard
+auc_hard = None  # your answer: mean test AUC (0 to 1) over the 5 seeds, hard pseudo-labels, 1% labels
+check("04-hard-pseudo-labels")
 
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 04-hard-pseudo-labels
 def hard_pseudo_label_fit(x_lab, y_lab, x_unlab, rounds=5, confidence=0.9):
     model = LogisticRegression(max_iter=1000).fit(x_lab, y_lab)
     for _ in range(rounds):
@@ -277,7 +285,8 @@ round(auc_hard, 3)
 # ## 3 · Multiple-instance learning
 # A pathologist labels a whole slide "tumour" because of one region; nobody marks which of its thousands of
 # patches are tumour. Multiple-instance learning (MIL) treats the slide as a **bag** of patches (**instances**)
-# with one label: a bag is positive if at least one instance is. `datasets.mil_bags` cuts bags of 16 patches from a
+# with one label: a bag is positive if at least one instance is (the idea comes from predicting drug activity
+# from the many shapes of one molecule, [Dietterich et al. 1997](https://doi.org/10.1016/S0004-3702(96)00034-3)). `datasets.mil_bags` cuts bags of 16 patches from a
 # slide-like mosaic of the real scikit-image IHC sample with **simulated** tumour regions (more haematoxylin and
 # DAB stain); each positive bag holds 1–4 tumour patches.
 
@@ -313,7 +322,7 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Two ways to pool a bag. **Max pooling**: score every patch, and the bag's score is the highest patch score.
-# **Attention pooling** (Ilse et al., ICML 2018): learn a weight for every patch, average the patch embeddings
+# **Attention pooling** ([Ilse et al., ICML 2018](https://proceedings.mlr.press/v80/ilse18a.html)): learn a weight for every patch, average the patch embeddings
 # with these weights, and classify the average. Both models see bag labels only.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -360,8 +369,9 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The bright patches sit inside the outlined tumour regions: the model learned *where* to look from *which slides*
-# were positive. That is what makes MIL attractive for whole-slide images (a 100,000 × 100,000-pixel slide is
-# millions of patches, FACTS §7).
+# were positive. That is what makes MIL attractive for whole-slide images (the CAMELYON collection of lymph-node slides
+# holds 1,399 slides in 3 terabytes, about 2 GB per slide, [Litjens et al. 2018](https://doi.org/10.1093/gigascience/giy065); each slide is cut into
+# thousands of patches).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -370,10 +380,11 @@ plt.show()
 # probabilities within the positive test bags. Store it in `naive_patch_auc`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-naive_patch_auc = None
-naive_patch_auc
+naive_patch_auc = None  # your answer: patch AUC (0 to 1) within the positive test bags
+check("04-naive-patch-auc")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 04-naive-patch-auc
 x_patches = bags[train].reshape(-1, bags.shape[-1])
 y_patches = np.repeat(mil.bag_labels[train], bags.shape[1])  # wrong for most patches of positive bags
 naive = LogisticRegression(max_iter=1000).fit(x_patches, y_patches)
@@ -384,21 +395,104 @@ round(naive_patch_auc, 3)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Transfer learning
-# The last paradigm of the lecture's figure borrows labels from *another* task: a network pretrained on a million
-# labelled photographs already knows edges, textures and shapes, and needs few medical labels to adapt.
+# The last paradigm of the lecture's figure borrows labels from *another* task: a network pretrained on a large collection of
+# labelled photographs (ImageNet) already knows edges, textures and shapes, and needs few medical labels to adapt.
 # Notebook **08_transfer_clip** fine-tunes an ImageNet-pretrained EfficientNet on medical images and compares it
 # with training from scratch.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Summary
-# - **Unsupervised**: an autoencoder trained on normal slices only flags lesion slices (AUC above 0.75 here) and
-#   its error map points at the lesion, without a single lesion label. The score (max of a bright-error map, not
-#   the mean squared error) matters as much as the model.
-# - **Semi-supervised**: soft pseudo-labels add a few hundredths of AUC when 1–5% of slices are labelled and
-#   nothing at 20%; more labels beat more tricks. Hard, over-confident pseudo-labels can hurt.
-# - **Multiple-instance learning**: with bag labels only, max and attention pooling classify bags well, and the
-#   attention weights localise tumour patches far better than chance, checked against labels the models never saw.
-# - **Transfer learning**: notebook 08.
+# ## Recap
+# - Paradigms differ by **what** is labelled: every image, none, a few, one label per bag, or another task's labels
+#   (§ Who labels what?).
+# - An autoencoder trained on normal slices only flags lesion slices (AUC above 0.75 here), and the hottest pixel of
+#   its error map lands on the lesion, without a single lesion label (§1 Unsupervised anomaly detection).
+# - The anomaly score matters as much as the model: the mean squared error of the whole slice drowns a small lesion
+#   that the maximum of a bright-error map finds (§1, Try it).
+# - Soft pseudo-labels add a few hundredths of AUC when 1–5% of the slices are labelled and almost nothing at 20%;
+#   more labels beat more tricks (§2 Supervised vs semi-supervised).
+# - Hard, over-confident pseudo-labels do worse than soft ones: a model that trusts its early mistakes reinforces
+#   them (§2, Try it).
+# - With bag labels only, max and attention pooling classify bags well, and the attention weights point at the
+#   tumour patches, checked against patch labels the models never saw (§3 Multiple-instance learning).
+# - Giving every patch its bag's label teaches a patch classifier something, from labels that are wrong for most
+#   patches of a positive bag (§3, Try it); transfer learning borrows labels from another task (§4, notebook 08).
 #
-# **Next:** **05_classical_cv.ipynb** — the traditional computer-vision toolbox (thresholds, edges, Hough,
-# optical flow, keypoints) that came before learned features.
+# **Next:** **05_classical_cv.ipynb**, the traditional computer-vision toolbox (thresholds, edges, Hough, optical
+# flow, keypoints) that came before learned features.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Check your understanding
+# 1. The autoencoder learned "normal" from 400 slices. What happens to the anomaly AUC if 10% of those training
+#    slices secretly contain lesions, and why?
+# 2. The error map keeps only "brighter than expected" (`np.clip(images - rebuilt, 0, None)`). What would you change
+#    to find lesions darker than the tissue around them, and what new false alarms would that bring?
+# 3. An anomaly detector reaches AUC 0.92. Does that tell a radiologist how many false alarms to expect per 100
+#    normal scans? What else would you need to know?
+# 4. Pseudo-labelling helped at 1% labels and not at 20%. Give two situations in which unlabelled data makes a model
+#    *worse*.
+# 5. Each labelled subset in §2 is half lesion, half normal, while 30% of the slices have a lesion. How could this
+#    choice affect the supervised baseline's predicted probabilities, and through them the pseudo-labels?
+# 6. MIL assumes a bag is positive as soon as one instance is. Name a diagnosis for which this is false (the label
+#    depends on how many instances are abnormal, or on their arrangement). Which pooling copes better, and why?
+# 7. With max pooling, only one patch per bag receives a gradient in each step. What does that mean for how fast and
+#    how robustly the model learns, compared with attention pooling?
+# 8. The naive patch classifier of §3's Try it learns although most of its "positive" labels are wrong. Why does it
+#    still rank tumour patches above normal ones, and how does its label noise change with the share of tumour
+#    patches in a positive bag?
+# 9. Semi-supervised and transfer learning both use images that carry none of *your* labels. What does each assume
+#    about those images?
+
+# %% [markdown] jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# **Answers** (instructor edition only)
+# 1. It falls. The autoencoder also learns to rebuild lesions it saw in training, so their reconstruction error
+#    shrinks and lesion slices score more like normal ones. "Normal only" training data is an assumption that needs
+#    checking (contamination is a known weakness of reconstruction-based detectors).
+# 2. Use the other sign (`np.clip(rebuilt - images, 0, None)`) or the absolute error. The absolute error also lights
+#    up normal dark structures the model rebuilds poorly (ventricles, sulci, the edge of the brain), so more false
+#    alarms; one sign per expected lesion type keeps them down.
+# 3. No. AUC averages over all thresholds. The false alarms per 100 normal scans depend on the threshold actually
+#    used (one point on the ROC curve: its specificity), and what they mean in practice depends on the prevalence
+#    (how many scans are normal) and on the cost of each false alarm.
+# 4. (a) The unlabelled data differ from the test data or contain other classes (another scanner, another disease):
+#    the pseudo-labels pull the model toward the wrong structure. (b) The classes overlap instead of forming separate
+#    clouds, so confident wrong pseudo-labels are confirmed round after round (confirmation bias).
+# 5. A classifier trained on balanced labels believes a lesion is more likely (50%) than it is (30%), so its
+#    probabilities are too high; the soft pseudo-labels inherit this bias and call too many unlabelled slices
+#    "lesion". AUC only ranks images, so it hides this; calibration or a prior correction would show and fix it.
+# 6. E.g. grading a tumour by the fraction of cells stained by a marker, or a diagnosis that depends on how regions
+#    are arranged. A single abnormal patch does not make the slide positive. Attention (or mean) pooling combines
+#    evidence from all patches and can learn "how much"; max pooling sees only the single highest patch.
+# 7. Learning is slower and noisier: each bag teaches the model through one patch, and if that patch is the wrong
+#    one early on, the error reinforces itself. Attention spreads the gradient over all patches with their weights,
+#    so every patch contributes to every step.
+# 8. Tumour patches are positive in every bag they occur in, normal patches are labelled positive only by chance
+#    (when their bag is positive). On average the classifier still sees tumour patches labelled positive more often.
+#    With 1–4 tumour patches among 16, most "positive" labels in a positive bag are wrong; the fewer tumour patches,
+#    the noisier the labels.
+# 9. Semi-supervised learning assumes the unlabelled images come from the same task and distribution, and that
+#    their structure (clusters, smoothness) follows the classes. Transfer learning assumes only that features learned
+#    on the other task (edges, textures, shapes) are useful for this one; the images themselves can differ.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Further reading
+# - [Cheplygina, de Bruijne & Pluim 2019](https://doi.org/10.1016/j.media.2019.03.009), *Not-so-supervised*: the survey behind the
+#   lecture's figure, with examples of semi-supervised, multiple-instance and transfer learning in medical imaging.
+# - [Baur et al. 2021](https://doi.org/10.1016/j.media.2020.101952): autoencoders for anomaly segmentation in brain MRI compared on the same
+#   data; shows how much the choice of score and post-processing matters.
+# - [Han et al. 2021](https://doi.org/10.1186/s12859-020-03936-1): MADGAN, the lecture's example of unsupervised anomaly detection on brain MRI.
+# - [Arazo et al. 2020](https://doi.org/10.1109/IJCNN48605.2020.9207304): why pseudo-labels suffer from confirmation bias, and simple remedies.
+# - [Ilse, Tomczak & Welling 2018](https://proceedings.mlr.press/v80/ilse18a.html): attention-based deep MIL, the attention pooling of §3.
+# - [Dietterich, Lathrop & Lozano-Pérez 1997](https://doi.org/10.1016/S0004-3702(96)00034-3): the paper that defined multiple-instance
+#   learning.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## References
+# Every source this notebook cites, in the order of first use; the full entries are in the course bibliography, [REFERENCES.md](../REFERENCES.md).
+#
+# - [Cheplygina et al. 2019](https://doi.org/10.1016/j.media.2019.03.009) — the lecture's figure of learning paradigms (header).
+# - [Han et al. 2021](https://doi.org/10.1186/s12859-020-03936-1) — MADGAN, AUC 0.921 for brain metastases (§1).
+# - [Arazo et al. 2020](https://doi.org/10.1109/IJCNN48605.2020.9207304) — confirmation bias of pseudo-labels (§2).
+# - [Dietterich et al. 1997](https://doi.org/10.1016/S0004-3702(96)00034-3) — origin of multiple-instance learning (§3).
+# - [Ilse et al. 2018](https://proceedings.mlr.press/v80/ilse18a.html) — attention-based MIL pooling (§3).
+# - [Litjens et al. 2018](https://doi.org/10.1093/gigascience/giy065) — the CAMELYON slides: 1,399 slides in 3 terabytes (§3).
+# - [Baur et al. 2021](https://doi.org/10.1016/j.media.2020.101952) — autoencoders for anomaly segmentation in brain MRI (Further reading).

@@ -5,13 +5,18 @@
 # *Medical Imaging*.
 #
 # **Learning objectives**
-# - threshold an image by hand, with Otsu's method and locally, and read from the histogram why each picks what it
+# - threshold an image by hand, with Otsu's method (the threshold that best splits the histogram into
+#   two classes) and locally, and read from the histogram why each picks what it
 #   picks;
-# - find edges with image gradients, the Laplacian of Gaussian and Canny, and see why noise forces smoothing;
-# - turn thresholds and edges into measured objects: connected components, morphology, watershed, areas in mm²;
-# - detect lines and circles with the Hough transform and refine an outline with an active contour;
-# - measure motion in an ultrasound cine with dense and sparse optical flow;
-# - match SIFT and ORB keypoints between two views and recover the transform with RANSAC;
+# - find edges with image gradients, the Laplacian of Gaussian and Canny (a gradient detector that keeps
+#   thin edges and links them with two thresholds), and see why noise forces smoothing;
+# - turn thresholds and edges into measured objects: connected components, morphology, watershed (flooding a height map from seeds
+#   until the basins meet), areas in mm²;
+# - detect lines and circles with the Hough transform (every edge pixel votes for the shapes that
+#   pass through it) and refine an outline with an active contour;
+# - measure motion in an ultrasound cine with dense and sparse optical flow (the apparent motion of every
+#   pixel or point between two frames);
+# - match SIFT (Scale-Invariant Feature Transform) and ORB keypoints between two views and recover the transform with RANSAC;
 # - measure how a hand-tuned pipeline breaks on another scanner: the lecture's argument for learned features.
 #
 # <!-- badges -->
@@ -46,6 +51,7 @@ from helpers import classical as cl
 from helpers import viz
 from helpers.data import load_sample
 from helpers.datasets import lesion_slices
+from helpers.exercises import check
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The images
@@ -69,14 +75,17 @@ fig = viz.montage([ct, fundus, ihc], ["CT head (bone window)", "retina fundus ph
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · Thresholding
 # The simplest segmentation: every pixel at or above a value becomes "on". In CT the value means something
-# physical. Bone is brighter than about +300 HU (cancellous bone +300 to +400 HU, cortical bone +500 HU and more;
-# FACTS §1), so `ct >= 300` is a bone mask. First clip the values to the 12-bit CT range (−1024 to +3071 HU,
-# FACTS §1). Pixels outside the scanner's reconstruction circle hold a padding value near −3024 HU: they are not
+# physical: water is 0 HU and air −1000 HU by definition ([Hounsfield 1973](https://doi.org/10.1259/0007-1285-46-552-1016)). A textbook
+# table puts brain tissue at +20 to +45 HU and bone at +700 to +3000 HU ([Buzug 2008](https://doi.org/10.1007/978-3-540-39408-2); values
+# vary with the scanner, see also [Radiopaedia](https://radiopaedia.org/articles/hounsfield-unit)), so `ct >= 300`, our choice between the two,
+# is a bone mask that also keeps less dense bone. First clip the values to the range of 12-bit CT numbers: with 12
+# bits stored and a rescale intercept of −1024 HU, the 2¹² = 4096 values run from −1024 to +3071 HU (Bits Stored:
+# DICOM PS3.3 [C.7.6.3](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html); Rescale Intercept: [C.11.1](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.11.html#sect_C.11.1)). Pixels outside the scanner's reconstruction circle hold a padding value near −3024 HU: they are not
 # tissue.
 
 # %% slideshow={"slide_type": "fragment"}
 ct_hu = np.clip(ct, -1024, 3071)  # padding outside the reconstruction circle -> -1024 (air)
-bone = ct_hu >= 300  # FACTS §1: bone from about +300 HU
+bone = ct_hu >= 300  # bone: far above brain tissue (+20 to +45 HU), see the text
 dy, dx = ct_meta.spacing_mm
 print(f"bone: {bone.sum()} pixels × {dy:.3f} × {dx:.3f} mm = {bone.sum() * dy * dx / 100:.1f} cm² in this slice")
 
@@ -94,7 +103,7 @@ cl.ThresholdViewer(ct_hu, threshold=300, value_range=(-1024, 2000), spacing_mm=c
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### How the histogram decides: Otsu's method
-# Otsu tries every threshold and keeps the one that makes the two classes most different: the largest
+# Otsu ([Otsu 1979](https://doi.org/10.1109/TSMC.1979.4310076)) tries every threshold and keeps the one that makes the two classes most different: the largest
 # *between-class variance* w₀·w₁·(m₀ − m₁)², where w are the fractions of pixels on each side and m their means.
 # It looks only at the histogram, never at where pixels are. In plain NumPy:
 
@@ -178,7 +187,7 @@ cl.LocalThresholdViewer(green[::2, ::2], block_size=15, offset=4, dark=True, tit
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Thresholding a stain
 # In IHC the brown DAB stain marks the protein of interest and the blue haematoxylin marks nuclei. *Colour
-# deconvolution* (`skimage.color.rgb2hed`) separates the stains into channels; Otsu on the DAB channel then gives
+# deconvolution* ([Ruifrok & Johnston 2001](https://pubmed.ncbi.nlm.nih.gov/11531144/); `skimage.color.rgb2hed`) separates the stains into channels; Otsu on the DAB channel then gives
 # the stained area, a common pathology measurement.
 #
 # *Figure:* the IHC image, its DAB (brown stain) channel and the Otsu mask of DAB-positive pixels.
@@ -207,10 +216,11 @@ assert agreement > 0.95, f"local thresholds should agree, got {agreement:.3f}"
 # `classes=3` and compare its two thresholds with the two-step result above (`t_clipped`, `t_head`).
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-thresholds = None  # your code: filters.threshold_multiotsu(...)
-thresholds
+thresholds = None  # your answer: the two thresholds (HU), from filters.threshold_multiotsu(...)
+check("05-multiotsu")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 05-multiotsu
 thresholds = filters.threshold_multiotsu(ct_hu, classes=3)
 assert abs(thresholds[0] - t_clipped) < 150 and abs(thresholds[1] - t_head) < 150, (thresholds, t_clipped, t_head)
 thresholds  # close to the two-step answer: air | soft tissue | bone
@@ -250,12 +260,13 @@ fig.colorbar(axes[0].images[0], ax=axes[0], shrink=0.7, label="HU/pixel");
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Canny: thin edges with two thresholds
-# Canny smooths (Gaussian σ), computes the Sobel gradient, keeps only local maxima across the edge, then applies
+# Canny ([Canny 1986](https://doi.org/10.1109/TPAMI.1986.4767851)) smooths (Gaussian σ), computes the Sobel gradient, keeps only local maxima across the edge, then applies
 # *hysteresis*: pixels above the **high** threshold start an edge, pixels above the **low** one extend it. Turn the
 # knobs: a higher `high` drops weak edges, a lower `low` lets edges continue through faint parts, a larger σ
 # removes detail and noise.
 #
-# *Figure:* the CT slice in a soft-tissue window (W400 L40, FACTS §2) and its Canny edges.
+# *Figure:* the CT slice in a soft-tissue window (W400 L40, a soft-tissue preset listed by
+# [Radiopaedia](https://radiopaedia.org/articles/windowing-ct)) and its Canny edges.
 
 # %% slideshow={"slide_type": "fragment"}
 ct_soft = cl.to_uint8(ct_hu, window=(40, 400))  # soft-tissue window W400 L40 -> 8 bits for OpenCV
@@ -324,10 +335,11 @@ assert worst.loc[1, "precision"] < 0.5 < 0.9 < worst.loc[3, "precision"], "noise
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 noisy80 = cl.to_uint8(ct_hu + np.random.default_rng(1).normal(0, 80, ct_hu.shape), window=(40, 400))
 sigmas = [1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0]
-best_sigma = None  # your loop here
-best_sigma
+best_sigma = None  # your answer: the smallest σ (px) in `sigmas` with a precision of at least 0.9
+check("05-canny-sigma")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 05-canny-sigma
 for best_sigma in sigmas:
     e = cv2.Canny(cv2.GaussianBlur(noisy80, (0, 0), best_sigma), 50, 150, L2gradient=True) > 0
     if near_clean[e].mean() >= 0.9:
@@ -356,7 +368,8 @@ print(f"connected components: OpenCV {n_cv - 1} (it counts the background too), 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Watershed: splitting touching nuclei
 # Touching nuclei merge into one component. The **distance transform** (distance of each pixel to the background)
-# peaks at the centre of every round part; flooding the negated distance from those peaks meets along the "neck"
+# peaks at the centre of every round part; flooding the negated distance from those peaks (the watershed,
+# [Vincent & Soille 1991](https://doi.org/10.1109/34.87344)) meets along the "neck"
 # between two nuclei. In code:
 
 # %% slideshow={"slide_type": "fragment"}
@@ -388,7 +401,9 @@ cl.WatershedViewer(nuclei, image=ihc, min_distance=6, title="IHC nuclei")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Region properties
-# Each object can now be measured: area, position, shape (eccentricity 0 = circle, near 1 = elongated), mean stain.
+# Each object can now be measured: area, position, shape (eccentricity 0 = circle, near 1 = elongated;
+# [solidity](../GLOSSARY.md#solidity) = area ÷ area of the convex hull, 1 for a convex blob and lower for a dented one or
+# two merged nuclei), mean stain.
 # The IHC file does not record its pixel size, so areas stay in **pixels**: converting to µm² would need an
 # assumed magnification.
 
@@ -428,17 +443,18 @@ assert 80 < cavity_cm2 < 200, f"an adult cranial cross-section is roughly 10 × 
 # pixel spacing (`ct_meta.spacing_mm`).
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-skull_cm2 = None  # your code: cl.region_table(skull.astype(int), spacing_mm=...)
-skull_cm2
+skull_cm2 = None  # your answer (cm²): cl.region_table(skull.astype(int), spacing_mm=...)
+check("05-skull-area")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 05-skull-area
 skull_cm2 = cl.region_table(skull.astype(int), spacing_mm=ct_meta.spacing_mm)["area_mm2"].sum() / 100
 assert abs(skull_cm2 - skull.sum() * dy * dx / 100) < 1e-6 and 10 < skull_cm2 < 80, skull_cm2
 skull_cm2
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Curve detection
-# Curves are edge pixels adjacent to one another that follow a shape. The **Hough transform** lets every edge pixel
+# Curves are edge pixels adjacent to one another that follow a shape. The **Hough transform** ([Duda & Hart 1972](https://doi.org/10.1145/361237.361242)) lets every edge pixel
 # vote for all the lines (or circles) that pass through it; shapes supported by many pixels become peaks in the
 # vote accumulator. We use the ultrasound cine: its image sector is bounded by two straight lines.
 
@@ -505,7 +521,7 @@ print(f"disc centre (x, y) and radius: OpenCV {disc_cv.round(1)}, scikit-image {
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Active contours
 # The skull is not a circle: the best Hough circle (thin, pink) hugs only part of it. An **active contour**
-# ("snake") balances image forces, which pull it onto strong edges, against internal forces that keep it smooth.
+# ("snake", [Kass et al. 1988](https://doi.org/10.1007/BF00133570)) balances image forces, which pull it onto strong edges, against internal forces that keep it smooth.
 # Started on a circle around the head (the Hough centre, grown until it encloses all bone), it shrinks onto the
 # head's outline. (OpenCV's main module has no snake; this is scikit-image's `active_contour`.)
 #
@@ -546,10 +562,11 @@ assert on_snake > 3 * on_start, f"the snake moved onto edges: {on_snake:.3f} vs 
 # `(x, y, r)`, and check that it lies near the middle of the image.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-macula = None  # your code: min(found_sk, key=...)
-macula
+macula = None  # your answer: one row (x, y, r) of found_sk, in pixels: min(found_sk, key=...)
+check("05-macula")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 05-macula
 macula = min(found_sk, key=brightness)
 assert abs(macula[0] - 176) < 40 and abs(macula[1] - 176) < 40, macula
 macula
@@ -557,8 +574,9 @@ macula
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Optical flow: measuring motion
 # Optical flow assumes a moving pattern keeps its brightness and asks how far each pattern moved between two
-# frames. **Dense** flow (Farnebäck in OpenCV, TV-L1 in scikit-image) gives a vector for every pixel; **sparse**
-# flow (Lucas–Kanade) tracks a few corner-like points. Flat regions carry no information: any motion looks the
+# frames. **Dense** flow (Farnebäck in OpenCV, [Farnebäck 2003](https://doi.org/10.1007/3-540-45103-X_50); TV-L1 in scikit-image,
+# [Zach et al. 2007](https://doi.org/10.1007/978-3-540-74936-3_22)) gives a vector for every pixel; **sparse**
+# flow (Lucas–Kanade, [Lucas & Kanade 1981](https://www.ijcai.org/Proceedings/81-2/Papers/017.pdf)) tracks a few corner-like points. Flat regions carry no information: any motion looks the
 # same there (the *aperture problem*).
 #
 # *Figure:* one echo frame with the motion to the next frame: OpenCV Farnebäck (left) and scikit-image TV-L1
@@ -611,7 +629,7 @@ ax.set(xlabel="time (s)", ylabel="mean speed (mm/s)", title="echo cine: tissue m
 ax.legend(fontsize=8);
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **Sparse** flow: Shi–Tomasi corners (`goodFeaturesToTrack`) tracked by pyramidal Lucas–Kanade.
+# **Sparse** flow: Shi–Tomasi corners ([Shi & Tomasi 1994](https://doi.org/10.1109/CVPR.1994.323794)) (`goodFeaturesToTrack`) tracked by pyramidal Lucas–Kanade.
 #
 # *Figure:* the echo frame with each tracked point (dot) and its motion to the next frame (line, 6× longer); the
 # few very long lines are lost tracks, points that slid off their texture.
@@ -657,10 +675,12 @@ assert mm_per_s.max() > 1.5 * np.median(mm_per_s[mm_per_s > 0.1]), "the heartbea
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 big = cl.to_uint8(cl.shift_image(ref, (10, 8)), window=(127.5, 255))
-flat, pyramid = None, None  # your code: np.median(cl.farneback_flow(ref, big, levels=...)[textured], axis=0)[::-1]
-flat, pyramid
+flat, pyramid = None, None  # your answers: (rows, cols) in pixels, e.g.
+# np.median(cl.farneback_flow(ref, big, levels=...)[textured], axis=0)[::-1]
+check("05-flow-pyramid")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 05-flow-pyramid
 flat = np.median(cl.farneback_flow(ref, big, levels=0)[textured], axis=0)[::-1]  # (dx, dy) -> (rows, cols)
 pyramid = np.median(cl.farneback_flow(ref, big, levels=3)[textured], axis=0)[::-1]
 assert np.abs(flat - (10, 8)).max() > 3 and np.abs(pyramid - (10, 8)).max() < 0.5, (flat, pyramid)
@@ -669,16 +689,17 @@ flat.round(2), pyramid.round(2)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · SIFT and friends: keypoints that survive rotation and scale
-# **SIFT** (Scale-Invariant Feature Transform; Lowe, *IJCV* 2004) finds blob-like keypoints at their own scale and
+# **SIFT** (Scale-Invariant Feature Transform; [Lowe, *IJCV* 2004](https://doi.org/10.1023/B:VISI.0000029664.99615.94)) finds blob-like keypoints at their own scale and
 # orientation and describes each by a 128-number histogram of local gradients, so the same point can be found
 # again after rotation, zoom and changes of brightness. **SURF** (Speeded Up Robust Features) is a faster
 # approximation. Their licensing shaped the libraries:
-# - SIFT was patented (US 6,711,293); the patent **expired in March 2020** and OpenCV **4.4.0 moved SIFT into its
-#   main module** (`cv2.SIFT_create`; OpenCV ChangeLog 4.4.0, issue opencv/opencv#16736).
+# - SIFT was patented ([US 6,711,293](https://patents.google.com/patent/US6711293B1/en)); the patent **expired in March 2020** and OpenCV **4.4.0 moved SIFT into its
+#   main module** (`cv2.SIFT_create`; [OpenCV ChangeLog 4.4.0](https://github.com/opencv/opencv/wiki/ChangeLog#version440),
+# [issue opencv/opencv#16736](https://github.com/opencv/opencv/issues/16736)).
 # - SURF is still in the *non-free* part of `opencv_contrib` (`xfeatures2d`), compiled only with
-#   `OPENCV_ENABLE_NONFREE`, so the pip wheels do not contain it (OpenCV docs, "Non-free 2D Features Algorithms").
-# - Free alternatives: **ORB** (binary descriptors, fast) in OpenCV and scikit-image, **AKAZE** in OpenCV 4.x,
-#   which OpenCV 5 moved to `opencv_contrib` together with KAZE and BRISK (opencv/opencv#25292). scikit-image also
+#   `OPENCV_ENABLE_NONFREE`, so the pip wheels do not contain it ([OpenCV docs, “Non-free 2D Features Algorithms”](https://docs.opencv.org/4.x/d2/dca/group__xfeatures2d__nonfree.html)).
+# - Free alternatives: **ORB** (binary descriptors, fast; [Rublee et al. 2011](https://doi.org/10.1109/ICCV.2011.6126544)) in OpenCV and scikit-image, **AKAZE** in OpenCV 4.x,
+#   which OpenCV 5 moved to `opencv_contrib` together with KAZE and BRISK ([opencv/opencv#25292](https://github.com/opencv/opencv/pull/25292)). scikit-image also
 #   ships SIFT.
 #
 # What does the installed OpenCV contain?
@@ -700,7 +721,7 @@ def surf_usable():
 # ### Matching two views of the same retina
 # A second view: the photo rotated 25°, zoomed to 0.8 and cropped, with the true transform kept as ground truth.
 # SIFT keypoints in both, descriptors matched with **Lowe's ratio test** (keep a match only if it is clearly better
-# than the runner-up), then **RANSAC** fits a homography to random 4-match samples and keeps the one most matches
+# than the runner-up), then **RANSAC** ([Fischler & Bolles 1981](https://doi.org/10.1145/358669.358692)) fits a homography to random 4-match samples and keeps the one most matches
 # agree with: wrong matches become outliers.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -773,11 +794,12 @@ assert (results["corner error (px)"] < 5).all(), "all four detectors recover thi
 # failed fit as `np.inf`). Store `{scale: (sift_error, orb_error)}` in `errors`. Which one is scale-invariant?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-errors = {}  # your loop over [0.7, 0.5, 0.4, 0.3]
-errors
+errors = None  # your answer: {scale: (sift_error, orb_error)} in pixels, a loop over [0.7, 0.5, 0.4, 0.3]
+check("05-scale-errors")
 
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 05-scale-errors
 def fit_error(image, view, truth, detector):
     try:
         m = cl.match_features(image, view, detector=detector)
@@ -869,11 +891,12 @@ assert shift_table.loc["B, retuned on B", "accuracy"] < shift_table.loc["A (tune
 # accuracies in `acc_a` and `acc_b`. How much of the gap closes?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-acc_a, acc_b = None, None  # your code
-acc_a, acc_b
+acc_a, acc_b = None, None  # your answers: accuracies (0 to 1) on normalised A and normalised B
+check("05-normalise")
 
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 05-normalise
 def normalise(images):
     return images / np.percentile(images.reshape(len(images), -1), 99, axis=1)[:, None, None]
 
@@ -889,21 +912,127 @@ assert acc_b < acc_a, "normalising helps but does not remove the whole shift"
 round(acc_a, 3), round(acc_b, 3)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Summary
-# - **Thresholds** turn values into masks; Otsu picks the value that best splits the histogram you give it, and a
-#   local threshold copes with uneven illumination.
-# - **Edges** are large gradients (Sobel), zero crossings of the LoG, or Canny's thin hysteresis curves; noise
-#   must be smoothed away first, at the cost of detail.
-# - **Segmentation** chains threshold → morphology → connected components → watershed; with a known pixel spacing,
-#   region properties become physical (mm², cm²).
-# - **Hough** transforms vote for lines and circles; a rule still has to decide which circle is the optic disc;
-#   **active contours** refine outlines that are not simple shapes.
-# - **Optical flow** measures motion (dense Farnebäck / TV-L1, sparse Lucas–Kanade) and is only trustworthy where
-#   there is texture; a known synthetic shift tests it.
-# - **SIFT** keypoints survive rotation and scale; RANSAC recovers the transform despite wrong matches. SIFT is free
-#   since 2020 and in OpenCV's main module; SURF is not in the standard builds; ORB is the fast free alternative.
-# - Each step needs hand-tuned parameters that **do not transfer** to another scanner.
+# ## Recap
+# - A threshold turns values into a mask; Otsu picks the value that best splits the histogram *you give it*, so the
+#   same slice gives three different answers; a local threshold copes with uneven illumination, and colour
+#   deconvolution turns a stain into a channel to threshold (§1 Thresholding).
+# - Edges are large gradients (Sobel), zero crossings of the LoG, or Canny's thin hysteresis curves; noise must be
+#   smoothed away first, and the blur that survives 80 HU of noise also erases detail (§2 Edge detection).
+# - Threshold → morphology → connected components → watershed turns pixels into objects; with the DICOM pixel
+#   spacing, their areas become mm² and cm² (§3 Segmenting).
+# - The Hough transform votes for lines and circles, but a rule must still say which circle is the optic disc;
+#   active contours refine outlines that are not simple shapes (§4 Curve detection).
+# - Optical flow measures motion, densely (Farnebäck, TV-L1) or at tracked corners (Lucas–Kanade); it is trustworthy
+#   only where there is texture, needs a pyramid for large motions, and a known synthetic shift tests it
+#   (§5 Optical flow).
+# - SIFT keypoints survive rotation and scale, and RANSAC recovers the transform despite wrong matches; SIFT is
+#   free since 2020 and in OpenCV's main module, SURF is not in the standard builds, ORB is the fast free
+#   alternative (§6 SIFT and friends).
+# - Every step needs hand-tuned parameters that do not transfer to another scanner, and per-image normalisation
+#   closes only part of the gap (§7 Why feature engineering struggles).
 #
-# ## Next
-# Open **06_cnns.ipynb**: neural networks learn the features instead, starting with the convolution that all the
-# filters above are made of.
+# **Next:** **06_cnns.ipynb**: neural networks learn the features instead, starting with the convolution that all
+# the filters above are made of.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Check your understanding
+# 1. Otsu gave three different thresholds for the same CT slice (raw, clipped, inside the head). Why does its answer
+#    depend on which pixels you give it, and how would you get a soft-tissue/bone threshold in one call?
+# 2. The local threshold uses a 31 × 31-pixel block. Predict what it does inside the optic disc, a bright region
+#    much larger than the block, and explain why.
+# 3. Why must every derivative-based edge detector smooth first? What does a larger σ cost, besides lost detail,
+#    for *where* an edge is found?
+# 4. Canny's hysteresis uses two thresholds. What goes wrong along a faint, long vessel wall with a single
+#    threshold set high, and with a single threshold set low?
+# 5. The watershed splits touching nuclei along their necks. Why can it cut one elongated, irregular nucleus into
+#    several, which knob controls this, and which region property (e.g. solidity) would flag a merge it missed?
+# 6. The cranial cavity was measured in cm² from the DICOM pixel spacing. What else would you need to report a
+#    volume in cm³, and how would a thick slice bias it?
+# 7. Among the Hough circles, "the brightest inside" chose the optic disc. Describe a fundus photo on which this
+#    rule fails, and a rule that would be more robust.
+# 8. Why can a single straight edge reveal motion only *across* it, not along it (the aperture problem)? What does
+#    that mean for optical flow inside the smooth blood pool of the heart?
+# 9. Farnebäck without a pyramid failed on a (10, 8)-pixel shift; with three levels it recovered it. Why?
+# 10. SIFT matched the view shrunk to 0.3×; ORB lost it. What in each method explains the difference? Which would
+#     you choose to track points in live ultrasound, and what would you give up?
+# 11. Dividing each image by its 99th percentile closed part of the gap between scanners A and B. Which differences
+#     between the scanners can no per-image normalisation undo?
+
+# %% [markdown] jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# **Answers** (instructor edition only)
+# 1. Otsu sees only the histogram: it splits whatever two populations dominate it. On the raw slice the padding
+#    (near −3024 HU) is the largest outlier population; after clipping, air against the head; inside the head, soft
+#    tissue against bone. `filters.threshold_multiotsu(ct_hu, classes=3)` finds two thresholds at once (§1's Try it).
+# 2. Inside a bright region larger than the block, the local mean is as bright as the pixel itself, so only
+#    the vessels crossing the disc stand out. Just outside its rim, ordinary background is darker than a local mean
+#    that includes the bright disc, so a ring of false "vessel" pixels appears there. A local threshold sees
+#    contrast at the block's scale, not absolute brightness.
+# 3. Derivatives amplify high frequencies, where noise lives; smoothing removes them first. A larger σ also moves
+#    and merges edges: two close edges blur into one, and a curved edge is found displaced toward its centre of
+#    curvature (poorer localisation).
+# 4. A single high threshold keeps only the strongest pieces, so the wall breaks into dashes; a single low threshold
+#    keeps the whole wall but also noise and texture. Hysteresis starts edges only where they are strong and lets
+#    them continue through faint stretches that touch them.
+# 5. The distance transform of an irregular shape has several local maxima, one per bulge, and each becomes a seed.
+#    The minimum distance between seeds (`min_distance`) controls it; a larger value merges seeds. A merged pair of
+#    nuclei has a notch between them, so its solidity (area ÷ convex-hull area) is lower than that of one round
+#    nucleus.
+# 6. The slice thickness or spacing between slices, and the cavity on every slice (sum of area × spacing). A thick
+#    slice averages tissue across its thickness (partial volume), so edges blur and the outline, hence the area,
+#    shifts; a volume from few thick slices also misses how the cavity changes between them.
+# 7. A bright lesion, a camera reflex or a flash artefact inside the field of view beats a pale or cupped disc in a
+#    diseased eye. More robust: combine several cues (brightness, size, the vessels converging on it, its position
+#    relative to the macula) or learn the choice from labelled images.
+# 8. Along a straight edge every point looks the same, so sliding along it changes nothing in the image; only the
+#    component across the edge changes brightness. In the smooth blood pool there is no texture at all, so the
+#    flow there is filled in by the method's smoothness assumption, not measured.
+# 9. Farnebäck approximates each neighbourhood by a polynomial; the approximation holds only over a few pixels. A
+#    pyramid estimates the motion on half- and quarter-size copies, where (10, 8) pixels become a few pixels, then
+#    refines it at full size.
+# 10. SIFT searches a continuous scale space and normalises each keypoint's patch to its own scale; ORB's default
+#     pyramid in OpenCV has 8 levels of 1.2× (about 3.6× in total), so at 0.3× only the coarsest levels of the
+#     original meet the finest of the view, where few corners and fixed-size patches survive. For live ultrasound, ORB (or sparse Lucas–Kanade) is fast enough in real time; you
+#     give up robustness to large changes of scale, which frame-to-frame motion rarely has.
+# 11. Blur and lower resolution (lost detail cannot be recovered), noise, and a spatially varying bias field (one
+#     number per image cannot correct a change across the image). Normalisation fixes only a global scale of the
+#     intensities.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Further reading
+# - [Otsu 1979](https://doi.org/10.1109/TSMC.1979.4310076): the short original paper of §1's threshold, with the between-class variance
+#   derived.
+# - [Canny 1986](https://doi.org/10.1109/TPAMI.1986.4767851): how three criteria (detect, localise, one response per edge) lead to the
+#   detector of §2, and why σ trades detection against localisation.
+# - [Vincent & Soille 1991](https://doi.org/10.1109/34.87344): the flooding algorithm behind §3's watershed.
+# - [Kass, Witkin & Terzopoulos 1988](https://doi.org/10.1007/BF00133570): snakes, the energy-minimising contours of §4.
+# - [Lowe 2004](https://doi.org/10.1023/B:VISI.0000029664.99615.94): SIFT explained by its author, including the ratio test of §6.
+# - [Fischler & Bolles 1981](https://doi.org/10.1145/358669.358692): RANSAC, the robust fit behind every homography in §6.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## References
+# Every source this notebook cites, in the order of first use; the full entries are in the course bibliography, [REFERENCES.md](../REFERENCES.md).
+#
+# - [Hounsfield 1973](https://doi.org/10.1259/0007-1285-46-552-1016) — water 0 HU, air −1000 HU by definition (§1).
+# - [Buzug 2008](https://doi.org/10.1007/978-3-540-39408-2) — typical CT numbers: brain +20 to +45 HU, bone +700 to +3000 HU (§1).
+# - [Radiopaedia, Hounsfield unit](https://radiopaedia.org/articles/hounsfield-unit) — typical CT numbers, secondary (§1).
+# - [DICOM PS3.3 C.7.6.3](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html) — Image Pixel Module: Bits Stored (§1).
+# - [DICOM PS3.3 C.11.1](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.11.html#sect_C.11.1) — Modality LUT Module: Rescale Intercept (§1).
+# - [Otsu 1979](https://doi.org/10.1109/TSMC.1979.4310076) — Otsu's threshold (§1).
+# - [Ruifrok & Johnston 2001](https://pubmed.ncbi.nlm.nih.gov/11531144/) — colour deconvolution of stains (§1).
+# - [Canny 1986](https://doi.org/10.1109/TPAMI.1986.4767851) — the Canny edge detector (§2).
+# - [Radiopaedia, Windowing (CT)](https://radiopaedia.org/articles/windowing-ct) — soft-tissue window W400 L40 (§2).
+# - [Vincent & Soille 1991](https://doi.org/10.1109/34.87344) — the watershed (§3).
+# - [Duda & Hart 1972](https://doi.org/10.1145/361237.361242) — the Hough transform for lines and curves (§4).
+# - [Kass et al. 1988](https://doi.org/10.1007/BF00133570) — active contours (§4).
+# - [Farnebäck 2003](https://doi.org/10.1007/3-540-45103-X_50) — dense optical flow by polynomial expansion (§5).
+# - [Zach et al. 2007](https://doi.org/10.1007/978-3-540-74936-3_22) — TV-L1 optical flow (§5).
+# - [Lucas & Kanade 1981](https://www.ijcai.org/Proceedings/81-2/Papers/017.pdf) — sparse optical flow (§5).
+# - [Shi & Tomasi 1994](https://doi.org/10.1109/CVPR.1994.323794) — corners good to track (§5).
+# - [Lowe 2004](https://doi.org/10.1023/B:VISI.0000029664.99615.94) — SIFT (§6).
+# - [US patent 6,711,293](https://patents.google.com/patent/US6711293B1/en) — the SIFT patent, expired March 2020 (§6).
+# - [OpenCV ChangeLog 4.4.0](https://github.com/opencv/opencv/wiki/ChangeLog#version440) — SIFT in OpenCV's main module (§6).
+# - [opencv/opencv#16736](https://github.com/opencv/opencv/issues/16736) — moving SIFT to the main repository (§6).
+# - [OpenCV, Non-free 2D Features Algorithms](https://docs.opencv.org/4.x/d2/dca/group__xfeatures2d__nonfree.html) — SURF needs OPENCV_ENABLE_NONFREE (§6).
+# - [Rublee et al. 2011](https://doi.org/10.1109/ICCV.2011.6126544) — ORB (§6).
+# - [opencv/opencv#25292](https://github.com/opencv/opencv/pull/25292) — KAZE, AKAZE and BRISK moved to opencv_contrib for OpenCV 5 (§6).
+# - [Fischler & Bolles 1981](https://doi.org/10.1145/358669.358692) — RANSAC (§6).
