@@ -43,6 +43,7 @@ import torch.nn.functional as F
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from helpers import clinical, datasets, metrics, nets, viz
+from helpers.exercises import check
 
 torch.set_num_threads(2)  # the course's reference laptop has 2 cores
 
@@ -134,10 +135,13 @@ for metric in ("sensitivity", "specificity"):  # ... and in Liu et al. the two 9
 p_val = nets.predict_proba(model, val.images[:, None], batch_size=64)
 target_spec = readers.specificity.iloc[-1]
 threshold = 0.5  # choose it on p_val
-test_point = None  # metrics.operating_point(test.labels, p_test, threshold)
-test_point
+# your answer: (sensitivity, specificity) on the test set at your threshold, each a fraction (0-1);
+# metrics.operating_point(labels, scores, threshold) gives both
+test_point = None
+check("09-test-point")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 09-test-point
 candidates = np.sort(p_val)
 threshold = next(t for t in candidates if metrics.operating_point(val.labels, p_val, t)[1] >= target_spec)
 test_point = metrics.operating_point(test.labels, p_test, threshold)
@@ -228,10 +232,12 @@ assert min(pointing[["gradient", "occlusion", "Grad-CAM"]]) > 0.3, pointing
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 hits = clinical.pointing_game(maps_all["Grad-CAM"], masks, tolerance_px=2)
 detected = p_test[pos] >= 0.5
+# your answer: the Grad-CAM hit rates (fractions, 0-1) of the detected and of the missed lesions
 hit_detected, hit_missed = None, None
-hit_detected, hit_missed
+check("09-gradcam-hits")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 09-gradcam-hits
 hit_detected, hit_missed = hits[detected].mean(), hits[~detected].mean()
 assert 0 <= hit_missed <= 1 and hit_detected > pointing["chance (random head pixel)"]
 hit_detected, hit_missed  # missed lesions are usually faint or small: the map often points elsewhere
@@ -437,10 +443,13 @@ assert by.loc["faint lesions", "value"] < by.loc["bright lesions", "value"], by
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 logits_b = clinical.logits(model, test_b.images)
-ece_b = {"before": None, "after": None}
-ece_b
+# your answer: a dict {"before": ..., "after": ...} with the ECE (0-1) of the scanner-B test predictions
+# before and after dividing their logits by T
+ece_b = None
+check("09-ece-b")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 09-ece-b
 p_b_scaled = torch.softmax(torch.as_tensor(logits_b / T), dim=1)[:, 1].numpy()
 ece_b = {"before": metrics.expected_calibration_error(test_b.labels, p_test_b),
          "after": metrics.expected_calibration_error(test_b.labels, p_b_scaled)}
@@ -492,11 +501,14 @@ assert clinical.imdrf_category("non-serious", "inform clinical management") == "
 # buster for stroke (a critical condition; the output is the diagnosis). Put them in `category_a`, `category_b`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-category_a = None  # clinical.imdrf_category("...", "...")
+# your answers: "I", "II", "III" or "IV" for each intended use; clinical.imdrf_category(situation,
+# significance) reads the IMDRF table above
+category_a = None
 category_b = None
-category_a, category_b
+check("09-imdrf-categories")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 09-imdrf-categories
 category_a = clinical.imdrf_category("serious", "drive clinical management")
 category_b = clinical.imdrf_category("critical", "treat or diagnose")
 assert (category_a, category_b) == ("II", "IV")
