@@ -48,6 +48,7 @@ from skimage import data as skdata
 
 from helpers import clip, datasets, nets, transfer, viz
 from helpers.data import load_sample
+from helpers.exercises import check
 
 torch.set_num_threads(2)  # the course's reference laptop has 2 cores
 
@@ -104,10 +105,13 @@ del random_net
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 fundus, fundus_meta = load_sample("retina_fundus")
-fundus_top5 = None  # transfer.top_k(transfer.predict_logits(net, transfer.prepare_images(...)), categories)
-fundus_top5
+# your answer: a list of the 5 most probable ImageNet labels (strings), most probable first; the tools are
+# transfer.prepare_images (at the network's training resolution), transfer.predict_logits and transfer.top_k
+fundus_top5 = None
+check("08-fundus-top5")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 08-fundus-top5
 logits = transfer.predict_logits(net, transfer.prepare_images(fundus[None], size=224))
 fundus_top5 = [label for label, _ in transfer.top_k(logits, categories, k=5)[0]]
 medical_words = ("x-ray", "retina", "fundus", "tumor", "tumour", "lesion", "scan", "radiograph")
@@ -267,10 +271,12 @@ assert all(abs(helper_50[k] - once[k]) < 1e-9 for k in once), (helper_50, once)
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 tissue = datasets.tissue_patches(500, seed=1)  # 200 for training, 300 for testing
-tissue_curve = None  # transfer.learning_curve(net, tissue_task, [np.arange(20), np.arange(200)], tap=TAP)
-tissue_curve
+# your answer: the table (n, method, score) of transfer.learning_curve on the tissue task, 20 and 200 labels
+tissue_curve = None
+check("08-tissue-curve")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 08-tissue-curve
 tissue_acts = transfer.extract_features(net, tissue.images, size=64, stop=TAP)
 tissue_task = {"acts": tissue_acts, "mid": transfer.pooled(net, tissue_acts, start=TAP, stop=TAP + 1),
                "images": tissue.images, "labels": tissue.labels, "test": np.arange(200, 500)}
@@ -475,11 +481,13 @@ pd.DataFrame({
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 body_labels = sorted({c.body for c in clip.CONCEPTS})  # 11 body parts
-body_templates = ["a medical image of the {}"]
-body_acc = None  # clip.class_embeddings(heads, text_tower, body_labels, body_templates) ...
-body_acc
+body_templates = ["a medical image of the {}"]  # try your own prompt templates here
+# your answer: the zero-shot accuracy (a fraction, 0-1) on the held-out crops, from clip.class_embeddings
+body_acc = None
+check("08-body-acc")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 08-body-acc
 body_clf = clip.class_embeddings(heads, text_tower, body_labels, body_templates)
 held = views.split == "test"
 with torch.no_grad():
