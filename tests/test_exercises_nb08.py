@@ -36,11 +36,6 @@ def fundus_context():
     return {"net": net, "fundus": fundus, "categories": categories}, top5
 
 
-def test_fundus_top5_placeholder_is_unanswered(fundus_context):
-    context, _ = fundus_context
-    assert verdict("08-fundus-top5", fundus_top5=None, **context).status == "unanswered"
-
-
 @pytest.mark.parametrize("mistake, words", [
     (lambda top5: top5[::-1], "order"),
     (lambda top5: top5[:4], "5"),
@@ -94,11 +89,6 @@ def tissue_context():
     rows = [{"n": n, "method": method, "score": probe[n] if method == "linear probe" else 0.5}
             for n in (20, 200) for method in ("linear probe", "fine-tune block", "from scratch")]
     return {"net": net, "tissue": tissue, "TAP": TAP}, pd.DataFrame(rows)
-
-
-def test_tissue_curve_placeholder_is_unanswered(tissue_context):
-    context, _ = tissue_context
-    assert verdict("08-tissue-curve", tissue_curve=None, **context).status == "unanswered"
 
 
 def test_tissue_curve_right_table_is_correct(tissue_context):
@@ -158,11 +148,6 @@ def body_context():
     return context, accuracy
 
 
-def test_body_acc_placeholder_is_unanswered(body_context):
-    context, _ = body_context
-    assert verdict("08-body-acc", body_acc=None, **context).status == "unanswered"
-
-
 def test_body_acc_right_answer_is_correct_also_with_other_templates(body_context):
     context, accuracy = body_context
     assert verdict("08-body-acc", body_acc=accuracy, **context).status == "correct"
@@ -181,3 +166,11 @@ def test_body_acc_wrong_answers_get_a_hint_without_the_value(body_context, mista
     result = verdict("08-body-acc", body_acc=mistake(accuracy, _body_accuracy(context, "train")), **context)
     assert result.status == "wrong" and words in result.message
     assert f"{accuracy:.2f}"[1:] not in result.message and f"{accuracy:.0%}" not in result.message
+
+
+@pytest.mark.parametrize("exercise_id, answer, fixture", [("08-fundus-top5", "fundus_top5", "fundus_context"),
+                                                          ("08-tissue-curve", "tissue_curve", "tissue_context"),
+                                                          ("08-body-acc", "body_acc", "body_context")])
+def test_placeholder_is_unanswered(request, exercise_id, answer, fixture):
+    context, _ = request.getfixturevalue(fixture)
+    assert verdict(exercise_id, **{answer: None}, **context).status == "unanswered"

@@ -42,11 +42,6 @@ def operating_context():
     return context, best
 
 
-def test_test_point_placeholder_is_unanswered(operating_context):
-    context, best = operating_context
-    assert verdict("09-test-point", test_point=None, threshold=0.5, **context).status == "unanswered"
-
-
 def test_test_point_right_answer_is_correct(operating_context):
     context, best = operating_context
     point = metrics.operating_point(context["test"].labels, context["p_test"], best)
@@ -86,11 +81,6 @@ def hits_context():
     return {"hits": hits, "detected": detected}, (hits[detected].mean(), hits[~detected].mean())
 
 
-def test_gradcam_hits_placeholder_is_unanswered(hits_context):
-    context, _ = hits_context
-    assert verdict("09-gradcam-hits", hit_detected=None, hit_missed=None, **context).status == "unanswered"
-
-
 def test_gradcam_hits_right_answer_is_correct(hits_context):
     context, (hit_detected, hit_missed) = hits_context
     assert verdict("09-gradcam-hits", hit_detected=hit_detected, hit_missed=hit_missed, **context)
@@ -126,11 +116,6 @@ def ece_context():
     return {"test_b": SimpleNamespace(labels=labels), "p_test_b": p, "logits_b": logits, "T": T}, expected
 
 
-def test_ece_b_placeholder_is_unanswered(ece_context):
-    context, _ = ece_context
-    assert verdict("09-ece-b", ece_b=None, **context).status == "unanswered"
-
-
 def test_ece_b_right_answer_is_correct(ece_context):
     context, expected = ece_context
     assert verdict("09-ece-b", ece_b=dict(expected), **context).status == "correct"
@@ -154,10 +139,6 @@ def test_ece_b_wrong_answers_get_a_hint(ece_context):
 
 
 # ----------------------------------------------------------------------------------------- 09-imdrf-categories
-def test_imdrf_placeholder_is_unanswered():
-    assert verdict("09-imdrf-categories", category_a=None, category_b=None).status == "unanswered"
-
-
 def test_imdrf_right_answer_is_correct_in_any_case():
     assert verdict("09-imdrf-categories", category_a="II", category_b="IV").status == "correct"
     assert verdict("09-imdrf-categories", category_a=" ii", category_b="iv").status == "correct"
@@ -172,3 +153,14 @@ def test_imdrf_right_answer_is_correct_in_any_case():
 def test_imdrf_wrong_answers_get_a_hint(a, b, words):
     result = verdict("09-imdrf-categories", category_a=a, category_b=b)
     assert result.status == "wrong" and words in result.message
+
+
+@pytest.mark.parametrize("exercise_id, answers, fixture", [
+    ("09-test-point", {"test_point": None, "threshold": 0.5}, "operating_context"),
+    ("09-gradcam-hits", {"hit_detected": None, "hit_missed": None}, "hits_context"),
+    ("09-ece-b", {"ece_b": None}, "ece_context"),
+    ("09-imdrf-categories", {"category_a": None, "category_b": None}, None),
+])
+def test_placeholder_is_unanswered(request, exercise_id, answers, fixture):
+    context = request.getfixturevalue(fixture)[0] if fixture else {}
+    assert verdict(exercise_id, **answers, **context).status == "unanswered"
