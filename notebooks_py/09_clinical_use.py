@@ -9,8 +9,8 @@
 #   ([Liu et al. 2019](https://doi.org/10.1016/S2589-7500(19)30123-2)) together with its caveats;
 # - compute three saliency maps (gradients, occlusion, [Grad-CAM](../GLOSSARY.md#grad-cam)) and test them against the known lesion position
 #   (the pointing game);
-# - measure five failure modes: scanner shift, shortcut learning, adversarial perturbations, mis[calibration](../GLOSSARY.md#calibration)
-#   (and its fix, temperature scaling) and unequal performance across subgroups;
+# - measure five failure modes: scanner shift, shortcut learning, adversarial perturbations, poor
+#   [calibration](../GLOSSARY.md#calibration) (and its fix, temperature scaling) and unequal performance across subgroups;
 # - know what regulators ask of software as a medical device ([SaMD](../GLOSSARY.md#samd); intended use, risk class, validation, post-market
 #   monitoring) in the US, Canada and the EU.
 #
