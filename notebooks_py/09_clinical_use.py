@@ -6,12 +6,12 @@
 #
 # **Learning objectives**
 # - compare a model's ROC curve with readers' operating points, and read the meta-analysis the lecture cites
-#   (Liu et al. 2019) together with its caveats;
-# - compute three saliency maps (gradients, occlusion, Grad-CAM) and test them against the known lesion position
+#   ([Liu et al. 2019](https://doi.org/10.1016/S2589-7500(19)30123-2)) together with its caveats;
+# - compute three saliency maps (gradients, occlusion, [Grad-CAM](../GLOSSARY.md#grad-cam)) and test them against the known lesion position
 #   (the pointing game);
-# - measure five failure modes: scanner shift, shortcut learning, adversarial perturbations, miscalibration (and its
-#   fix, temperature scaling) and unequal performance across subgroups;
-# - know what regulators ask of software as a medical device (intended use, risk class, validation, post-market
+# - measure five failure modes: scanner shift, shortcut learning, adversarial perturbations, poor
+#   [calibration](../GLOSSARY.md#calibration) (and its fix, temperature scaling) and unequal performance across subgroups;
+# - know what regulators ask of software as a medical device ([SaMD](../GLOSSARY.md#samd); intended use, risk class, validation, post-market
 #   monitoring) in the US, Canada and the EU.
 #
 # <!-- badges -->
@@ -43,6 +43,7 @@ import torch.nn.functional as F
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from helpers import clinical, datasets, metrics, nets, viz
+from helpers.exercises import check
 
 torch.set_num_threads(2)  # the course's reference laptop has 2 cores
 
@@ -116,7 +117,7 @@ for metric in ("sensitivity", "specificity"):  # ... and in Liu et al. the two 9
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### What the meta-analysis says, and what it does not
-# Liu et al. (*Lancet Digital Health* 2019;1:e271–e297, doi:10.1016/S2589-7500(19)30123-2) screened 31,587 studies
+# [Liu et al. (*Lancet Digital Health* 2019;1:e271–e297)](https://doi.org/10.1016/S2589-7500(19)30123-2) screened 31,587 studies
 # and included 82. Only **14** compared deep learning with health-care professionals on the **same** held-out
 # sample. Pooled over those: sensitivity 87.0% (95% CI 83.0–90.2) for deep learning vs 86.4% (79.9–91.0) for
 # professionals, specificity 92.5% (85.1–96.4) vs 90.5% (80.6–95.7): **equivalent**, not superior. The caveats:
@@ -134,10 +135,13 @@ for metric in ("sensitivity", "specificity"):  # ... and in Liu et al. the two 9
 p_val = nets.predict_proba(model, val.images[:, None], batch_size=64)
 target_spec = readers.specificity.iloc[-1]
 threshold = 0.5  # choose it on p_val
-test_point = None  # metrics.operating_point(test.labels, p_test, threshold)
-test_point
+# your answer: (sensitivity, specificity) on the test set at your threshold, each a fraction (0-1);
+# metrics.operating_point(labels, scores, threshold) gives both
+test_point = None
+check("09-test-point")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 09-test-point
 candidates = np.sort(p_val)
 threshold = next(t for t in candidates if metrics.operating_point(val.labels, p_val, t)[1] >= target_spec)
 test_point = metrics.operating_point(test.labels, p_test, threshold)
@@ -147,7 +151,8 @@ test_point
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · Explanatory power: where does the model look?
 # Regulators and clinicians ask *why* a model says "lesion". Saliency maps are one (limited) answer. **Grad-CAM**
-# weights the last convolutional feature maps by how much the lesion score rises with each of them, keeps the
+# ([Selvaraju et al., ICCV 2017](https://doi.org/10.1109/ICCV.2017.74)) weights the last
+# convolutional feature maps by how much the lesion score rises with each of them, keeps the
 # positive evidence and upsamples to the image. In a few lines, on four test images with a lesion:
 
 # %% slideshow={"slide_type": "fragment"}
@@ -164,8 +169,9 @@ cam.shape
 assert np.allclose(cam, clinical.grad_cam(model, test.images[examples]), atol=1e-6), "notebook and helper agree"
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Two other maps: the **gradient** of the lesion score with respect to each pixel, and **occlusion** sensitivity
-# (cover an 8 × 8 px patch, see how much P(lesion) drops).
+# Two other maps: the **gradient** of the lesion score with respect to each pixel
+# ([Simonyan et al. 2014](https://arxiv.org/abs/1312.6034)), and **occlusion** sensitivity (cover an 8 × 8 px patch, see how much
+# P(lesion) drops; [Zeiler & Fergus 2014](https://doi.org/10.1007/978-3-319-10590-1_53)).
 #
 # *Figure:* four synthetic-lesion test slices (rows) with the true lesion outlined in blue; columns show the image,
 # the gradient map, the occlusion map and Grad-CAM, each overlaid in the magma colour map (strongest 75% only); a
@@ -215,7 +221,7 @@ assert min(pointing[["gradient", "occlusion", "Grad-CAM"]]) > 0.3, pointing
 # ### What saliency can and cannot tell
 # On this task the maps find the lesion far more often than chance, which is reassuring. But a map that points at
 # the right place does not show *how* the model decides, and maps can look plausible even for a network with random
-# weights (Adebayo et al., "Sanity checks for saliency maps", NeurIPS 2018). Section 3 shows a case where Grad-CAM
+# weights ([Adebayo et al., "Sanity checks for saliency maps", NeurIPS 2018](https://arxiv.org/abs/1810.03292)). Section 3 shows a case where Grad-CAM
 # exposes a problem: a model that looks at the wrong thing.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -226,10 +232,12 @@ assert min(pointing[["gradient", "occlusion", "Grad-CAM"]]) > 0.3, pointing
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 hits = clinical.pointing_game(maps_all["Grad-CAM"], masks, tolerance_px=2)
 detected = p_test[pos] >= 0.5
+# your answer: the Grad-CAM hit rates (fractions, 0-1) of the detected and of the missed lesions
 hit_detected, hit_missed = None, None
-hit_detected, hit_missed
+check("09-gradcam-hits")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 09-gradcam-hits
 hit_detected, hit_missed = hits[detected].mean(), hits[~detected].mean()
 assert 0 <= hit_missed <= 1 and hit_detected > pointing["chance (random head pixel)"]
 hit_detected, hit_missed  # missed lesions are usually faint or small: the map often points elsewhere
@@ -315,7 +323,7 @@ assert marker_focus["shortcut model"] > marker_focus["model"] + 0.3, marker_focu
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Small adversarial perturbations
-# The fast gradient sign method (Goodfellow et al., ICLR 2015) moves every pixel by ±ε in the direction that most
+# The fast gradient sign method ([FGSM](../GLOSSARY.md#fgsm); [Goodfellow et al., ICLR 2015](https://arxiv.org/abs/1412.6572)) moves every pixel by ±ε in the direction that most
 # increases the loss of the model's own answer. With ε below the images' own noise (SD 0.02), how many predictions
 # flip?
 
@@ -360,7 +368,9 @@ assert all(a <= b for a, b in zip(list(flip_rate.values()), list(flip_rate.value
 # ### Calibration
 # When the model says P(lesion) = 0.8, is there a lesion 80% of the time? A **reliability diagram** bins the
 # predictions and compares the mean predicted probability with the observed frequency; the **expected calibration
-# error** (ECE) is their count-weighted mean distance. The fix, **temperature scaling** (Guo et al., ICML 2017),
+# error** ([ECE](../GLOSSARY.md#ece); [Naeini et al. 2015](https://doi.org/10.1609/aaai.v29i1.9602)) is their count-weighted mean distance. A model is
+# well [calibrated](../GLOSSARY.md#calibration) when the two agree. The fix, **temperature scaling**
+# ([Guo et al., ICML 2017](https://proceedings.mlr.press/v70/guo17a.html)),
 # divides the logits by one number T fitted on the validation set: it changes confidence, never the ranking.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -397,7 +407,7 @@ assert abs(roc_auc_score(test.labels, p_scaled) - auc) < 1e-9, "temperature neve
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Subgroups
 # One AUC hides who the model fails. Sensitivity by lesion size and by lesion brightness, specificity on images
-# without a lesion, each with a 95% Wilson interval:
+# without a lesion, each with a 95% Wilson interval ([Wilson 1927](https://doi.org/10.1080/01621459.1927.10502953)):
 
 # %% slideshow={"slide_type": "fragment"}
 lesion = test.labels == 1
@@ -433,10 +443,13 @@ assert by.loc["faint lesions", "value"] < by.loc["bright lesions", "value"], by
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 logits_b = clinical.logits(model, test_b.images)
-ece_b = {"before": None, "after": None}
-ece_b
+# your answer: a dict {"before": ..., "after": ...} with the ECE (0-1) of the scanner-B test predictions
+# before and after dividing their logits by T
+ece_b = None
+check("09-ece-b")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 09-ece-b
 p_b_scaled = torch.softmax(torch.as_tensor(logits_b / T), dim=1)[:, 1].numpy()
 ece_b = {"before": metrics.expected_calibration_error(test_b.labels, p_test_b),
          "after": metrics.expected_calibration_error(test_b.labels, p_b_scaled)}
@@ -446,32 +459,24 @@ ece_b  # calibration fitted on one scanner is not guaranteed on another
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Regulation and acceptance
-# Software that analyses medical images to diagnose or guide treatment is a **medical device** ("software as a
-# medical device", SaMD: software intended for one or more medical purposes that performs them without being part
-# of a hardware medical device; IMDRF/SaMD WG/N10FINAL:2013). Regulators classify it by risk and ask for evidence
-# before and after it reaches patients. Facts, with sources; this is not legal advice.
+# Software that analyses medical images to diagnose or guide treatment is a **medical device**: "software as a
+# medical device" ([SaMD](../GLOSSARY.md#samd)) is software intended for one or more medical purposes that performs them
+# without being part of a hardware medical device ([IMDRF](../GLOSSARY.md#imdrf) [N10, 2013](https://www.imdrf.org/documents/software-medical-device-samd-key-definitions)). Regulators classify it by
+# risk and ask for evidence before and after it reaches patients. Facts, each linked to the regulation or the
+# regulator's text; this is not legal advice.
 #
 # | | United States: FDA | Canada: Health Canada | European Union: MDR 2017/745 |
 # | --- | --- | --- | --- |
-# | Risk classes | Class I, II, III (by intended use; general controls, + special controls, + premarket approval) [1] | Class I (lowest) to IV (highest), by the classification rules in Schedule 1 of the Medical Devices Regulations SOR/98-282 [2] | Class I, IIa, IIb, III; software by Annex VIII Rule 11: information for diagnostic or therapeutic decisions is at least IIa, IIb or III if errors can cause serious deterioration or death [3] |
-# | Route to market | 510(k) (substantial equivalence), De Novo, or PMA for class III [1] | Medical device licence for classes II–IV; class I needs only an establishment licence [2] | CE marking; a notified body assesses class IIa and above [3] |
-# | Intended use | Classification follows intended use and indications for use [1] | The SaMD guidance classifies by intended use [4] | Classification follows the intended purpose (MDCG 2019-11) [3] |
-# | Validation | Premarket evidence; for AI: Good Machine Learning Practice, 10 principles (FDA, Health Canada, MHRA, 27 Oct 2021), e.g. test sets independent of training, representative data [5] | The same 10 GMLP principles [5] | Clinical evaluation (Art. 61), general safety and performance requirements (Annex I) [3] |
-# | Changes and post-market | Predetermined change control plans for AI-enabled device software (final guidance, Dec 2024) [6]; GMLP: "deployed models are monitored" [5] | GMLP principle 10, as FDA [5] | Post-market surveillance system and plan (Art. 83–84); periodic safety update reports for class IIa+ (Art. 86) [7] |
-#
-# [1] FDA device classification (21 CFR 860), as summarised by the Johner Institute, "Classification and
-# registration pathways of medical devices and IVDs in the US". [2] Medical Devices Regulations SOR/98-282, s. 6 and
-# Schedule 1, laws-lois.justice.gc.ca. [3] Regulation (EU) 2017/745, Annex VIII Rule 11; MDCG 2019-11 (October
-# 2019). [4] Health Canada, "Software as a Medical Device (SaMD): Definition and Classification". [5] "Good Machine
-# Learning Practice for Medical Device Development: Guiding Principles", canada.ca / gov.uk, 27 October 2021.
-# [6] FDA, "Marketing Submission Recommendations for a Predetermined Change Control Plan for Artificial
-# Intelligence-Enabled Device Software Functions", final guidance, 4 December 2024. [7] Regulation (EU) 2017/745,
-# Articles 83–86 and Annex III.
+# | Risk classes | Class I, II, III by intended use: general controls, + special controls, + premarket approval ([21 CFR 860](https://www.ecfr.gov/current/title-21/chapter-I/subchapter-H/part-860); summary: [Johner Institute](https://johner-institute.com/articles/regulatory-affairs/fda/classification-and-registration-pathways-of-medical-devices-and-ivds-in-the-us)) | Class I (lowest) to IV (highest), by the classification rules in Schedule 1 of the [Medical Devices Regulations SOR/98-282](https://laws-lois.justice.gc.ca/eng/regulations/SOR-98-282/) (s. 6) | Class I, IIa, IIb, III; software by [Annex VIII Rule 11 of Regulation (EU) 2017/745](https://eur-lex.europa.eu/eli/reg/2017/745/oj): information for diagnostic or therapeutic decisions is at least IIa, IIb or III if errors can cause serious deterioration or death |
+# | Route to market | 510(k) (substantial equivalence), De Novo, or PMA for class III ([21 CFR 860](https://www.ecfr.gov/current/title-21/chapter-I/subchapter-H/part-860); [Johner Institute](https://johner-institute.com/articles/regulatory-affairs/fda/classification-and-registration-pathways-of-medical-devices-and-ivds-in-the-us)) | Medical device licence for classes II–IV; class I needs only an establishment licence ([SOR/98-282](https://laws-lois.justice.gc.ca/eng/regulations/SOR-98-282/)) | CE marking; a notified body assesses class IIa and above ([MDR 2017/745](https://eur-lex.europa.eu/eli/reg/2017/745/oj)) |
+# | Intended use | Classification follows intended use and indications for use ([21 CFR 860](https://www.ecfr.gov/current/title-21/chapter-I/subchapter-H/part-860)) | Health Canada's [SaMD guidance](https://www.canada.ca/en/health-canada/services/drugs-health-products/medical-devices/application-information/guidance-documents/software-medical-device-guidance-document.html) classifies by intended use | Classification follows the intended purpose ([MDCG 2019-11](https://health.ec.europa.eu/system/files/2020-09/md_mdcg_2019_11_guidance_en_0.pdf), October 2019) |
+# | Validation | Premarket evidence; for AI: [Good Machine Learning Practice](https://www.fda.gov/medical-devices/software-medical-device-samd/good-machine-learning-practice-medical-device-development-guiding-principles), 10 principles (FDA, Health Canada, MHRA, 27 Oct 2021), e.g. test sets independent of training, representative data | The same 10 [GMLP principles](https://www.fda.gov/medical-devices/software-medical-device-samd/good-machine-learning-practice-medical-device-development-guiding-principles) | Clinical evaluation (Art. 61), general safety and performance requirements (Annex I) ([MDR 2017/745](https://eur-lex.europa.eu/eli/reg/2017/745/oj)) |
+# | Changes and post-market | [Predetermined change control plans for AI-enabled device software functions](https://www.fda.gov/regulatory-information/search-fda-guidance-documents/marketing-submission-recommendations-predetermined-change-control-plan-artificial-intelligence) (final guidance, 4 Dec 2024); GMLP: "deployed models are monitored" ([GMLP](https://www.fda.gov/medical-devices/software-medical-device-samd/good-machine-learning-practice-medical-device-development-guiding-principles)) | GMLP principle 10, as FDA ([GMLP](https://www.fda.gov/medical-devices/software-medical-device-samd/good-machine-learning-practice-medical-device-development-guiding-principles)) | Post-market surveillance system and plan (Art. 83–84); periodic safety update reports for class IIa and above (Art. 86, Annex III) ([MDR 2017/745](https://eur-lex.europa.eu/eli/reg/2017/745/oj)) |
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The IMDRF risk categories
-# Regulators harmonise through the International Medical Device Regulators Forum. Its SaMD framework (IMDRF N12,
-# 2014) rates software by how serious the condition is and how much the software's output weighs in the decision:
+# Regulators harmonise through the International Medical Device Regulators Forum (IMDRF). Its SaMD framework
+# ([IMDRF N12, 2014](https://www.imdrf.org/documents/software-medical-device-possible-framework-risk-categorization-and-corresponding-considerations)) rates software by how serious the condition is and how much the software's output weighs in the decision:
 
 # %% slideshow={"slide_type": "fragment"}
 pd.DataFrame(clinical.IMDRF_CATEGORIES).T.rename_axis("state of the condition")
@@ -485,7 +490,7 @@ assert clinical.imdrf_category("non-serious", "inform clinical management") == "
 # Approval is not adoption. The lecture's last hurdles, in the terms of this notebook: clinicians need to trust
 # outputs (calibrated probabilities, explanations that survive sanity checks), to know when the model is outside
 # its comfort zone (scanner shift, subgroups), and evidence from their own population (external validation,
-# monitoring after deployment). Liu et al. found that only 4 of 82 studies tested the model together with
+# monitoring after deployment). [Liu et al.](https://doi.org/10.1016/S2589-7500(19)30123-2) found that only 4 of 82 studies tested the model together with
 # clinicians, which is how it would actually be used.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -496,27 +501,124 @@ assert clinical.imdrf_category("non-serious", "inform clinical management") == "
 # buster for stroke (a critical condition; the output is the diagnosis). Put them in `category_a`, `category_b`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-category_a = None  # clinical.imdrf_category("...", "...")
+# your answers: "I", "II", "III" or "IV" for each intended use; clinical.imdrf_category(situation,
+# significance) reads the IMDRF table above
+category_a = None
 category_b = None
-category_a, category_b
+check("09-imdrf-categories")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 09-imdrf-categories
 category_a = clinical.imdrf_category("serious", "drive clinical management")
 category_b = clinical.imdrf_category("critical", "treat or diagnose")
 assert (category_a, category_b) == ("II", "IV")
 category_a, category_b
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Summary
-# - A model can match or beat readers on a retrospective test set (Liu et al.: pooled deep learning ≈ health-care
-#   professionals), but few studies test it the way it would be used.
-# - Saliency maps (gradient, occlusion, Grad-CAM) can be checked when the truth is known: here they point at the
-#   lesion far above chance, and Grad-CAM reveals a shortcut.
-# - Failure modes are measurable: a scanner change, a spurious marker, an imperceptible perturbation, miscalibrated
-#   probabilities (fixed by temperature scaling on validation data) and weak subgroups (small, faint lesions).
-# - Software that diagnoses is a regulated medical device: intended use → risk class → evidence before and
-#   monitoring after market (FDA, Health Canada, EU MDR; IMDRF categories).
+# ## Recap
+# - A reader is one point in ROC space, a model a whole curve; in the meta-analysis deep learning and health-care
+#   professionals were equivalent on the same test samples, and few studies tested the model as it would be used
+#   (§1 Outperforming humans?).
+# - An operating threshold is chosen on validation data, before the test set is seen (§1, Try it).
+# - Gradient, occlusion and Grad-CAM maps can be scored when the truth is known (the pointing game); they point at
+#   the lesion far above chance, yet a plausible map is not an explanation (§2 Explanatory power).
+# - A change of scanner drops the AUC although nothing about the anatomy changed (§3 Scanner shift).
+# - A spurious marker correlated with the label yields a model that looks excellent on a biased test set and fails
+#   on clean images; Grad-CAM shows where it looks (§3 Shortcut learning).
+# - Perturbations smaller than the image noise flip many predictions (FGSM), and probabilities can be
+#   miscalibrated: temperature scaling fitted on validation data lowers the ECE without changing the ranking
+#   (§3 Small adversarial perturbations, Calibration).
+# - One AUC hides weak subgroups: small and faint lesions are missed more often (§3 Subgroups).
+# - Software that diagnoses is a regulated medical device: intended use → risk class (FDA I–III, Health Canada
+#   I–IV, EU MDR I–III, IMDRF categories I–IV) → evidence before and monitoring after market (§4 Regulation).
 #
-# ## Next
-# This is the last notebook. Go back to **00_start_here.ipynb** for the course map, or revisit **08_transfer_clip**
-# to see how pretrained models change the amount of data you need.
+# **Next:** this is the last notebook. Go back to **00_start_here.ipynb** for the course map, or revisit
+# **08_transfer_clip** to see how pretrained models change the amount of data you need.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Check your understanding
+# 1. A model's ROC curve passes above four of five readers' points. Why is that not yet evidence that patients would
+#    do better if the model were used in the clinic?
+# 2. Why must the operating threshold be chosen on the validation set rather than on the test set, and what happens
+#    to the reported test specificity if you break that rule?
+# 3. A saliency map points exactly at the lesion. What can you conclude about how the model decides, and what can
+#    you not? What test would show that a map says more about the image than about the model?
+# 4. The Grad-CAM hit rate is lower for lesions the model misses. Give two different explanations, and one
+#    experiment that would separate them.
+# 5. The scanner-B images show the same patients. Which of the scanner differences would you expect to hurt a CNN
+#    most, and what would you change in training to make the model more robust?
+# 6. The shortcut model reached a high AUC on "marked as in training" test images. What property of a test set makes
+#    it able to reveal a shortcut, and how would you look for one in real hospital data?
+# 7. FGSM perturbations below the noise level flip predictions. Is that a safety problem in a hospital where nobody
+#    attacks the model? Argue both sides.
+# 8. Temperature scaling lowered the ECE but left the AUC unchanged. Why exactly, and when would a clinician care
+#    about one and not the other?
+# 9. A subgroup's 95% interval is wide. Is the model bad on that subgroup? What would you need to decide?
+# 10. The same lesion-flagging software is used (a) to reorder a worklist and (b) to decide, alone, whether a
+#     patient is treated. Why can the same code fall into different risk categories, and what changes for the
+#     evidence a regulator asks for?
+
+# %% [markdown] jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# **Answers**
+# 1. The curve comes from a retrospective test set from the same source as training, readers without their usual
+#    clinical information, and no test of the model *with* clinicians; clinical benefit needs external validation
+#    and a prospective study of how decisions and outcomes change (Liu et al.'s caveats).
+# 2. A threshold tuned on the test set uses the test labels, so the test result is optimistic (the specificity
+#    target is met by construction); on new patients the specificity would drift. The validation set plays the role
+#    of "before deployment".
+# 3. Only that the score is sensitive to that region; not which features of it (size, brightness, edge) or whether
+#    other regions matter in combination. Adebayo et al.'s sanity check: randomise the model's weights (or labels)
+#    and see whether the map changes; if it does not, the map reflects the image, not the model.
+# 4. The model may look at the right place but find too little evidence (a faint lesion), or it may look elsewhere
+#    altogether (the miss is a failure to attend). Compare the lesion score on occluded vs unoccluded lesions, or the
+#    map's value at the lesion against elsewhere, for missed lesions of similar size and contrast.
+# 5. Lower resolution and blur shrink and fade small lesions; the bias field and darker intensities change what a
+#    "bright blob" is. Augment with blur, noise, intensity and bias-field changes, normalise intensities per image,
+#    and train on several scanners.
+# 6. The spurious feature must be decorrelated from the label (clean or reversed images); a test set with the same
+#    correlation as training hides it. In real data: stratify performance by site, scanner, marker presence or
+#    acquisition text, and inspect saliency on images where the feature and the label disagree.
+# 7. Yes: natural changes (a new reconstruction kernel, compression, a software update) are not adversarial but show
+#    that the decision boundary lies close to real images, so the output may be fragile. No: worst-case directions
+#    are rare by chance, and random noise of the same size flips far fewer answers; the risk is deliberate tampering
+#    (e.g. fraud) rather than everyday use.
+# 8. Dividing logits by T > 0 is a monotonic change of every probability, so the ranking, and hence the AUC, stay
+#    the same; only the confidence changes. A clinician who acts on "P(lesion) = 0.9" (e.g. to skip a biopsy) needs
+#    calibration; one who reads a ranked worklist needs only the ranking.
+# 9. Not necessarily: a wide interval means too few cases to tell. You need more cases of that subgroup (or a
+#    pre-registered minimum performance and a sample size chosen to show it) before concluding.
+# 10. Risk follows the intended use, not the code: under IMDRF N12, (a) informs or drives management of a serious
+#     condition, (b) treats or diagnoses a critical one, which is the highest category. The higher the category (or
+#     class), the more clinical evidence, independent review and post-market monitoring are required.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Further reading
+# - [Liu et al. 2019](https://doi.org/10.1016/S2589-7500(19)30123-2): the meta-analysis behind "outperforming humans", with its caveats spelled out.
+# - [Adebayo et al. 2018](https://arxiv.org/abs/1810.03292): sanity checks that many saliency methods fail.
+# - [Guo et al. 2017](https://proceedings.mlr.press/v70/guo17a.html): why modern networks are overconfident, and temperature scaling.
+# - [Goodfellow et al. 2015](https://arxiv.org/abs/1412.6572): FGSM and the linear explanation of adversarial examples.
+# - [IMDRF N12, 2014](https://www.imdrf.org/documents/software-medical-device-possible-framework-risk-categorization-and-corresponding-considerations): the risk framework for software as a medical device that regulators share.
+# - [Good Machine Learning Practice, 2021](https://www.fda.gov/medical-devices/software-medical-device-samd/good-machine-learning-practice-medical-device-development-guiding-principles): the ten principles FDA, Health Canada and the MHRA ask AI
+#   device makers to follow.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## References
+# - [Liu et al. 2019, deep learning vs health-care professionals](https://doi.org/10.1016/S2589-7500(19)30123-2)
+# - [Selvaraju et al. 2017, Grad-CAM](https://doi.org/10.1109/ICCV.2017.74)
+# - [Simonyan et al. 2014, gradient saliency](https://arxiv.org/abs/1312.6034)
+# - [Zeiler & Fergus 2014, occlusion sensitivity](https://doi.org/10.1007/978-3-319-10590-1_53)
+# - [Adebayo et al. 2018, sanity checks for saliency maps](https://arxiv.org/abs/1810.03292)
+# - [Goodfellow et al. 2015, FGSM](https://arxiv.org/abs/1412.6572)
+# - [Naeini et al. 2015, expected calibration error](https://doi.org/10.1609/aaai.v29i1.9602)
+# - [Guo et al. 2017, temperature scaling](https://proceedings.mlr.press/v70/guo17a.html)
+# - [Wilson 1927, score interval](https://doi.org/10.1080/01621459.1927.10502953)
+# - [IMDRF N10, SaMD key definitions](https://www.imdrf.org/documents/software-medical-device-samd-key-definitions)
+# - [IMDRF N12, SaMD risk categorisation](https://www.imdrf.org/documents/software-medical-device-possible-framework-risk-categorization-and-corresponding-considerations)
+# - [21 CFR Part 860, FDA device classification](https://www.ecfr.gov/current/title-21/chapter-I/subchapter-H/part-860)
+# - [Johner Institute, US classification and registration pathways (secondary)](https://johner-institute.com/articles/regulatory-affairs/fda/classification-and-registration-pathways-of-medical-devices-and-ivds-in-the-us)
+# - [Medical Devices Regulations SOR/98-282, s. 6 and Schedule 1 (Canada)](https://laws-lois.justice.gc.ca/eng/regulations/SOR-98-282/)
+# - [Health Canada, SaMD definition and classification](https://www.canada.ca/en/health-canada/services/drugs-health-products/medical-devices/application-information/guidance-documents/software-medical-device-guidance-document.html)
+# - [Regulation (EU) 2017/745 (MDR), Annex VIII Rule 11, Art. 61, 83–86](https://eur-lex.europa.eu/eli/reg/2017/745/oj)
+# - [MDCG 2019-11, qualification and classification of software](https://health.ec.europa.eu/system/files/2020-09/md_mdcg_2019_11_guidance_en_0.pdf)
+# - [Good Machine Learning Practice, guiding principles (2021)](https://www.fda.gov/medical-devices/software-medical-device-samd/good-machine-learning-practice-medical-device-development-guiding-principles)
+# - [FDA, predetermined change control plans for AI-enabled device software functions (2024)](https://www.fda.gov/regulatory-information/search-fda-guidance-documents/marketing-submission-recommendations-predetermined-change-control-plan-artificial-intelligence)
