@@ -57,25 +57,26 @@ blas_limit = threadpool_limits(1)  # small arrays: one BLAS thread is fastest an
 #
 # | Task | Example here | Judged by |
 # | --- | --- | --- |
-# | Preprocessing | sharpen a low-resolution CT, remove noise, match scanners | PSNR, SSIM |
+# | Preprocessing | sharpen a low-resolution CT, remove noise, match scanners | PSNR (peak signal-to-noise ratio), SSIM (structural similarity): §1 |
 # | Registration | align an MRI slice with a differently-contrasted image of the same brain | error of the recovered transform |
-# | Detection | find lesion candidates with a blob detector | sensitivity vs false positives (FROC) |
-# | Segmentation | outline each lesion | Dice overlap, Hausdorff distance, area in mm² |
-# | Classification | benign-like vs malignant-like lesions | ROC curve, AUC |
+# | Detection | find lesion candidates with a blob detector | sensitivity vs false positives per image ([FROC](../GLOSSARY.md#froc)) |
+# | Segmentation | outline each lesion | [Dice](../GLOSSARY.md#dice) overlap, [Hausdorff distance](../GLOSSARY.md#hausdorff), area in mm² |
+# | Classification | benign-like vs malignant-like lesions | ROC (receiver operating characteristic) curve, [AUC](../GLOSSARY.md#auc) (area under it): §5 |
 # | Monitoring | lesion burden over time as % of the brain | the measurement's error |
-# | Prediction | an outcome from image features | cross-validated AUC with a confidence interval |
+# | Prediction | an outcome from image features | cross-validated AUC with a bootstrap confidence interval (§7) |
 #
 # Real images (CT, MRI) are used where a task needs no ground truth; lesions are **simulated** on real MRI anatomy
 # (`helpers.datasets`), because only then do we know the exact answer to score against.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · Preprocessing: super-resolution
-# A scanner with larger pixels records the *average* over each pixel. We imitate that on a real abdominal CT by
-# averaging 2 × 2 blocks, then try to get the detail back: three classic interpolations and a tiny **learned**
+# A scanner with larger pixels records the *average* over each pixel. We imitate that on a real abdominal CT (in
+# [HU](../GLOSSARY.md#hu), scaled to 0–1 through the abdominal soft-tissue [window](../GLOSSARY.md#window-level)
+# W400 L50 of [Radiopaedia's presets](https://radiopaedia.org/articles/windowing-ct)) by averaging 2 × 2 blocks, then try to get the detail back: three classic interpolations and a tiny **learned**
 # upsampler (4 linear 5 × 5 filters, one per sub-pixel position, fitted by least squares on a *different* CT).
 
 # %% slideshow={"slide_type": "fragment"}
-def to_unit(hu, level=50, width=400):  # abdomen soft-tissue window W400 L50 (FACTS §2) -> 0..1
+def to_unit(hu, level=50, width=400):  # abdomen soft-tissue window W400 L50 (Radiopaedia's preset) -> 0..1
     return np.clip((hu - (level - width / 2)) / width, 0, 1)
 
 def block_mean(image, f=2):  # what a detector with f-times larger pixels records
@@ -95,8 +96,9 @@ low.shape, truth.shape, upsampler.size
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The standard scores compare each result with the original: **PSNR** (peak signal-to-noise ratio,
-# `10·log10(range² / mean squared error)`, in dB, higher is better) and **SSIM** (structural similarity, 1 =
-# identical local means, contrasts and structure).
+# `10·log10(range² / mean squared error)`, in dB, higher is better) and **SSIM** (structural similarity index of
+# [Wang et al. 2004](https://doi.org/10.1109/TIP.2003.819861): it compares local means, contrasts and structure in
+# small windows; 1 = identical).
 
 # %% slideshow={"slide_type": "fragment"}
 def psnr(reference, image, data_range=1.0):
@@ -152,7 +154,8 @@ round(gain_db, 2)
 # ## 1 · Preprocessing: denoising
 # A low-dose CT is noisier. We add **simulated** Gaussian noise (σ = 0.05 of the window, i.e. 20 HU) to the same
 # CT and remove it three ways: a Gaussian blur (smooths everything, edges too), a median filter, and non-local
-# means (averages pixels whose *neighbourhoods* look alike, so edges survive).
+# means ([Buades et al. 2005](https://doi.org/10.1109/CVPR.2005.38): averages pixels whose *neighbourhoods* look
+# alike, so edges survive).
 
 # %% slideshow={"slide_type": "fragment"}
 rng = np.random.default_rng(0)
@@ -196,9 +199,11 @@ best_sigma
 # ## 1 · Preprocessing: intensity normalisation across scanners
 # MRI intensities have no fixed unit: the same brain on another vendor's scanner comes out darker or brighter,
 # blurrier, noisier, with a different bias field. From here on the lesions are **simulated** on real MNI152 MRI
-# anatomy (`datasets.lesion_slices`, exact masks known). `datasets.apply_scanner(..., "B")` re-acquires the same
-# slices as "scanner B" would. Two classic fixes: **z-scoring** each image over its foreground, and **histogram
-# matching** to a reference scanner.
+# anatomy ([Fonov et al. 2011](https://doi.org/10.1016/j.neuroimage.2010.07.033); `datasets.lesion_slices`, exact
+# masks known). `datasets.apply_scanner(..., "B")` re-acquires the same slices as "scanner B" would. Two classic
+# fixes: **z-scoring** each image over its foreground (the head, found with
+# [Otsu's threshold](https://doi.org/10.1109/TSMC.1979.4310076)), and **histogram matching** to a reference
+# scanner.
 
 # %% slideshow={"slide_type": "fragment"}
 lesions = datasets.lesion_slices(400, seed=3)  # scanner A: our "hospital"
@@ -276,10 +281,12 @@ round(gap_one, 4)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · Registration: aligning two modalities
 # Registration finds the spatial transform that puts one image on top of another. Here the reference ("fixed") is
-# an axial slice of the real MNI152 T1 MRI template. The "moving" image is a **T2-like** image of the same slice,
-# built from the template's tissue maps (CSF bright, grey matter darker, white matter darkest — the reverse of T1,
-# since CSF has by far the longest T2, FACTS §3), then turned and shifted by a known amount as if the patient had
-# moved between the two scans.
+# an axial slice of the real MNI152 [T1](../GLOSSARY.md#t1)-weighted MRI template. The "moving" image is a
+# **[T2](../GLOSSARY.md#t2)-like** image of the same slice, built from the template's tissue maps (CSF bright, grey
+# matter darker, white matter darkest — the reverse of T1, since CSF has by far the longest T2: about 500 ms at 3 T
+# ([Piechnik et al. 2009](https://doi.org/10.1002/mrm.21897)) against 110 ms in grey and 79 ms in white matter
+# ([Wansapura et al. 1999](https://doi.org/10.1002/(SICI)1522-2586(199904)9:4<531::AID-JMRI4>3.0.CO;2-L))), then
+# turned and shifted by a known amount as if the patient had moved between the two scans.
 
 # %% slideshow={"slide_type": "fragment"}
 t1, mri_meta = load_sample("mri_brain_t1")
@@ -296,8 +303,10 @@ fixed.shape, mri_meta.spacing_mm[1:]
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Bright-on-bright comparisons (the squared difference) fail when one modality is dark where the other is bright.
-# **Mutual information** asks instead how well one image's grey level *predicts* the other's, from their joint
-# histogram:
+# **Mutual information** (MI: how many bits one image's grey level tells about the other's, computed from their
+# joint histogram; [Maes et al. 1997](https://doi.org/10.1109/42.563664),
+# [Viola & Wells 1997](https://doi.org/10.1023/A:1007958904918)) asks instead how well one image *predicts* the
+# other, whatever the mapping between their grey levels:
 
 # %% slideshow={"slide_type": "fragment"}
 def mutual_info(a, b, bins=32):
@@ -378,7 +387,7 @@ round(same_modality_error, 3)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Detection: lesion candidates with a blob detector
 # A lesion looks like a bright blob. The **Laplacian of Gaussian** (LoG) responds most strongly at the centre of a
-# blob whose radius matches its scale σ (radius ≈ σ·√2); trying several σ finds blobs of several sizes. Every local
+# blob whose radius matches its scale σ (radius ≈ σ·√2 in 2D, [Lindeberg 1998](https://doi.org/10.1023/A:1008045108935)); trying several σ finds blobs of several sizes. Every local
 # maximum of the response is a *candidate*, with a score. We run it on the first 100 simulated slices (half of them
 # with a lesion).
 
@@ -401,8 +410,8 @@ f"{np.mean([len(p) for p, _, _ in found]):.1f} candidates per image for {sum(len
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Many candidates are normal anatomy. Ranking them is what matters. The standard curve for detection is the
-# **FROC** (free-response ROC): the fraction of lesions found against the number of false positives per image, as
-# the score threshold falls. We compare two rankings of the same candidates: the LoG response itself, and the
+# **[FROC](../GLOSSARY.md#froc)** (free-response ROC, [Chakraborty 1989](https://doi.org/10.1118/1.596358)): the
+# fraction of lesions found against the number of false positives per image, as the score threshold falls. We compare two rankings of the same candidates: the LoG response itself, and the
 # candidate's brightness relative to the rest of the brain (domain knowledge: these lesions are brighter than
 # tissue). A hit is a candidate within 3 pixels (9 mm) of a lesion centre.
 
@@ -505,8 +514,11 @@ segmented = np.array([segment(lesions.images[i].astype(float), lesions.centers[i
 segmented.shape
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The standard scores: the **Dice** overlap `2|A∩B| / (|A|+|B|)` (1 = perfect), the **Hausdorff distance**
-# (the worst boundary disagreement, in mm), and the measured **area** in mm² against the exact one.
+# The standard scores: the **[Dice](../GLOSSARY.md#dice)** overlap `2|A∩B| / (|A|+|B|)` (1 = perfect;
+# [Dice 1945](https://doi.org/10.2307/1932409)), the **[Hausdorff distance](../GLOSSARY.md#hausdorff)** (the worst
+# boundary disagreement, in mm; [Huttenlocher et al. 1993](https://doi.org/10.1109/34.232073); its robust cousin
+# **HD95** takes the 95th percentile of the boundary distances instead of the maximum), and the measured **area**
+# in mm² against the exact one.
 
 # %% slideshow={"slide_type": "fragment"}
 truth_masks = lesions.masks[positives]
@@ -582,9 +594,12 @@ round(median_dice_30, 3)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Classification: benign-like vs malignant-like
 # Among the simulated lesions, half are "malignant-like": on average larger, more irregular, with a brighter rim.
-# From each *segmented* lesion we measure a few classic features (size, intensity, rim contrast, shape) and fit a
-# logistic regression — a linear model. The ROC curve and its area (**AUC**) are the standard scores; we use
-# 5-fold cross-validation so that every lesion is scored by a model that never saw it.
+# From each *segmented* lesion we measure a few classic features (size, intensity, rim contrast, shape:
+# irregularity = 1 − [solidity](../GLOSSARY.md#solidity)) and fit a logistic regression — a linear model. The
+# **ROC curve** (receiver operating characteristic: sensitivity against 1 − specificity as the decision threshold
+# moves) and its area, the **[AUC](../GLOSSARY.md#auc)** (the probability that a random malignant lesion scores
+# higher than a random benign one; [Hanley & McNeil 1982](https://doi.org/10.1148/radiology.143.1.7063747)), are
+# the standard scores; we use 5-fold cross-validation so that every lesion is scored by a model that never saw it.
 
 # %% slideshow={"slide_type": "fragment"}
 def lesion_measurements(image, mask):
@@ -656,7 +671,9 @@ pd.DataFrame({"month": series.times_months, "true burden (%)": true_burden, "mea
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # A change only means something if it is larger than the **measurement error**. We estimate the error as real
 # studies do, from repeat ("test–retest") scans: eight scans of the same lesion without growth, measured the
-# same way; their standard deviation is the error of one measurement.
+# same way; their standard deviation is the error of one measurement, and 1.96·√2 times it is the *repeatability
+# coefficient* ([Bland & Altman 1986](https://doi.org/10.1016/S0140-6736(86)90837-8)), the smallest change that is
+# real with 95% confidence.
 
 # %% slideshow={"slide_type": "fragment"}
 retest = datasets.longitudinal_series(8, growth_mm_per_step=0.0, seed=0)
@@ -713,7 +730,9 @@ steps_to_detect
 # Prediction asks about the future: will this patient respond to treatment? We **simulate** an outcome that
 # depends partly on the lesion (smaller, less aggressive lesions respond more often) and partly on chance, then
 # predict it from the image measurements of section 5. With 200 patients, the honest answer is an AUC with a
-# **confidence interval**, from predictions the model made without seeing the patient (cross-validation).
+# **confidence interval**, from predictions the model made without seeing the patient (cross-validation). We use
+# a **bootstrap** interval ([Efron 1979](https://doi.org/10.1214/aos/1176344552)): draw 200 patients *with
+# replacement* from the 200, recompute the AUC, repeat 1000 times, and keep the middle 95% of those AUCs.
 
 # %% slideshow={"slide_type": "fragment"}
 rng = np.random.default_rng(7)
@@ -762,13 +781,18 @@ round(width_100, 3)
 # The lecture lists seven reasons. Each gets a small measurement here.
 #
 # ### Few samples, huge images
-# One CT study is hundreds of slices of 512 × 512 16-bit pixels (FACTS §7); one whole-slide pathology image has
-# up to 100,000 × 100,000 RGB pixels. Yet a study usually has **one** label, and a dataset a few hundred studies.
+# One CT study is hundreds of slices: an abdomen–pelvis scan covers about 60 cm
+# ([Goldman 2008](https://doi.org/10.2967/jnmt.107.044826)), so thin 1.2 mm slices make about 500 of them, each
+# 512 × 512 pixels like the CT of §1, each pixel stored in a 16-bit word (*Bits Allocated* 16 in the
+# [DICOM Image Pixel module](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html)). A
+# whole-slide pathology image has tens of thousands of RGB pixels on each side (we take 100,000 × 100,000): the
+# 1,399 slides of the CAMELYON dataset fill 3 TB *compressed* ([Litjens et al. 2018](https://doi.org/10.1093/gigascience/giy065)).
+# Yet a study usually has **one** label, and a dataset a few hundred studies.
 
 # %% slideshow={"slide_type": "fragment"}
 MiB, GiB = 2**20, 2**30
-ct_study = 500 * 512 * 512 * 2   # MDCT: ~500 slices (FACTS §7), 16-bit words
-wsi = 100_000 * 100_000 * 3      # uncompressed whole-slide image, 8-bit RGB (FACTS §7, calc)
+ct_study = 500 * 512 * 512 * 2   # ~500 slices of 512 x 512 pixels, 16-bit words
+wsi = 100_000 * 100_000 * 3      # uncompressed whole-slide image, 8-bit RGB
 cnn_layer = 32 * 500 * 512 * 512 * 4  # ONE 3D conv layer's output: 32 channels, float32, full resolution
 pd.DataFrame({"size": [ct_study / MiB, wsi / GiB, cnn_layer / GiB],
               "unit": ["MiB", "GiB", "GiB"],
@@ -781,7 +805,7 @@ assert ct_study / MiB == 250 and round(wsi / GiB, 1) == 27.9 and cnn_layer / GiB
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # One convolutional layer on a full CT volume would need 15.6 GiB for its output alone, more than a laptop's
 # memory and most GPUs'. That is why models see patches, slices or downsampled volumes, and why whole-slide
-# images are cut into tiles (multiple-instance learning, notebook 04).
+# images are cut into tiles ([multiple-instance learning](../GLOSSARY.md#mil), notebook 04).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -1011,7 +1035,8 @@ round(my_balanced, 3)
 # ### Subjectivity in the ground truth
 # Experts outline the same lesion differently. We **simulate** four annotators drawing one large lesion, each with
 # a personal habit (generous or tight) and a wobbly hand (`tasks.simulate_annotators`), and measure their
-# agreement: pairwise **Dice** and pixel-wise **Cohen's κ** (agreement corrected for chance). A majority vote
+# agreement: pairwise **Dice** and pixel-wise **Cohen's κ** (agreement corrected for chance;
+# [Cohen 1960](https://doi.org/10.1177/001316446002000104)). A majority vote
 # gives a consensus.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -1068,21 +1093,130 @@ round(careless_dice, 3), round(metrics.dice(careless.sum(0) >= 3, lesions.masks[
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Some data cannot be fully de-identified
 # Removing names from DICOM headers is not enough: a head CT or MRI contains the face, which can be rebuilt in 3D
-# and recognised; burned-in text and rare anatomy identify people too. Notebook **02_dicom** shows what the DICOM
-# de-identification profile (PS3.15, FACTS §8) removes, keeps and replaces — and what it cannot reach.
+# and recognised by face-recognition software ([Schwarz et al. 2019](https://doi.org/10.1056/NEJMc1908881));
+# burned-in text and rare anatomy identify people too. Notebook **02_dicom** shows what the DICOM de-identification
+# profile ([PS3.15 Annex E](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part15/chapter_E.html)) removes,
+# keeps and replaces — and what it cannot reach.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Summary
-# - The seven tasks each come with a standard score: PSNR/SSIM (preprocessing), transform error (registration),
-#   FROC (detection), Dice/Hausdorff/area (segmentation), ROC AUC (classification), measurement error
-#   (monitoring), a cross-validated AUC *with its confidence interval* (prediction).
-# - Simple methods go far: bicubic interpolation, non-local means, mutual information, a LoG detector, a half-way
-#   threshold, a logistic regression on measured features. Knowing the data (lesions are bright) beats a generic
-#   score.
-# - The difficulties are measurable: an image's size dwarfs its one label; a model drops from ~98% to ~chance
-#   accuracy on another scanner; rare diagnoses are missed; wrong labels, imbalance and disagreeing experts all
-#   distort what "accuracy" means.
+# ## Recap
+# - Every task has its own yardstick, and a method is only as convincing as that number (the table at the top).
+# - Bicubic interpolation beats nearest-neighbour by dB, but a learned *linear* filter only matches it; PSNR and SSIM
+#   can rank methods differently, and non-local means keeps edges that blurring destroys (§1 Preprocessing).
+# - Z-scoring and histogram matching shrink the intensity gap between scanners, but cannot undo blur and noise
+#   (§1 Intensity normalisation, §8 Non-standard acquisition).
+# - Mutual information aligns images of different contrast to within a pixel, where the squared difference fails
+#   (§2 Registration).
+# - A detector is judged by its FROC curve; ranking candidates by what we know about the lesions (brightness)
+#   beats the raw blob response (§3 Detection).
+# - Dice rewards overlap, the Hausdorff distance punishes the single worst leak; small lesions make both noisy
+#   (§4 Segmentation).
+# - A change, an AUC or a prediction means little without its uncertainty: the repeatability coefficient (§6
+#   Monitoring), cross-validation and a bootstrap interval (§5 Classification, §7 Prediction).
+# - The difficulties are measurable: huge images with one label each, scanner shift, long tails, noisy and sparse
+#   labels, imbalance and disagreeing experts (§8 Why medical image data is hard).
 #
 # **Next:** **04_learning_paradigms.ipynb** — what to do when labels are scarce: learning from normal images only
 # (anomaly detection), from a few labels plus many unlabelled images (semi-supervised), and from labels of whole
 # slides only (multiple-instance learning).
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Check your understanding
+# 1. PSNR depends on the data range. What would happen to the PSNR values of §1 — and possibly to the ranking of
+#    the methods — if you computed them on the raw HU image instead of the 0–1 windowed one?
+# 2. Mutual information succeeded where the squared difference failed (§2). Describe a pair of images on which
+#    mutual information would fail too.
+# 3. Why is detection judged by an FROC curve rather than by an ordinary ROC curve (§3)? What would an ROC curve
+#    need that a detection task does not have?
+# 4. A segmentation has Dice 0.90 and a Hausdorff distance of 25 mm (§4). Sketch what it probably looks like. Which
+#    of the two numbers matters more for planning radiotherapy, and which for measuring the lesion's volume?
+# 5. Every burden measurement in §6 sits below the truth. Does that bias stop us from detecting growth? When would
+#    it start to matter?
+# 6. In §7 the in-sample AUC flatters the model. Suppose you try 20 feature sets and report the best
+#    cross-validated AUC among them. Is that number honest? What would you do instead?
+# 7. On scanner B, histogram matching brought the accuracy back up but not the AUC (§8). Why do accuracy and AUC
+#    react so differently to the same fix?
+# 8. Class weights raised the recall of rare diagnoses and cost some recall of common ones (§8 Long-tailed). For a
+#    rare but deadly disease in a screening programme, which model would you deploy, and which numbers would you
+#    report?
+# 9. Four annotators agree with each other at Dice ≈ 0.8. A model reaches Dice 0.85 against annotator 1 (§8
+#    Subjectivity). Is it better than a human reader?
+# 10. The bootstrap interval of the AUC for 100 patients is wider than for 200 (§7 Try it). About how many patients
+#     would halve the width of the 200-patient interval?
+
+# %% [markdown] jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# **Answers**
+# 1. PSNR = 10·log10(range² / MSE): a wider range adds the same constant to every method *if* the errors were the
+#    same, but they are not. Windowing clips everything outside −150…250 HU, so errors in bone and air vanish in
+#    the windowed image and count in full in raw HU. Methods that ring or blur at bone edges can drop in the ranking.
+#    Always state the range and the window used.
+# 2. MI only needs a *consistent* mapping between the two images' grey levels. It fails when that mapping changes
+#    across the image (a strong bias field in one image), when one image shows structures the other lacks (a lesion
+#    visible on only one), when the overlap is small or mostly background (the joint histogram is then dominated by
+#    air), or when the start is so far off that the optimiser finds a local maximum.
+# 3. An ROC curve needs a fixed set of negatives to count false positives against. In detection, an image has
+#    any number of lesions and any number of possible false locations, and a "hit" must be in the right place.
+#    FROC therefore counts false positives *per image* against the fraction of lesions found.
+# 4. Mostly a good overlap with one thin leak or a stray island 25 mm away. For radiotherapy the Hausdorff distance
+#    (or HD95) matters: a leak into a neighbouring organ means dose where it should not be. For volume the Dice (and
+#    the area error) matter more: a thin leak barely changes the volume.
+# 5. Not if the bias is the same in every scan: the difference between scans cancels it. It matters when it depends
+#    on the lesion's size or contrast (a growing lesion then seems to grow faster or slower), when scans come from
+#    different scanners or software versions, or when a fixed absolute threshold (e.g. a burden above 1%) decides
+#    treatment.
+# 6. No: picking the best of 20 uses the cross-validation scores to choose, so the winner's score is optimistic
+#    (selection bias). Use nested cross-validation, or choose on one part of the data and report once on a
+#    held-out test set that played no part in any choice.
+# 7. Accuracy uses a fixed threshold on the model's probability; a global intensity shift moves all scores across
+#    that threshold, and histogram matching shifts them back. The AUC only depends on the *ranking* of the cases,
+#    which the shift did not change much, but scanner B's blur and noise did: that information is gone and no
+#    intensity mapping restores it.
+# 8. In screening for a deadly disease, missing a case costs far more than a false alarm, so the class-weighted
+#    model (higher rare recall) is the better choice. Report per-class sensitivity (recall) and specificity, with
+#    confidence intervals, and the positive predictive value at the real prevalence, not overall accuracy.
+# 9. Not necessarily. Dice against one annotator rewards learning that annotator's habits (generous or tight
+#    outlines). Compare the model with the consensus, and with each annotator: it performs like an expert if its
+#    agreement with the other readers falls within their spread with each other.
+# 10. The width shrinks roughly like 1/√n, so halving it needs about four times as many patients: about 800.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Further reading
+# - Maier-Hein et al., [Metrics reloaded](https://doi.org/10.1038/s41592-023-02151-z) (*Nat Methods* 2024): how
+#   to choose the validation metric from the problem (detection, segmentation, classification), and its pitfalls.
+# - Taha & Hanbury, [Metrics for evaluating 3D medical image segmentation](https://doi.org/10.1186/s12880-015-0068-x)
+#   (*BMC Med Imaging* 2015): Dice, Hausdorff, HD95 and some twenty others, side by side, with when each misleads.
+# - Varoquaux & Cheplygina, [Machine learning for medical imaging: methodological failures and recommendations
+#   for the future](https://doi.org/10.1038/s41746-022-00592-y) (*npj Digit Med* 2022): small test sets, leaky
+#   validation and wide confidence intervals, the failures §7 and §8 show in miniature.
+# - Zech et al., [Variable generalization performance of a deep learning model to detect pneumonia in chest
+#   radiographs](https://doi.org/10.1371/journal.pmed.1002683) (*PLoS Med* 2018): a real model that fails on
+#   another hospital's images, the scanner shift of §8.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## References
+# - Bland JM, Altman DG. Statistical methods for assessing agreement between two methods of clinical measurement (repeatability coefficient). *Lancet* 1986;1(8476):307-310. [doi.org/10.1016/S0140-6736(86)90837-8](https://doi.org/10.1016/S0140-6736(86)90837-8)
+# - Buades A, Coll B, Morel JM. A non-local algorithm for image denoising. *CVPR* 2005;2:60-65. [doi.org/10.1109/CVPR.2005.38](https://doi.org/10.1109/CVPR.2005.38)
+# - Chakraborty DP. Maximum likelihood analysis of free-response receiver operating characteristic (FROC) data. *Med Phys* 1989;16(4):561-568. [doi.org/10.1118/1.596358](https://doi.org/10.1118/1.596358)
+# - Cohen J. A coefficient of agreement for nominal scales (kappa). *Educ Psychol Meas* 1960;20(1):37-46. [doi.org/10.1177/001316446002000104](https://doi.org/10.1177/001316446002000104)
+# - Dice LR. Measures of the amount of ecologic association between species. *Ecology* 1945;26(3):297-302. [doi.org/10.2307/1932409](https://doi.org/10.2307/1932409)
+# - Efron B. Bootstrap methods: another look at the jackknife. *Ann Stat* 1979;7(1):1-26. [doi.org/10.1214/aos/1176344552](https://doi.org/10.1214/aos/1176344552)
+# - Fonov V, Evans AC, Botteron K, Almli CR, McKinstry RC, Collins DL. Unbiased average age-appropriate atlases for pediatric studies. *NeuroImage* 2011;54(1):313-327. [doi.org/10.1016/j.neuroimage.2010.07.033](https://doi.org/10.1016/j.neuroimage.2010.07.033)
+# - Goldman LW. Principles of CT: multislice CT (an abdomen-pelvis scan covers about 60 cm; data volume of multislice studies). *J Nucl Med Technol* 2008;36:57-68. [doi.org/10.2967/jnmt.107.044826](https://doi.org/10.2967/jnmt.107.044826)
+# - Hanley JA, McNeil BJ. The meaning and use of the area under a receiver operating characteristic (ROC) curve. *Radiology* 1982;143(1):29-36. [doi.org/10.1148/radiology.143.1.7063747](https://doi.org/10.1148/radiology.143.1.7063747)
+# - Huttenlocher DP, Klanderman GA, Rucklidge WJ. Comparing images using the Hausdorff distance. *IEEE Trans Pattern Anal Mach Intell* 1993;15(9):850-863. [doi.org/10.1109/34.232073](https://doi.org/10.1109/34.232073)
+# - Lindeberg T. Feature detection with automatic scale selection. *Int J Comput Vis* 1998;30(2):79-116. [doi.org/10.1023/A:1008045108935](https://doi.org/10.1023/A:1008045108935)
+# - Litjens G, Bandi P, Ehteshami Bejnordi B, et al. 1399 H&E-stained sentinel lymph node sections of breast cancer patients: the CAMELYON dataset. *GigaScience* 2018;7(6):giy065. [doi.org/10.1093/gigascience/giy065](https://doi.org/10.1093/gigascience/giy065)
+# - Maes F, Collignon A, Vandermeulen D, Marchal G, Suetens P. Multimodality image registration by maximization of mutual information. *IEEE Trans Med Imaging* 1997;16(2):187-198. [doi.org/10.1109/42.563664](https://doi.org/10.1109/42.563664)
+# - Maier-Hein L, Reinke A, Godau P, et al. Metrics reloaded: recommendations for image analysis validation. *Nat Methods* 2024;21(2):195-212. [doi.org/10.1038/s41592-023-02151-z](https://doi.org/10.1038/s41592-023-02151-z)
+# - NEMA (National Electrical Manufacturers Association). DICOM PS3.15 2024b: Security and System Management Profiles, Annex E Attribute Confidentiality Profiles (Table E.1-1 Basic Profile; action codes D, Z, X, K, C, U). *DICOM Standard* 2024. [dicom.nema.org/medical/dicom/2024b/output/chtml/part15/chapter_E.html](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part15/chapter_E.html)
+# - NEMA (National Electrical Manufacturers Association). DICOM PS3.3 2024b: Information Object Definitions, C.7.6.3 Image Pixel Module (Bits Allocated/Stored, Photometric Interpretation, YBR_FULL luminance). *DICOM Standard* 2024. [dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html)
+# - Otsu N. A threshold selection method from gray-level histograms. *IEEE Trans Syst Man Cybern* 1979;9(1):62-66. [doi.org/10.1109/TSMC.1979.4310076](https://doi.org/10.1109/TSMC.1979.4310076)
+# - Piechnik SK, Evans J, Bary LH, Wise RG, Jezzard P. Functional changes in CSF volume estimated using measurement of water T2 relaxation. *Magn Reson Med* 2009;61(3):579-586. [doi.org/10.1002/mrm.21897](https://doi.org/10.1002/mrm.21897)
+# - Radiopaedia. Windowing (CT) (window width and level presets). *radiopaedia.org* (secondary, peer-edited reference; accessed 2026). [radiopaedia.org/articles/windowing-ct](https://radiopaedia.org/articles/windowing-ct)
+# - Schwarz CG, Kremers WK, Therneau TM, et al. Identification of anonymous MRI research participants with face-recognition software. *N Engl J Med* 2019;381(17):1684-1686. [doi.org/10.1056/NEJMc1908881](https://doi.org/10.1056/NEJMc1908881)
+# - Taha AA, Hanbury A. Metrics for evaluating 3D medical image segmentation: analysis, selection, and tool. *BMC Med Imaging* 2015;15:29. [doi.org/10.1186/s12880-015-0068-x](https://doi.org/10.1186/s12880-015-0068-x)
+# - Varoquaux G, Cheplygina V. Machine learning for medical imaging: methodological failures and recommendations for the future. *npj Digit Med* 2022;5:48. [doi.org/10.1038/s41746-022-00592-y](https://doi.org/10.1038/s41746-022-00592-y)
+# - Viola P, Wells WM III. Alignment by maximization of mutual information. *Int J Comput Vis* 1997;24(2):137-154. [doi.org/10.1023/A:1007958904918](https://doi.org/10.1023/A:1007958904918)
+# - Wang Z, Bovik AC, Sheikh HR, Simoncelli EP. Image quality assessment: from error visibility to structural similarity (SSIM). *IEEE Trans Image Process* 2004;13(4):600-612. [doi.org/10.1109/TIP.2003.819861](https://doi.org/10.1109/TIP.2003.819861)
+# - Wansapura JP, Holland SK, Dunn RS, Ball WS Jr. NMR relaxation times in the human brain at 3.0 tesla. *J Magn Reson Imaging* 1999;9(4):531-538. [doi.org/10.1002/(SICI)1522-2586(199904)9:4&lt;531::AID-JMRI4&gt;3.0.CO;2-L](https://doi.org/10.1002/(SICI)1522-2586(199904)9:4<531::AID-JMRI4>3.0.CO;2-L)
+# - Zech JR, Badgeley MA, Liu M, Costa AB, Titano JJ, Oermann EK. Variable generalization performance of a deep learning model to detect pneumonia in chest radiographs: a cross-sectional study. *PLoS Med* 2018;15(11):e1002683. [doi.org/10.1371/journal.pmed.1002683](https://doi.org/10.1371/journal.pmed.1002683)
