@@ -46,6 +46,7 @@ from threadpoolctl import threadpool_limits
 
 from helpers import datasets, metrics, tasks, viz
 from helpers.data import load_sample
+from helpers.exercises import check
 
 blas_limit = threadpool_limits(1)  # small arrays: one BLAS thread is fastest and keeps a 2-core machine responsive
 
@@ -140,10 +141,11 @@ assert abs(scores.loc["learned (linear)", "PSNR (dB)"] - scores.loc["bicubic", "
 # nearest-neighbour now? Store it in `gain_db`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-gain_db = None  # psnr(truth, bicubic x4) - psnr(truth, nearest x4)
-gain_db
+gain_db = None  # your answer: PSNR gain (dB) of bicubic over nearest-neighbour upsampling at x4
+check("03-psnr-gain")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-psnr-gain
 low4 = block_mean(truth, 4)
 gain_db = psnr(truth, transform.resize(low4, truth.shape, order=3)) - psnr(truth, transform.resize(low4, truth.shape,
                                                                                                    order=0))
@@ -186,10 +188,11 @@ assert max(denoise_psnr, key=denoise_psnr.get) == "non-local means", denoise_psn
 # `[0.5, 1, 1.5, 2, 3]` that gives the best PSNR and store it in `best_sigma`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-best_sigma = None
-best_sigma
+best_sigma = None  # your answer: the Gaussian σ (pixels) from [0.5, 1, 1.5, 2, 3] with the best PSNR
+check("03-best-sigma")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-best-sigma
 sigmas = [0.5, 1, 1.5, 2, 3]
 best_sigma = max(sigmas, key=lambda s: psnr(truth, ndi.gaussian_filter(noisy, s)))
 assert psnr(truth, ndi.gaussian_filter(noisy, best_sigma)) >= psnr(truth, ndi.gaussian_filter(noisy, 3))
@@ -268,10 +271,11 @@ assert gaps["z-scored"] < gaps["raw"] / 2, gaps
 # Is it better or worse than pooling, and why?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-gap_one = None
-gap_one
+gap_one = None  # your answer: distribution_gap (no unit) after matching on_b to lesions.images[0]
+check("03-gap-one")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-gap-one
 one_ref = np.stack([exposure.match_histograms(b, lesions.images[0]) for b in on_b])
 gap_one = distribution_gap(lesions.images[fg_a], one_ref[fg_b])
 # one slice is a noisier reference (one brain level, one bias field) than 400 pooled slices
@@ -374,10 +378,11 @@ assert abs(ssd_angle - known_angle) > 2.0, "SSD should fail on an inverted-contr
 # `same_modality_error`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-same_modality_error = None
-same_modality_error
+same_modality_error = None  # your answer: |found − known| angle (degrees), SSD, T1 onto T1
+check("03-same-modality-error")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-same-modality-error
 moved_t1 = tasks.rigid_transform(fixed, angle_deg=undo[0], shift_px=undo[1])
 angle, shift = tasks.register_rigid(moved_t1, fixed, metric="ssd")
 same_modality_error = abs(angle - known_angle)
@@ -479,10 +484,11 @@ assert sensitivity_at("brightness vs brain", 0.25) > sensitivity_at("LoG respons
 # the brightness ranking; store it in `strict_sensitivity`. Why does a stricter tolerance lower it?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-strict_sensitivity = None
-strict_sensitivity
+strict_sensitivity = None  # your answer: sensitivity (fraction 0-1) at 1 FP/image, 1.5-pixel hits
+check("03-strict-sensitivity")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-strict-sensitivity
 candidates = [np.column_stack([peaks, brightness]) for peaks, _, brightness in found]
 fp, sens, _ = metrics.froc_curve(candidates, truths, max_distance_px=1.5)
 strict_sensitivity = float(sens[fp <= 1.0].max())
@@ -498,7 +504,7 @@ round(strict_sensitivity, 3)
 # only the connected region under the click (within 2 cm), and fill its holes (morphology).
 
 # %% slideshow={"slide_type": "fragment"}
-def segment(image, click, radius_px=7):
+def segment(image, click, radius_px=7, fraction=0.5):  # fraction of the way from background to peak
     smooth = ndi.gaussian_filter(image, 0.7)
     r0, c0 = np.round(click).astype(int)
     box = smooth[r0 - 2:r0 + 3, c0 - 2:c0 + 3]  # the brightest pixel near the click is the seed
@@ -506,7 +512,7 @@ def segment(image, click, radius_px=7):
     rows, cols = np.ogrid[:image.shape[0], :image.shape[1]]
     near = (rows - r) ** 2 + (cols - c) ** 2 <= radius_px**2
     background = np.median(smooth[near])
-    regions, _ = ndi.label((smooth > (smooth[r, c] + background) / 2) & near)
+    regions, _ = ndi.label((smooth > background + fraction * (smooth[r, c] - background)) & near)
     return ndi.binary_fill_holes(regions == regions[r, c]) if regions[r, c] else np.zeros(image.shape, bool)
 
 positives = np.flatnonzero(lesions.labels)
@@ -564,28 +570,18 @@ assert np.median(abs(area_error)) < 0.25, np.median(abs(area_error))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
-# The "half-way" threshold is a choice. Change the threshold to 30% of the way from background to peak
-# (`background + 0.3 * (peak - background)`) and compute the median Dice (store it in `median_dice_30`).
+# The "half-way" threshold is a choice. Segment the same lesions at 30% of the way from background to peak
+# (`segment(..., fraction=0.3)`, i.e. `background + 0.3 * (peak - background)`) and compute their median Dice
+# (store it in `median_dice_30`).
 # Do lesions come out larger or smaller?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-median_dice_30 = None
-median_dice_30
-
+median_dice_30 = None  # your answer: median Dice (0-1) of the 30% segmentations
+check("03-median-dice-30")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
-def segment_at(image, click, fraction, radius_px=7):
-    smooth = ndi.gaussian_filter(image, 0.7)
-    r0, c0 = np.round(click).astype(int)
-    box = smooth[r0 - 2:r0 + 3, c0 - 2:c0 + 3]
-    r, c = np.array([r0, c0]) - 2 + np.array(np.unravel_index(box.argmax(), box.shape))
-    rows, cols = np.ogrid[:image.shape[0], :image.shape[1]]
-    near = (rows - r) ** 2 + (cols - c) ** 2 <= radius_px**2
-    background = np.median(smooth[near])
-    regions, _ = ndi.label((smooth > background + fraction * (smooth[r, c] - background)) & near)
-    return ndi.binary_fill_holes(regions == regions[r, c]) if regions[r, c] else np.zeros(image.shape, bool)
-
-seg30 = [segment_at(lesions.images[i].astype(float), lesions.centers[i], 0.3) for i in positives]
+# %%solution 03-median-dice-30
+seg30 = [segment(lesions.images[i].astype(float), lesions.centers[i], fraction=0.3) for i in positives]
 median_dice_30 = float(np.median([metrics.dice(s, t) for s, t in zip(seg30, truth_masks)]))
 assert np.mean([s.sum() for s in seg30]) > segmented.sum(axis=(1, 2)).mean()  # a lower threshold grows them
 round(median_dice_30, 3)
@@ -639,10 +635,11 @@ assert 0.65 < auc < 0.95, auc  # well above chance, far from perfect: the simula
 # name of the best column, judged by `max(auc, 1 - auc)`, in `best_feature`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-best_feature = None
-best_feature
+best_feature = None  # your answer: a column name of `table` (a string)
+check("03-best-feature")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-best-feature
 single = {col: roc_auc_score(malignant, table[col]) for col in table}
 best_feature = max(single, key=lambda col: max(single[col], 1 - single[col]))
 assert max(single[best_feature], 1 - single[best_feature]) <= auc + 0.05  # one feature ≈ or < all of them
@@ -717,10 +714,11 @@ assert np.all(measured < true_burden), "the half-way threshold underestimates (t
 # smallest real change? Store the number of 3-month steps in `steps_to_detect`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-steps_to_detect = None
-steps_to_detect
+steps_to_detect = None  # your answer: number of 3-month steps after the first scan (an integer)
+check("03-steps-to-detect")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-steps-to-detect
 steps_to_detect = int(np.argmax(measured - measured[0] > smallest_real_change))
 assert 1 <= steps_to_detect <= 5
 steps_to_detect
@@ -765,10 +763,11 @@ assert cv_auc < best_possible + 0.03, "no model beats the true probabilities (be
 # `width_100`. How does it compare with the width for 200?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-width_100 = None
-width_100
+width_100 = None  # your answer: width of the 95% bootstrap interval of the AUC, 100 patients
+check("03-width-100")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-width-100
 half = slice(0, 100)
 oof_100 = cross_val_predict(classifier, table[half], responds[half], cv=5, method="predict_proba")[:, 1]
 low, high = metrics.bootstrap_ci(responds[half], oof_100, n_boot=1000, seed=0)
@@ -813,10 +812,11 @@ assert ct_study / MiB == 250 and round(wsi / GiB, 1) == 27.9 and cnn_layer / GiB
 # it in `n_patches`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-n_patches = None
-n_patches
+n_patches = None  # your answer: how many whole 96 × 96 × 96 patches (an integer)
+check("03-n-patches")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-n-patches
 n_patches = (500 // 96) * (512 // 96) * (512 // 96)
 assert n_patches == 5 * 5 * 5
 n_patches
@@ -858,10 +858,11 @@ assert shift.loc["scanner B, histogram-matched", "AUC"] < shift.loc["scanner A",
 # images. Store the accuracy in `acc_zscored`. Does z-scoring help more or less than histogram matching here?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-acc_zscored = None
-acc_zscored
+acc_zscored = None  # your answer: accuracy (fraction 0-1) on z-scored scanner-B images
+check("03-acc-zscored")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-acc-zscored
 z_model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
 z_model.fit(tasks.handcrafted_features(zscore(lesions.images)), lesions.labels)
 acc_zscored = z_model.score(tasks.handcrafted_features(zscore(new_b)), new.labels)
@@ -916,10 +917,11 @@ assert rare < common - 0.2, (common, rare)
 # the 10 rarest diagnoses in `rare_recall_balanced`. What does it cost the common ones?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-rare_recall_balanced = None
-rare_recall_balanced
+rare_recall_balanced = None  # your answer: mean recall (0-1) of the 10 rarest diagnoses, class-weighted
+check("03-rare-recall")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-rare-recall
 balanced_pred = LogisticRegression(max_iter=2000, class_weight="balanced").fit(x_train, y_train).predict(x_test)
 balanced_recall = np.array([np.mean(balanced_pred[y_test == c] == c) for c in range(n_classes)])
 rare_recall_balanced = balanced_recall[-10:].mean()
@@ -971,16 +973,18 @@ assert accuracy[(40, 0.4)] < accuracy[(400, 0.4)], "few AND noisy labels is the 
 # labels (mean of the same 5 repeats) and store it in `accuracy_half`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-accuracy_half = None
-accuracy_half
+accuracy_half = None  # your answer: test accuracy (fraction 0-1), 50% of the 400 labels flipped
+check("03-accuracy-half")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-accuracy-half
+model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))  # a fresh copy of the baseline
 scores = []
 for repeat in range(5):
     r = np.random.default_rng(repeat)
     pick = r.permutation(400)
     noisy_y = np.where(r.random(400) < 0.5, 1 - lesions.labels[pick], lesions.labels[pick])
-    scores.append(baseline.fit(features_train[pick], noisy_y).score(features_new, new.labels))
+    scores.append(model.fit(features_train[pick], noisy_y).score(features_new, new.labels))
 accuracy_half = float(np.mean(scores))
 assert accuracy_half < accuracy[(400, 0.3)]  # around chance (0.5), give or take the luck of the flips
 round(accuracy_half, 3)
@@ -1021,10 +1025,11 @@ assert imbalance["balanced accuracy"].max() > 0.75
 # `plain`, and store it in `my_balanced`; it must equal scikit-learn's value.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-my_balanced = None
-my_balanced
+my_balanced = None  # your answer: (sensitivity + specificity) / 2 of `plain` on y_te
+check("03-my-balanced")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-my-balanced
 sensitivity = np.mean(plain[y_te == 1] == 1)
 specificity = np.mean(plain[y_te == 0] == 0)
 my_balanced = (sensitivity + specificity) / 2
@@ -1081,10 +1086,11 @@ assert metrics.dice(consensus, lesions.masks[j]) >= np.mean(vs_truth) - 0.02  # 
 # the majority vote still beat the average annotator?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-careless_dice = None
-careless_dice
+careless_dice = None  # your answer: mean pairwise Dice (0-1) of the careless annotators
+check("03-careless-dice")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-careless-dice
 careless = tasks.simulate_annotators(lesions.masks[j], n_annotators=4, bias_px=0.7, wobble_px=2.0, seed=2)
 careless_dice = float(np.mean([metrics.dice(careless[a], careless[b]) for a, b in pairs]))
 assert careless_dice < np.mean(pairwise_dice)
