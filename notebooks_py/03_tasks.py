@@ -58,11 +58,11 @@ blas_limit = threadpool_limits(1)  # small arrays: one BLAS thread is fastest an
 #
 # | Task | Example here | Judged by |
 # | --- | --- | --- |
-# | Preprocessing | sharpen a low-resolution CT, remove noise, match scanners | PSNR (peak signal-to-noise ratio), SSIM (structural similarity): §1 |
+# | Preprocessing | sharpen a low-resolution CT, remove noise, match scanners | [PSNR](../GLOSSARY.md#psnr) (peak signal-to-noise ratio), [SSIM](../GLOSSARY.md#ssim) (structural similarity): §1 |
 # | Registration | align an MRI slice with a differently-contrasted image of the same brain | error of the recovered transform |
 # | Detection | find lesion candidates with a blob detector | sensitivity vs false positives per image ([FROC](../GLOSSARY.md#froc)) |
 # | Segmentation | outline each lesion | [Dice](../GLOSSARY.md#dice) overlap, [Hausdorff distance](../GLOSSARY.md#hausdorff), area in mm² |
-# | Classification | benign-like vs malignant-like lesions | ROC (receiver operating characteristic) curve, [AUC](../GLOSSARY.md#auc) (area under it): §5 |
+# | Classification | benign-like vs malignant-like lesions | [ROC](../GLOSSARY.md#roc) (receiver operating characteristic) curve, [AUC](../GLOSSARY.md#auc) (area under it): §5 |
 # | Monitoring | lesion burden over time as % of the brain | the measurement's error |
 # | Prediction | an outcome from image features | cross-validated AUC with a bootstrap confidence interval (§7) |
 #
