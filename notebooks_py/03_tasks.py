@@ -46,6 +46,7 @@ from threadpoolctl import threadpool_limits
 
 from helpers import datasets, metrics, tasks, viz
 from helpers.data import load_sample
+from helpers.exercises import check
 
 blas_limit = threadpool_limits(1)  # small arrays: one BLAS thread is fastest and keeps a 2-core machine responsive
 
@@ -57,25 +58,26 @@ blas_limit = threadpool_limits(1)  # small arrays: one BLAS thread is fastest an
 #
 # | Task | Example here | Judged by |
 # | --- | --- | --- |
-# | Preprocessing | sharpen a low-resolution CT, remove noise, match scanners | PSNR, SSIM |
+# | Preprocessing | sharpen a low-resolution CT, remove noise, match scanners | [PSNR](../GLOSSARY.md#psnr) (peak signal-to-noise ratio), [SSIM](../GLOSSARY.md#ssim) (structural similarity): §1 |
 # | Registration | align an MRI slice with a differently-contrasted image of the same brain | error of the recovered transform |
-# | Detection | find lesion candidates with a blob detector | sensitivity vs false positives (FROC) |
-# | Segmentation | outline each lesion | Dice overlap, Hausdorff distance, area in mm² |
-# | Classification | benign-like vs malignant-like lesions | ROC curve, AUC |
+# | Detection | find lesion candidates with a blob detector | sensitivity vs false positives per image ([FROC](../GLOSSARY.md#froc)) |
+# | Segmentation | outline each lesion | [Dice](../GLOSSARY.md#dice) overlap, [Hausdorff distance](../GLOSSARY.md#hausdorff), area in mm² |
+# | Classification | benign-like vs malignant-like lesions | [ROC](../GLOSSARY.md#roc) (receiver operating characteristic) curve, [AUC](../GLOSSARY.md#auc) (area under it): §5 |
 # | Monitoring | lesion burden over time as % of the brain | the measurement's error |
-# | Prediction | an outcome from image features | cross-validated AUC with a confidence interval |
+# | Prediction | an outcome from image features | cross-validated AUC with a bootstrap confidence interval (§7) |
 #
 # Real images (CT, MRI) are used where a task needs no ground truth; lesions are **simulated** on real MRI anatomy
 # (`helpers.datasets`), because only then do we know the exact answer to score against.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · Preprocessing: super-resolution
-# A scanner with larger pixels records the *average* over each pixel. We imitate that on a real abdominal CT by
-# averaging 2 × 2 blocks, then try to get the detail back: three classic interpolations and a tiny **learned**
+# A scanner with larger pixels records the *average* over each pixel. We imitate that on a real abdominal CT (in
+# [HU](../GLOSSARY.md#hu), scaled to 0–1 through the abdominal soft-tissue [window](../GLOSSARY.md#window-level)
+# W400 L50 of [Radiopaedia's presets](https://radiopaedia.org/articles/windowing-ct)) by averaging 2 × 2 blocks, then try to get the detail back: three classic interpolations and a tiny **learned**
 # upsampler (4 linear 5 × 5 filters, one per sub-pixel position, fitted by least squares on a *different* CT).
 
 # %% slideshow={"slide_type": "fragment"}
-def to_unit(hu, level=50, width=400):  # abdomen soft-tissue window W400 L50 (FACTS §2) -> 0..1
+def to_unit(hu, level=50, width=400):  # abdomen soft-tissue window W400 L50 (Radiopaedia's preset) -> 0..1
     return np.clip((hu - (level - width / 2)) / width, 0, 1)
 
 def block_mean(image, f=2):  # what a detector with f-times larger pixels records
@@ -95,8 +97,9 @@ low.shape, truth.shape, upsampler.size
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The standard scores compare each result with the original: **PSNR** (peak signal-to-noise ratio,
-# `10·log10(range² / mean squared error)`, in dB, higher is better) and **SSIM** (structural similarity, 1 =
-# identical local means, contrasts and structure).
+# `10·log10(range² / mean squared error)`, in dB, higher is better) and **SSIM** (structural similarity index of
+# [Wang et al. 2004](https://doi.org/10.1109/TIP.2003.819861): it compares local means, contrasts and structure in
+# small windows; 1 = identical).
 
 # %% slideshow={"slide_type": "fragment"}
 def psnr(reference, image, data_range=1.0):
@@ -138,10 +141,11 @@ assert abs(scores.loc["learned (linear)", "PSNR (dB)"] - scores.loc["bicubic", "
 # nearest-neighbour now? Store it in `gain_db`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-gain_db = None  # psnr(truth, bicubic x4) - psnr(truth, nearest x4)
-gain_db
+gain_db = None  # your answer: PSNR gain (dB) of bicubic over nearest-neighbour upsampling at x4
+check("03-psnr-gain")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-psnr-gain
 low4 = block_mean(truth, 4)
 gain_db = psnr(truth, transform.resize(low4, truth.shape, order=3)) - psnr(truth, transform.resize(low4, truth.shape,
                                                                                                    order=0))
@@ -152,7 +156,8 @@ round(gain_db, 2)
 # ## 1 · Preprocessing: denoising
 # A low-dose CT is noisier. We add **simulated** Gaussian noise (σ = 0.05 of the window, i.e. 20 HU) to the same
 # CT and remove it three ways: a Gaussian blur (smooths everything, edges too), a median filter, and non-local
-# means (averages pixels whose *neighbourhoods* look alike, so edges survive).
+# means ([Buades et al. 2005](https://doi.org/10.1109/CVPR.2005.38): averages pixels whose *neighbourhoods* look
+# alike, so edges survive).
 
 # %% slideshow={"slide_type": "fragment"}
 rng = np.random.default_rng(0)
@@ -183,10 +188,11 @@ assert max(denoise_psnr, key=denoise_psnr.get) == "non-local means", denoise_psn
 # `[0.5, 1, 1.5, 2, 3]` that gives the best PSNR and store it in `best_sigma`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-best_sigma = None
-best_sigma
+best_sigma = None  # your answer: the Gaussian σ (pixels) from [0.5, 1, 1.5, 2, 3] with the best PSNR
+check("03-best-sigma")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-best-sigma
 sigmas = [0.5, 1, 1.5, 2, 3]
 best_sigma = max(sigmas, key=lambda s: psnr(truth, ndi.gaussian_filter(noisy, s)))
 assert psnr(truth, ndi.gaussian_filter(noisy, best_sigma)) >= psnr(truth, ndi.gaussian_filter(noisy, 3))
@@ -196,9 +202,11 @@ best_sigma
 # ## 1 · Preprocessing: intensity normalisation across scanners
 # MRI intensities have no fixed unit: the same brain on another vendor's scanner comes out darker or brighter,
 # blurrier, noisier, with a different bias field. From here on the lesions are **simulated** on real MNI152 MRI
-# anatomy (`datasets.lesion_slices`, exact masks known). `datasets.apply_scanner(..., "B")` re-acquires the same
-# slices as "scanner B" would. Two classic fixes: **z-scoring** each image over its foreground, and **histogram
-# matching** to a reference scanner.
+# anatomy ([Fonov et al. 2011](https://doi.org/10.1016/j.neuroimage.2010.07.033); `datasets.lesion_slices`, exact
+# masks known). `datasets.apply_scanner(..., "B")` re-acquires the same slices as "scanner B" would. Two classic
+# fixes: **z-scoring** each image over its foreground (the head, found with
+# [Otsu's threshold](https://doi.org/10.1109/TSMC.1979.4310076)), and **histogram matching** to a reference
+# scanner.
 
 # %% slideshow={"slide_type": "fragment"}
 lesions = datasets.lesion_slices(400, seed=3)  # scanner A: our "hospital"
@@ -263,10 +271,11 @@ assert gaps["z-scored"] < gaps["raw"] / 2, gaps
 # Is it better or worse than pooling, and why?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-gap_one = None
-gap_one
+gap_one = None  # your answer: distribution_gap (no unit) after matching on_b to lesions.images[0]
+check("03-gap-one")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-gap-one
 one_ref = np.stack([exposure.match_histograms(b, lesions.images[0]) for b in on_b])
 gap_one = distribution_gap(lesions.images[fg_a], one_ref[fg_b])
 # one slice is a noisier reference (one brain level, one bias field) than 400 pooled slices
@@ -276,10 +285,12 @@ round(gap_one, 4)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · Registration: aligning two modalities
 # Registration finds the spatial transform that puts one image on top of another. Here the reference ("fixed") is
-# an axial slice of the real MNI152 T1 MRI template. The "moving" image is a **T2-like** image of the same slice,
-# built from the template's tissue maps (CSF bright, grey matter darker, white matter darkest — the reverse of T1,
-# since CSF has by far the longest T2, FACTS §3), then turned and shifted by a known amount as if the patient had
-# moved between the two scans.
+# an axial slice of the real MNI152 [T1](../GLOSSARY.md#t1)-weighted MRI template. The "moving" image is a
+# **[T2](../GLOSSARY.md#t2)-like** image of the same slice, built from the template's tissue maps (CSF bright, grey
+# matter darker, white matter darkest — the reverse of T1, since CSF has by far the longest T2: about 500 ms at 3 T
+# ([Piechnik et al. 2009](https://doi.org/10.1002/mrm.21897)) against 110 ms in grey and 79 ms in white matter
+# ([Wansapura et al. 1999](https://doi.org/10.1002/(SICI)1522-2586(199904)9:4<531::AID-JMRI4>3.0.CO;2-L))), then
+# turned and shifted by a known amount as if the patient had moved between the two scans.
 
 # %% slideshow={"slide_type": "fragment"}
 t1, mri_meta = load_sample("mri_brain_t1")
@@ -296,8 +307,10 @@ fixed.shape, mri_meta.spacing_mm[1:]
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Bright-on-bright comparisons (the squared difference) fail when one modality is dark where the other is bright.
-# **Mutual information** asks instead how well one image's grey level *predicts* the other's, from their joint
-# histogram:
+# **Mutual information** (MI: how many bits one image's grey level tells about the other's, computed from their
+# joint histogram; [Maes et al. 1997](https://doi.org/10.1109/42.563664),
+# [Viola & Wells 1997](https://doi.org/10.1023/A:1007958904918)) asks instead how well one image *predicts* the
+# other, whatever the mapping between their grey levels:
 
 # %% slideshow={"slide_type": "fragment"}
 def mutual_info(a, b, bins=32):
@@ -365,10 +378,11 @@ assert abs(ssd_angle - known_angle) > 2.0, "SSD should fail on an inverted-contr
 # `same_modality_error`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-same_modality_error = None
-same_modality_error
+same_modality_error = None  # your answer: |found − known| angle (degrees), SSD, T1 onto T1
+check("03-same-modality-error")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-same-modality-error
 moved_t1 = tasks.rigid_transform(fixed, angle_deg=undo[0], shift_px=undo[1])
 angle, shift = tasks.register_rigid(moved_t1, fixed, metric="ssd")
 same_modality_error = abs(angle - known_angle)
@@ -378,7 +392,7 @@ round(same_modality_error, 3)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Detection: lesion candidates with a blob detector
 # A lesion looks like a bright blob. The **Laplacian of Gaussian** (LoG) responds most strongly at the centre of a
-# blob whose radius matches its scale σ (radius ≈ σ·√2); trying several σ finds blobs of several sizes. Every local
+# blob whose radius matches its scale σ (radius ≈ σ·√2 in 2D, [Lindeberg 1998](https://doi.org/10.1023/A:1008045108935)); trying several σ finds blobs of several sizes. Every local
 # maximum of the response is a *candidate*, with a score. We run it on the first 100 simulated slices (half of them
 # with a lesion).
 
@@ -401,8 +415,8 @@ f"{np.mean([len(p) for p, _, _ in found]):.1f} candidates per image for {sum(len
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Many candidates are normal anatomy. Ranking them is what matters. The standard curve for detection is the
-# **FROC** (free-response ROC): the fraction of lesions found against the number of false positives per image, as
-# the score threshold falls. We compare two rankings of the same candidates: the LoG response itself, and the
+# **[FROC](../GLOSSARY.md#froc)** (free-response ROC, [Chakraborty 1989](https://doi.org/10.1118/1.596358)): the
+# fraction of lesions found against the number of false positives per image, as the score threshold falls. We compare two rankings of the same candidates: the LoG response itself, and the
 # candidate's brightness relative to the rest of the brain (domain knowledge: these lesions are brighter than
 # tissue). A hit is a candidate within 3 pixels (9 mm) of a lesion centre.
 
@@ -470,10 +484,11 @@ assert sensitivity_at("brightness vs brain", 0.25) > sensitivity_at("LoG respons
 # the brightness ranking; store it in `strict_sensitivity`. Why does a stricter tolerance lower it?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-strict_sensitivity = None
-strict_sensitivity
+strict_sensitivity = None  # your answer: sensitivity (fraction 0-1) at 1 FP/image, 1.5-pixel hits
+check("03-strict-sensitivity")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-strict-sensitivity
 candidates = [np.column_stack([peaks, brightness]) for peaks, _, brightness in found]
 fp, sens, _ = metrics.froc_curve(candidates, truths, max_distance_px=1.5)
 strict_sensitivity = float(sens[fp <= 1.0].max())
@@ -489,7 +504,7 @@ round(strict_sensitivity, 3)
 # only the connected region under the click (within 2 cm), and fill its holes (morphology).
 
 # %% slideshow={"slide_type": "fragment"}
-def segment(image, click, radius_px=7):
+def segment(image, click, radius_px=7, fraction=0.5):  # fraction of the way from background to peak
     smooth = ndi.gaussian_filter(image, 0.7)
     r0, c0 = np.round(click).astype(int)
     box = smooth[r0 - 2:r0 + 3, c0 - 2:c0 + 3]  # the brightest pixel near the click is the seed
@@ -497,7 +512,7 @@ def segment(image, click, radius_px=7):
     rows, cols = np.ogrid[:image.shape[0], :image.shape[1]]
     near = (rows - r) ** 2 + (cols - c) ** 2 <= radius_px**2
     background = np.median(smooth[near])
-    regions, _ = ndi.label((smooth > (smooth[r, c] + background) / 2) & near)
+    regions, _ = ndi.label((smooth > background + fraction * (smooth[r, c] - background)) & near)
     return ndi.binary_fill_holes(regions == regions[r, c]) if regions[r, c] else np.zeros(image.shape, bool)
 
 positives = np.flatnonzero(lesions.labels)
@@ -505,8 +520,11 @@ segmented = np.array([segment(lesions.images[i].astype(float), lesions.centers[i
 segmented.shape
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The standard scores: the **Dice** overlap `2|A∩B| / (|A|+|B|)` (1 = perfect), the **Hausdorff distance**
-# (the worst boundary disagreement, in mm), and the measured **area** in mm² against the exact one.
+# The standard scores: the **[Dice](../GLOSSARY.md#dice)** overlap `2|A∩B| / (|A|+|B|)` (1 = perfect;
+# [Dice 1945](https://doi.org/10.2307/1932409)), the **[Hausdorff distance](../GLOSSARY.md#hausdorff)** (the worst
+# boundary disagreement, in mm; [Huttenlocher et al. 1993](https://doi.org/10.1109/34.232073); its robust cousin
+# **HD95** takes the 95th percentile of the boundary distances instead of the maximum), and the measured **area**
+# in mm² against the exact one.
 
 # %% slideshow={"slide_type": "fragment"}
 truth_masks = lesions.masks[positives]
@@ -552,28 +570,18 @@ assert np.median(abs(area_error)) < 0.25, np.median(abs(area_error))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
-# The "half-way" threshold is a choice. Change the threshold to 30% of the way from background to peak
-# (`background + 0.3 * (peak - background)`) and compute the median Dice (store it in `median_dice_30`).
+# The "half-way" threshold is a choice. Segment the same lesions at 30% of the way from background to peak
+# (`segment(..., fraction=0.3)`, i.e. `background + 0.3 * (peak - background)`) and compute their median Dice
+# (store it in `median_dice_30`).
 # Do lesions come out larger or smaller?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-median_dice_30 = None
-median_dice_30
-
+median_dice_30 = None  # your answer: median Dice (0-1) of the 30% segmentations
+check("03-median-dice-30")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
-def segment_at(image, click, fraction, radius_px=7):
-    smooth = ndi.gaussian_filter(image, 0.7)
-    r0, c0 = np.round(click).astype(int)
-    box = smooth[r0 - 2:r0 + 3, c0 - 2:c0 + 3]
-    r, c = np.array([r0, c0]) - 2 + np.array(np.unravel_index(box.argmax(), box.shape))
-    rows, cols = np.ogrid[:image.shape[0], :image.shape[1]]
-    near = (rows - r) ** 2 + (cols - c) ** 2 <= radius_px**2
-    background = np.median(smooth[near])
-    regions, _ = ndi.label((smooth > background + fraction * (smooth[r, c] - background)) & near)
-    return ndi.binary_fill_holes(regions == regions[r, c]) if regions[r, c] else np.zeros(image.shape, bool)
-
-seg30 = [segment_at(lesions.images[i].astype(float), lesions.centers[i], 0.3) for i in positives]
+# %%solution 03-median-dice-30
+seg30 = [segment(lesions.images[i].astype(float), lesions.centers[i], fraction=0.3) for i in positives]
 median_dice_30 = float(np.median([metrics.dice(s, t) for s, t in zip(seg30, truth_masks)]))
 assert np.mean([s.sum() for s in seg30]) > segmented.sum(axis=(1, 2)).mean()  # a lower threshold grows them
 round(median_dice_30, 3)
@@ -582,9 +590,12 @@ round(median_dice_30, 3)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Classification: benign-like vs malignant-like
 # Among the simulated lesions, half are "malignant-like": on average larger, more irregular, with a brighter rim.
-# From each *segmented* lesion we measure a few classic features (size, intensity, rim contrast, shape) and fit a
-# logistic regression — a linear model. The ROC curve and its area (**AUC**) are the standard scores; we use
-# 5-fold cross-validation so that every lesion is scored by a model that never saw it.
+# From each *segmented* lesion we measure a few classic features (size, intensity, rim contrast, shape:
+# irregularity = 1 − [solidity](../GLOSSARY.md#solidity)) and fit a logistic regression — a linear model. The
+# **ROC curve** (receiver operating characteristic: sensitivity against 1 − specificity as the decision threshold
+# moves) and its area, the **[AUC](../GLOSSARY.md#auc)** (the probability that a random malignant lesion scores
+# higher than a random benign one; [Hanley & McNeil 1982](https://doi.org/10.1148/radiology.143.1.7063747)), are
+# the standard scores; we use 5-fold cross-validation so that every lesion is scored by a model that never saw it.
 
 # %% slideshow={"slide_type": "fragment"}
 def lesion_measurements(image, mask):
@@ -624,10 +635,11 @@ assert 0.65 < auc < 0.95, auc  # well above chance, far from perfect: the simula
 # name of the best column, judged by `max(auc, 1 - auc)`, in `best_feature`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-best_feature = None
-best_feature
+best_feature = None  # your answer: a column name of `table` (a string)
+check("03-best-feature")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-best-feature
 single = {col: roc_auc_score(malignant, table[col]) for col in table}
 best_feature = max(single, key=lambda col: max(single[col], 1 - single[col]))
 assert max(single[best_feature], 1 - single[best_feature]) <= auc + 0.05  # one feature ≈ or < all of them
@@ -656,7 +668,9 @@ pd.DataFrame({"month": series.times_months, "true burden (%)": true_burden, "mea
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # A change only means something if it is larger than the **measurement error**. We estimate the error as real
 # studies do, from repeat ("test–retest") scans: eight scans of the same lesion without growth, measured the
-# same way; their standard deviation is the error of one measurement.
+# same way; their standard deviation is the error of one measurement, and 1.96·√2 times it is the *repeatability
+# coefficient* ([Bland & Altman 1986](https://doi.org/10.1016/S0140-6736(86)90837-8)), the smallest change that is
+# real with 95% confidence.
 
 # %% slideshow={"slide_type": "fragment"}
 retest = datasets.longitudinal_series(8, growth_mm_per_step=0.0, seed=0)
@@ -700,10 +714,11 @@ assert np.all(measured < true_burden), "the half-way threshold underestimates (t
 # smallest real change? Store the number of 3-month steps in `steps_to_detect`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-steps_to_detect = None
-steps_to_detect
+steps_to_detect = None  # your answer: number of 3-month steps after the first scan (an integer)
+check("03-steps-to-detect")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-steps-to-detect
 steps_to_detect = int(np.argmax(measured - measured[0] > smallest_real_change))
 assert 1 <= steps_to_detect <= 5
 steps_to_detect
@@ -713,7 +728,9 @@ steps_to_detect
 # Prediction asks about the future: will this patient respond to treatment? We **simulate** an outcome that
 # depends partly on the lesion (smaller, less aggressive lesions respond more often) and partly on chance, then
 # predict it from the image measurements of section 5. With 200 patients, the honest answer is an AUC with a
-# **confidence interval**, from predictions the model made without seeing the patient (cross-validation).
+# **confidence interval**, from predictions the model made without seeing the patient (cross-validation). We use
+# a **bootstrap** interval ([Efron 1979](https://doi.org/10.1214/aos/1176344552)): draw 200 patients *with
+# replacement* from the 200, recompute the AUC, repeat 1000 times, and keep the middle 95% of those AUCs.
 
 # %% slideshow={"slide_type": "fragment"}
 rng = np.random.default_rng(7)
@@ -746,10 +763,11 @@ assert cv_auc < best_possible + 0.03, "no model beats the true probabilities (be
 # `width_100`. How does it compare with the width for 200?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-width_100 = None
-width_100
+width_100 = None  # your answer: width of the 95% bootstrap interval of the AUC, 100 patients
+check("03-width-100")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-width-100
 half = slice(0, 100)
 oof_100 = cross_val_predict(classifier, table[half], responds[half], cv=5, method="predict_proba")[:, 1]
 low, high = metrics.bootstrap_ci(responds[half], oof_100, n_boot=1000, seed=0)
@@ -762,13 +780,18 @@ round(width_100, 3)
 # The lecture lists seven reasons. Each gets a small measurement here.
 #
 # ### Few samples, huge images
-# One CT study is hundreds of slices of 512 × 512 16-bit pixels (FACTS §7); one whole-slide pathology image has
-# up to 100,000 × 100,000 RGB pixels. Yet a study usually has **one** label, and a dataset a few hundred studies.
+# One CT study is hundreds of slices: an abdomen–pelvis scan covers about 60 cm
+# ([Goldman 2008](https://doi.org/10.2967/jnmt.107.044826)), so thin 1.2 mm slices make about 500 of them, each
+# 512 × 512 pixels like the CT of §1, each pixel stored in a 16-bit word (*Bits Allocated* 16 in the
+# [DICOM Image Pixel module](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html)). A
+# whole-slide pathology image has tens of thousands of RGB pixels on each side (we take 100,000 × 100,000): the
+# 1,399 slides of the CAMELYON dataset fill 3 TB *compressed* ([Litjens et al. 2018](https://doi.org/10.1093/gigascience/giy065)).
+# Yet a study usually has **one** label, and a dataset a few hundred studies.
 
 # %% slideshow={"slide_type": "fragment"}
 MiB, GiB = 2**20, 2**30
-ct_study = 500 * 512 * 512 * 2   # MDCT: ~500 slices (FACTS §7), 16-bit words
-wsi = 100_000 * 100_000 * 3      # uncompressed whole-slide image, 8-bit RGB (FACTS §7, calc)
+ct_study = 500 * 512 * 512 * 2   # ~500 slices of 512 x 512 pixels, 16-bit words
+wsi = 100_000 * 100_000 * 3      # uncompressed whole-slide image, 8-bit RGB
 cnn_layer = 32 * 500 * 512 * 512 * 4  # ONE 3D conv layer's output: 32 channels, float32, full resolution
 pd.DataFrame({"size": [ct_study / MiB, wsi / GiB, cnn_layer / GiB],
               "unit": ["MiB", "GiB", "GiB"],
@@ -781,7 +804,7 @@ assert ct_study / MiB == 250 and round(wsi / GiB, 1) == 27.9 and cnn_layer / GiB
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # One convolutional layer on a full CT volume would need 15.6 GiB for its output alone, more than a laptop's
 # memory and most GPUs'. That is why models see patches, slices or downsampled volumes, and why whole-slide
-# images are cut into tiles (multiple-instance learning, notebook 04).
+# images are cut into tiles ([multiple-instance learning](../GLOSSARY.md#mil), notebook 04).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -789,10 +812,11 @@ assert ct_study / MiB == 250 and round(wsi / GiB, 1) == 27.9 and cnn_layer / GiB
 # it in `n_patches`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-n_patches = None
-n_patches
+n_patches = None  # your answer: how many whole 96 × 96 × 96 patches (an integer)
+check("03-n-patches")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-n-patches
 n_patches = (500 // 96) * (512 // 96) * (512 // 96)
 assert n_patches == 5 * 5 * 5
 n_patches
@@ -834,10 +858,11 @@ assert shift.loc["scanner B, histogram-matched", "AUC"] < shift.loc["scanner A",
 # images. Store the accuracy in `acc_zscored`. Does z-scoring help more or less than histogram matching here?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-acc_zscored = None
-acc_zscored
+acc_zscored = None  # your answer: accuracy (fraction 0-1) on z-scored scanner-B images
+check("03-acc-zscored")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-acc-zscored
 z_model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
 z_model.fit(tasks.handcrafted_features(zscore(lesions.images)), lesions.labels)
 acc_zscored = z_model.score(tasks.handcrafted_features(zscore(new_b)), new.labels)
@@ -892,10 +917,11 @@ assert rare < common - 0.2, (common, rare)
 # the 10 rarest diagnoses in `rare_recall_balanced`. What does it cost the common ones?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-rare_recall_balanced = None
-rare_recall_balanced
+rare_recall_balanced = None  # your answer: mean recall (0-1) of the 10 rarest diagnoses, class-weighted
+check("03-rare-recall")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-rare-recall
 balanced_pred = LogisticRegression(max_iter=2000, class_weight="balanced").fit(x_train, y_train).predict(x_test)
 balanced_recall = np.array([np.mean(balanced_pred[y_test == c] == c) for c in range(n_classes)])
 rare_recall_balanced = balanced_recall[-10:].mean()
@@ -947,16 +973,18 @@ assert accuracy[(40, 0.4)] < accuracy[(400, 0.4)], "few AND noisy labels is the 
 # labels (mean of the same 5 repeats) and store it in `accuracy_half`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-accuracy_half = None
-accuracy_half
+accuracy_half = None  # your answer: test accuracy (fraction 0-1), 50% of the 400 labels flipped
+check("03-accuracy-half")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-accuracy-half
+model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))  # a fresh copy of the baseline
 scores = []
 for repeat in range(5):
     r = np.random.default_rng(repeat)
     pick = r.permutation(400)
     noisy_y = np.where(r.random(400) < 0.5, 1 - lesions.labels[pick], lesions.labels[pick])
-    scores.append(baseline.fit(features_train[pick], noisy_y).score(features_new, new.labels))
+    scores.append(model.fit(features_train[pick], noisy_y).score(features_new, new.labels))
 accuracy_half = float(np.mean(scores))
 assert accuracy_half < accuracy[(400, 0.3)]  # around chance (0.5), give or take the luck of the flips
 round(accuracy_half, 3)
@@ -997,10 +1025,11 @@ assert imbalance["balanced accuracy"].max() > 0.75
 # `plain`, and store it in `my_balanced`; it must equal scikit-learn's value.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-my_balanced = None
-my_balanced
+my_balanced = None  # your answer: (sensitivity + specificity) / 2 of `plain` on y_te
+check("03-my-balanced")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-my-balanced
 sensitivity = np.mean(plain[y_te == 1] == 1)
 specificity = np.mean(plain[y_te == 0] == 0)
 my_balanced = (sensitivity + specificity) / 2
@@ -1011,7 +1040,8 @@ round(my_balanced, 3)
 # ### Subjectivity in the ground truth
 # Experts outline the same lesion differently. We **simulate** four annotators drawing one large lesion, each with
 # a personal habit (generous or tight) and a wobbly hand (`tasks.simulate_annotators`), and measure their
-# agreement: pairwise **Dice** and pixel-wise **Cohen's κ** (agreement corrected for chance). A majority vote
+# agreement: pairwise **Dice** and pixel-wise **Cohen's κ** (agreement corrected for chance;
+# [Cohen 1960](https://doi.org/10.1177/001316446002000104)). A majority vote
 # gives a consensus.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -1056,10 +1086,11 @@ assert metrics.dice(consensus, lesions.masks[j]) >= np.mean(vs_truth) - 0.02  # 
 # the majority vote still beat the average annotator?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-careless_dice = None
-careless_dice
+careless_dice = None  # your answer: mean pairwise Dice (0-1) of the careless annotators
+check("03-careless-dice")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 03-careless-dice
 careless = tasks.simulate_annotators(lesions.masks[j], n_annotators=4, bias_px=0.7, wobble_px=2.0, seed=2)
 careless_dice = float(np.mean([metrics.dice(careless[a], careless[b]) for a, b in pairs]))
 assert careless_dice < np.mean(pairwise_dice)
@@ -1068,21 +1099,130 @@ round(careless_dice, 3), round(metrics.dice(careless.sum(0) >= 3, lesions.masks[
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Some data cannot be fully de-identified
 # Removing names from DICOM headers is not enough: a head CT or MRI contains the face, which can be rebuilt in 3D
-# and recognised; burned-in text and rare anatomy identify people too. Notebook **02_dicom** shows what the DICOM
-# de-identification profile (PS3.15, FACTS §8) removes, keeps and replaces — and what it cannot reach.
+# and recognised by face-recognition software ([Schwarz et al. 2019](https://doi.org/10.1056/NEJMc1908881));
+# burned-in text and rare anatomy identify people too. Notebook **02_dicom** shows what the DICOM de-identification
+# profile ([PS3.15 Annex E](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part15/chapter_E.html)) removes,
+# keeps and replaces — and what it cannot reach.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Summary
-# - The seven tasks each come with a standard score: PSNR/SSIM (preprocessing), transform error (registration),
-#   FROC (detection), Dice/Hausdorff/area (segmentation), ROC AUC (classification), measurement error
-#   (monitoring), a cross-validated AUC *with its confidence interval* (prediction).
-# - Simple methods go far: bicubic interpolation, non-local means, mutual information, a LoG detector, a half-way
-#   threshold, a logistic regression on measured features. Knowing the data (lesions are bright) beats a generic
-#   score.
-# - The difficulties are measurable: an image's size dwarfs its one label; a model drops from ~98% to ~chance
-#   accuracy on another scanner; rare diagnoses are missed; wrong labels, imbalance and disagreeing experts all
-#   distort what "accuracy" means.
+# ## Recap
+# - Every task has its own yardstick, and a method is only as convincing as that number (the table at the top).
+# - Bicubic interpolation beats nearest-neighbour by more than 1 dB, but a learned *linear* filter only matches it;
+#   PSNR and SSIM can rank methods differently, and non-local means keeps edges that blurring destroys (§1 Preprocessing).
+# - Z-scoring and histogram matching shrink the intensity gap between scanners, but cannot undo blur and noise
+#   (§1 Intensity normalisation, §8 Non-standard acquisition).
+# - Mutual information aligns images of different contrast to within a pixel, where the squared difference fails
+#   (§2 Registration).
+# - A detector is judged by its FROC curve; ranking candidates by what we know about the lesions (brightness)
+#   beats the raw blob response (§3 Detection).
+# - Dice rewards overlap, the Hausdorff distance punishes the single worst leak; small lesions make both noisy
+#   (§4 Segmentation).
+# - A change, an AUC or a prediction means little without its uncertainty: the repeatability coefficient (§6
+#   Monitoring), cross-validation and a bootstrap interval (§5 Classification, §7 Prediction).
+# - The difficulties are measurable: huge images with one label each, scanner shift, long tails, noisy and sparse
+#   labels, imbalance and disagreeing experts (§8 Why medical image data is hard).
 #
 # **Next:** **04_learning_paradigms.ipynb** — what to do when labels are scarce: learning from normal images only
 # (anomaly detection), from a few labels plus many unlabelled images (semi-supervised), and from labels of whole
 # slides only (multiple-instance learning).
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Check your understanding
+# 1. PSNR depends on the data range. What would happen to the PSNR values of §1 — and possibly to the ranking of
+#    the methods — if you computed them on the raw HU image instead of the 0–1 windowed one?
+# 2. Mutual information succeeded where the squared difference failed (§2). Describe a pair of images on which
+#    mutual information would fail too.
+# 3. Why is detection judged by an FROC curve rather than by an ordinary ROC curve (§3)? What would an ROC curve
+#    need that a detection task does not have?
+# 4. A segmentation has Dice 0.90 and a Hausdorff distance of 25 mm (§4). Sketch what it probably looks like. Which
+#    of the two numbers matters more for planning radiotherapy, and which for measuring the lesion's volume?
+# 5. Every burden measurement in §6 sits below the truth. Does that bias stop us from detecting growth? When would
+#    it start to matter?
+# 6. In §7 the in-sample AUC flatters the model. Suppose you try 20 feature sets and report the best
+#    cross-validated AUC among them. Is that number honest? What would you do instead?
+# 7. On scanner B, histogram matching brought the accuracy back up but not the AUC (§8). Why do accuracy and AUC
+#    react so differently to the same fix?
+# 8. Class weights raised the recall of rare diagnoses and cost some recall of common ones (§8 Long-tailed). For a
+#    rare but deadly disease in a screening programme, which model would you deploy, and which numbers would you
+#    report?
+# 9. Four annotators agree with each other at Dice ≈ 0.8. A model reaches Dice 0.85 against annotator 1 (§8
+#    Subjectivity). Is it better than a human reader?
+# 10. The bootstrap interval of the AUC for 100 patients is wider than for 200 (§7 Try it). About how many patients
+#     would halve the width of the 200-patient interval?
+
+# %% [markdown] jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# **Answers**
+# 1. PSNR = 10·log10(range² / MSE): a wider range adds the same constant to every method *if* the errors were the
+#    same, but they are not. Windowing clips everything outside −150…250 HU, so errors in bone and air vanish in
+#    the windowed image and count in full in raw HU. Methods that ring or blur at bone edges can drop in the ranking.
+#    Always state the range and the window used.
+# 2. MI only needs a *consistent* mapping between the two images' grey levels. It fails when that mapping changes
+#    across the image (a strong bias field in one image), when one image shows structures the other lacks (a lesion
+#    visible on only one), when the overlap is small or mostly background (the joint histogram is then dominated by
+#    air), or when the start is so far off that the optimiser finds a local maximum.
+# 3. An ROC curve needs a fixed set of negatives to count false positives against. In detection, an image has
+#    any number of lesions and any number of possible false locations, and a "hit" must be in the right place.
+#    FROC therefore counts false positives *per image* against the fraction of lesions found.
+# 4. Mostly a good overlap with one thin leak or a stray island 25 mm away. For radiotherapy the Hausdorff distance
+#    (or HD95) matters: a leak into a neighbouring organ means dose where it should not be. For volume the Dice (and
+#    the area error) matter more: a thin leak barely changes the volume.
+# 5. Not if the bias is the same in every scan: the difference between scans cancels it. It matters when it depends
+#    on the lesion's size or contrast (a growing lesion then seems to grow faster or slower), when scans come from
+#    different scanners or software versions, or when a fixed absolute threshold (e.g. a burden above 1%) decides
+#    treatment.
+# 6. No: picking the best of 20 uses the cross-validation scores to choose, so the winner's score is optimistic
+#    (selection bias). Use nested cross-validation, or choose on one part of the data and report once on a
+#    held-out test set that played no part in any choice.
+# 7. Accuracy uses a fixed threshold on the model's probability; a global intensity shift moves all scores across
+#    that threshold, and histogram matching shifts them back. The AUC only depends on the *ranking* of the cases,
+#    which the shift did not change much, but scanner B's blur and noise did: that information is gone and no
+#    intensity mapping restores it.
+# 8. In screening for a deadly disease, missing a case costs far more than a false alarm, so the class-weighted
+#    model (higher rare recall) is the better choice. Report per-class sensitivity (recall) and specificity, with
+#    confidence intervals, and the positive predictive value at the real prevalence, not overall accuracy.
+# 9. Not necessarily. Dice against one annotator rewards learning that annotator's habits (generous or tight
+#    outlines). Compare the model with the consensus, and with each annotator: it performs like an expert if its
+#    agreement with the other readers falls within their spread with each other.
+# 10. The width shrinks roughly like 1/√n, so halving it needs about four times as many patients: about 800.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Further reading
+# - Maier-Hein et al., [Metrics reloaded](https://doi.org/10.1038/s41592-023-02151-z) (*Nat Methods* 2024): how
+#   to choose the validation metric from the problem (detection, segmentation, classification), and its pitfalls.
+# - Taha & Hanbury, [Metrics for evaluating 3D medical image segmentation](https://doi.org/10.1186/s12880-015-0068-x)
+#   (*BMC Med Imaging* 2015): Dice, Hausdorff, HD95 and some twenty others, side by side, with when each misleads.
+# - Varoquaux & Cheplygina, [Machine learning for medical imaging: methodological failures and recommendations
+#   for the future](https://doi.org/10.1038/s41746-022-00592-y) (*npj Digit Med* 2022): small test sets, leaky
+#   validation and wide confidence intervals, the failures §7 and §8 show in miniature.
+# - Zech et al., [Variable generalization performance of a deep learning model to detect pneumonia in chest
+#   radiographs](https://doi.org/10.1371/journal.pmed.1002683) (*PLoS Med* 2018): a real model that fails on
+#   another hospital's images, the scanner shift of §8.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## References
+# - Bland JM, Altman DG. Statistical methods for assessing agreement between two methods of clinical measurement (repeatability coefficient). *Lancet* 1986;1(8476):307-310. [doi.org/10.1016/S0140-6736(86)90837-8](https://doi.org/10.1016/S0140-6736(86)90837-8)
+# - Buades A, Coll B, Morel JM. A non-local algorithm for image denoising. *CVPR* 2005;2:60-65. [doi.org/10.1109/CVPR.2005.38](https://doi.org/10.1109/CVPR.2005.38)
+# - Chakraborty DP. Maximum likelihood analysis of free-response receiver operating characteristic (FROC) data. *Med Phys* 1989;16(4):561-568. [doi.org/10.1118/1.596358](https://doi.org/10.1118/1.596358)
+# - Cohen J. A coefficient of agreement for nominal scales (kappa). *Educ Psychol Meas* 1960;20(1):37-46. [doi.org/10.1177/001316446002000104](https://doi.org/10.1177/001316446002000104)
+# - Dice LR. Measures of the amount of ecologic association between species. *Ecology* 1945;26(3):297-302. [doi.org/10.2307/1932409](https://doi.org/10.2307/1932409)
+# - Efron B. Bootstrap methods: another look at the jackknife. *Ann Stat* 1979;7(1):1-26. [doi.org/10.1214/aos/1176344552](https://doi.org/10.1214/aos/1176344552)
+# - Fonov V, Evans AC, Botteron K, Almli CR, McKinstry RC, Collins DL. Unbiased average age-appropriate atlases for pediatric studies. *NeuroImage* 2011;54(1):313-327. [doi.org/10.1016/j.neuroimage.2010.07.033](https://doi.org/10.1016/j.neuroimage.2010.07.033)
+# - Goldman LW. Principles of CT: multislice CT (an abdomen-pelvis scan covers about 60 cm; data volume of multislice studies). *J Nucl Med Technol* 2008;36:57-68. [doi.org/10.2967/jnmt.107.044826](https://doi.org/10.2967/jnmt.107.044826)
+# - Hanley JA, McNeil BJ. The meaning and use of the area under a receiver operating characteristic (ROC) curve. *Radiology* 1982;143(1):29-36. [doi.org/10.1148/radiology.143.1.7063747](https://doi.org/10.1148/radiology.143.1.7063747)
+# - Huttenlocher DP, Klanderman GA, Rucklidge WJ. Comparing images using the Hausdorff distance. *IEEE Trans Pattern Anal Mach Intell* 1993;15(9):850-863. [doi.org/10.1109/34.232073](https://doi.org/10.1109/34.232073)
+# - Lindeberg T. Feature detection with automatic scale selection. *Int J Comput Vis* 1998;30(2):79-116. [doi.org/10.1023/A:1008045108935](https://doi.org/10.1023/A:1008045108935)
+# - Litjens G, Bandi P, Ehteshami Bejnordi B, et al. 1399 H&E-stained sentinel lymph node sections of breast cancer patients: the CAMELYON dataset. *GigaScience* 2018;7(6):giy065. [doi.org/10.1093/gigascience/giy065](https://doi.org/10.1093/gigascience/giy065)
+# - Maes F, Collignon A, Vandermeulen D, Marchal G, Suetens P. Multimodality image registration by maximization of mutual information. *IEEE Trans Med Imaging* 1997;16(2):187-198. [doi.org/10.1109/42.563664](https://doi.org/10.1109/42.563664)
+# - Maier-Hein L, Reinke A, Godau P, et al. Metrics reloaded: recommendations for image analysis validation. *Nat Methods* 2024;21(2):195-212. [doi.org/10.1038/s41592-023-02151-z](https://doi.org/10.1038/s41592-023-02151-z)
+# - NEMA (National Electrical Manufacturers Association). DICOM PS3.15 2024b: Security and System Management Profiles, Annex E Attribute Confidentiality Profiles (Table E.1-1 Basic Profile; action codes D, Z, X, K, C, U). *DICOM Standard* 2024. [dicom.nema.org/medical/dicom/2024b/output/chtml/part15/chapter_E.html](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part15/chapter_E.html)
+# - NEMA (National Electrical Manufacturers Association). DICOM PS3.3 2024b: Information Object Definitions, C.7.6.3 Image Pixel Module (Bits Allocated/Stored, Photometric Interpretation, YBR_FULL luminance). *DICOM Standard* 2024. [dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html)
+# - Otsu N. A threshold selection method from gray-level histograms. *IEEE Trans Syst Man Cybern* 1979;9(1):62-66. [doi.org/10.1109/TSMC.1979.4310076](https://doi.org/10.1109/TSMC.1979.4310076)
+# - Piechnik SK, Evans J, Bary LH, Wise RG, Jezzard P. Functional changes in CSF volume estimated using measurement of water T2 relaxation. *Magn Reson Med* 2009;61(3):579-586. [doi.org/10.1002/mrm.21897](https://doi.org/10.1002/mrm.21897)
+# - Radiopaedia. Windowing (CT) (window width and level presets). *radiopaedia.org* (secondary, peer-edited reference; accessed 2026). [radiopaedia.org/articles/windowing-ct](https://radiopaedia.org/articles/windowing-ct)
+# - Schwarz CG, Kremers WK, Therneau TM, et al. Identification of anonymous MRI research participants with face-recognition software. *N Engl J Med* 2019;381(17):1684-1686. [doi.org/10.1056/NEJMc1908881](https://doi.org/10.1056/NEJMc1908881)
+# - Taha AA, Hanbury A. Metrics for evaluating 3D medical image segmentation: analysis, selection, and tool. *BMC Med Imaging* 2015;15:29. [doi.org/10.1186/s12880-015-0068-x](https://doi.org/10.1186/s12880-015-0068-x)
+# - Varoquaux G, Cheplygina V. Machine learning for medical imaging: methodological failures and recommendations for the future. *npj Digit Med* 2022;5:48. [doi.org/10.1038/s41746-022-00592-y](https://doi.org/10.1038/s41746-022-00592-y)
+# - Viola P, Wells WM III. Alignment by maximization of mutual information. *Int J Comput Vis* 1997;24(2):137-154. [doi.org/10.1023/A:1007958904918](https://doi.org/10.1023/A:1007958904918)
+# - Wang Z, Bovik AC, Sheikh HR, Simoncelli EP. Image quality assessment: from error visibility to structural similarity (SSIM). *IEEE Trans Image Process* 2004;13(4):600-612. [doi.org/10.1109/TIP.2003.819861](https://doi.org/10.1109/TIP.2003.819861)
+# - Wansapura JP, Holland SK, Dunn RS, Ball WS Jr. NMR relaxation times in the human brain at 3.0 tesla. *J Magn Reson Imaging* 1999;9(4):531-538. [doi.org/10.1002/(SICI)1522-2586(199904)9:4&lt;531::AID-JMRI4&gt;3.0.CO;2-L](https://doi.org/10.1002/(SICI)1522-2586(199904)9:4<531::AID-JMRI4>3.0.CO;2-L)
+# - Zech JR, Badgeley MA, Liu M, Costa AB, Titano JJ, Oermann EK. Variable generalization performance of a deep learning model to detect pneumonia in chest radiographs: a cross-sectional study. *PLoS Med* 2018;15(11):e1002683. [doi.org/10.1371/journal.pmed.1002683](https://doi.org/10.1371/journal.pmed.1002683)
