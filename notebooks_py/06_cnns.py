@@ -53,6 +53,7 @@ from torch import nn
 
 from helpers import datasets, nets, tasks, viz
 from helpers.data import load_sample
+from helpers.exercises import check
 
 torch.set_num_threads(2)  # the course's reference laptop has 2 cores
 
@@ -185,11 +186,11 @@ assert accuracy > 0.9, f"three hidden units can enclose the circle; got accuracy
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # Two straight lines cannot fence in a circle. Train the same network with `n_hidden = 2`, then with 8 hidden units.
-# Record the training accuracy for 2, 3 and 8 units in the dictionary `acc_by_units` (for example
-# `{2: 0.85, 3: 0.98, 8: 0.99}`).
+# Record the training accuracy (the fraction of points classified right, 0 to 1) for 2, 3 and 8 units in the
+# dictionary `acc_by_units`, as `{2: ..., 3: ..., 8: ...}`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-n_hidden = 3  # try 2 and 8
+n_hidden = 3  # try 2, 3 and 8
 r = np.random.default_rng(1)
 q = {"W": r.normal(size=(2, n_hidden)), "b": np.zeros(n_hidden), "W_": r.normal(size=(n_hidden, 2)),
      "b_": np.zeros(2)}
@@ -197,10 +198,12 @@ for _ in range(2000):
     loss, grads = loss_and_gradients(X, t, q)
     for k in q:
         q[k] -= 0.5 * grads[k]
-acc_by_units = {n_hidden: float(np.mean(forward(X, q)[1].argmax(1) == t))}
-acc_by_units
+print(f"{n_hidden} hidden units: training accuracy {np.mean(forward(X, q)[1].argmax(1) == t):.3f}")
+acc_by_units = None  # your answer: {2: ..., 3: ..., 8: ...}, training accuracy as a fraction (0 to 1)
+check("06-hidden-units")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 06-hidden-units
 acc_by_units = {}
 for n_hidden in (2, 3, 8):
     r = np.random.default_rng(1)
@@ -386,11 +389,12 @@ assert rf_measured == (r_formula, r_formula), f"measured {rf_measured}, formula 
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 k = np.array([[0, 0, 0], [0, 1, 2], [0, 0, 0]], dtype=float)
-k_conv = k  # change this
-rf_4 = None  # receptive_field(...)
-np.abs(conv2d(img, k_conv) - cv2.filter2D(img, -1, k)[1:-1, 1:-1]).max(), rf_4
+k_conv = None  # your answer: the 3 × 3 kernel to give conv2d (try it: compare with cv2.filter2D(img, -1, k))
+rf_4 = None  # your answer: receptive field (pixels) of the last conv layer of nets.SmallCNN(n_blocks=4)
+check("06-flip-and-rf")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 06-flip-and-rf
 k_conv = k[::-1, ::-1]  # flipping the kernel turns the correlation into a convolution (and back)
 cnn4 = nets.SmallCNN(width=8, n_blocks=4).eval()
 rf_4 = receptive_field(cnn4.features)[0]
@@ -587,11 +591,13 @@ assert t_cm.trace() == (t_pred == tissue.labels[t_te]).sum()
 hard = datasets.lesion_slices(600, contrast=(0.1, 0.3), radius_mm=(3.0, 6.0), seed=1)
 h_order = np.random.default_rng(7).permutation(len(hard))
 h_tr, h_te = h_order[:420], h_order[420:]
-auc_hard_base = None  # fit make_pipeline(StandardScaler(), LogisticRegression(...)) on handcrafted_features
+# your answers, test AUCs (0 to 1):
+auc_hard_base = None  # make_pipeline(StandardScaler(), LogisticRegression(...)) on handcrafted_features
 auc_hard_cnn = None   # nets.SmallCNN(width=8) + nets.train_classifier(...) + nets.predict_proba(...)
-auc_hard_base, auc_hard_cnn
+check("06-hard-task")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 06-hard-task
 hard_features = tasks.handcrafted_features(hard.images)
 hard_base = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
 hard_base.fit(hard_features[h_tr], hard.labels[h_tr])
@@ -703,14 +709,14 @@ assert np.allclose(attention.sum(1).numpy(), 1, atol=1e-5)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # How many weights does `SelfAttention2d(32, d=8)` have? Work it out by hand (a 1 × 1 convolution from *c* to *d*
-# channels has *c·d* weights and *d* biases) and put the number in `n_attention`; compare with
-# `nets.count_parameters`.
+# channels has *c·d* weights and *d* biases) and put the number in `n_attention`. (`nets.count_parameters` would count them for you: work it out first.)
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-n_attention = None  # q: 32*8 + 8, k: ..., v: ...
-n_attention, nets.count_parameters(SelfAttention2d(32, d=8))
+n_attention = None  # your answer: weights + biases; q: 32*8 + 8, k: ..., v: ...
+check("06-attention-params")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 06-attention-params
 n_attention = (32 * 8 + 8) + (32 * 8 + 8) + (32 * 32 + 32)  # query, key, value 1×1 convolutions
 assert n_attention == nets.count_parameters(SelfAttention2d(32, d=8))
 n_attention
@@ -852,10 +858,12 @@ assert acc_gcn > acc_cell + 0.05, f"neighbours should help: per-cell {acc_cell:.
 # the motif, and put its test accuracy in `dna_acc_k4`. Does it still find the motif?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-dna_acc_k4 = None  # copy the training cell above with nn.Conv1d(4, 8, kernel_size=4)
-dna_acc_k4
+# # copy the training cell above with nn.Conv1d(4, 8, kernel_size=4)
+dna_acc_k4 = None  # your answer: the test accuracy (0 to 1)
+check("06-motif-kernel4")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 06-motif-kernel4
 torch.manual_seed(0)
 net_k4 = nn.Sequential(nn.Conv1d(4, 8, kernel_size=4), nn.ReLU(), nn.AdaptiveMaxPool1d(1), nn.Flatten(),
                        nn.Linear(8, 2))
