@@ -7,16 +7,17 @@
 # limited data").
 #
 # **Learning objectives**
-# - make **augmentations**, random changes to a training image that keep its label true: transform an image and its
-#   segmentation mask together (rotation, scale, shear, translation, flips, intensity, gamma, noise, blur, elastic
-#   deformation) with `torchvision.transforms.v2`, and say which transforms keep a label true;
+# - make [**augmentations**](../GLOSSARY.md#augmentation), random changes to a training image that keep its label true:
+#   transform an image and its segmentation mask together (rotation, scale, shear, translation, flips, intensity, gamma,
+#   noise, blur, elastic deformation) with `torchvision.transforms.v2`, and say which transforms keep a label true;
 # - explain why a left/right flip can be wrong for medical images;
 # - measure whether augmentation helps a small CNN trained on 100 images: several seeds, test [AUC](../GLOSSARY.md#auc)
 #   with its spread;
 # - use RandAugment and TrivialAugment, and say why picking augmentations by hand feels like feature engineering;
-# - train a tiny **GAN** (generative adversarial network: a generator and a discriminator trained against each other)
-#   on the CPU, read its two losses, and recognise **mode collapse** (the generator makes one kind of image whatever
-#   its input) and **memorisation** (it copies its training images);
+# - train a tiny [**GAN**](../GLOSSARY.md#gan) (generative adversarial network: a generator and a discriminator trained
+#   against each other) on the CPU, read its two losses, and recognise [**mode collapse**](../GLOSSARY.md#mode-collapse)
+#   (the generator makes one kind of image whatever its input) and [**memorisation**](../GLOSSARY.md#memorisation) (it
+#   copies its training images);
 # - measure whether GAN-made images help the same small training set.
 #
 # <!-- badges -->
@@ -49,6 +50,7 @@ from tqdm.auto import tqdm
 
 from helpers import augment, datasets, gans, nets, viz
 from helpers.data import load_sample
+from helpers.exercises import check
 
 torch.set_num_threads(1)  # tiny models: a second thread gains little and stalls badly when the CPU is shared
 
@@ -176,10 +178,11 @@ assert gallery.png != before and gallery.state["transform"] == "elastic"
 torch.manual_seed(1)
 separate_image = affine(image)  # first call: one random draw
 separate_mask = affine(mask)  # second call: a new random draw!
-dice = None  # your answer: Dice overlap between separate_mask and the mask of a joint call with seed 1
-dice
+dice = None  # your answer: Dice overlap (0 to 1) of separate_mask with the mask of a joint call with seed 1
+check("07-dice-separate")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 07-dice-separate
 torch.manual_seed(1)
 joint_image, joint_mask = affine(image, mask)
 torch.manual_seed(1)
@@ -228,10 +231,11 @@ assert np.all(flipped_masks.any(axis=(1, 2))), "but 'has a lesion' stays true: f
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 centers = data.centers[:100][y_train == 1]  # (n_lesions, 2): row, column
-changed_fraction = None  # your answer
-changed_fraction
+changed_fraction = None  # your answer: the fraction (0 to 1) of laterality labels the flip changes
+check("07-laterality-flip")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 07-laterality-flip
 centers = data.centers[:100][y_train == 1]
 left_before = centers[:, 1] > 15.5
 left_after = (31 - centers[:, 1]) > 15.5
@@ -306,10 +310,11 @@ assert min(auc_aug) > max(auc_plain), "every augmented run beats every run witho
 # gives both runs the same initial weights), its mean and standard deviation, and the smallest per-seed gain.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-per_seed_gain = None  # your answer: an array of 3 gains
-per_seed_gain
+per_seed_gain = None  # your answer: an array of 3 gains in AUC, one per seed
+check("07-per-seed-gain")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 07-per-seed-gain
 per_seed_gain = np.array(auc_aug) - np.array(auc_plain)
 print(f"gain {per_seed_gain.mean():.3f} ± {per_seed_gain.std():.3f}, smallest {per_seed_gain.min():.3f}")
 assert per_seed_gain.min() > 0, "augmentation helped with every seed"
@@ -364,10 +369,11 @@ assert all(augment.augment_pair(demo.images[k], transform=t, seed=0)[0].shape ==
 # `auc_plain[0]` and `auc_aug[0]`. (One seed is a hint, not a result: the figure above shows how much seeds vary.)
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-auc_trivial = None  # your answer: train_and_test(...)[1]
-auc_trivial
+auc_trivial = None  # your answer: the test AUC, train_and_test(...)[1]
+check("07-trivial-augment")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 07-trivial-augment
 _, auc_trivial = train_and_test(x_train, y_train, seed=0, augment_fn=augment.per_sample(v2.TrivialAugmentWide()))
 print(f"plain {auc_plain[0]:.3f}, TrivialAugment {auc_trivial:.3f}, flips + affine {auc_aug[0]:.3f}")
 # the photo-made policy does not match what this task needs as well as our hand-picked transforms
@@ -492,10 +498,11 @@ assert gans.diversity(samples_now) > 0.6 * gans.diversity(x_gan[:64]), "samples 
 # then in trouble?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-fooled_d_loss, fooled_g_loss = None, None  # your answer
-fooled_d_loss, fooled_g_loss
+fooled_d_loss, fooled_g_loss = None, None  # your answer: the two losses (nats)
+check("07-fooled-losses")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 07-fooled-losses
 logits = torch.logit(torch.full((8,), 0.99))
 fooled_d_loss, fooled_g_loss = float(d_loss(logits, logits)), float(g_loss(logits))
 # D pays -ln(0.99) - ln(0.01) ≈ 4.62 nats; G's loss -ln(0.99) ≈ 0.01 is near zero: D must improve
@@ -566,10 +573,11 @@ assert copies < 0.05, "no sign of copying: samples are not closer to the trainin
 # and compute the fraction of them that are closer to a training image than any new image is.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-copier_fraction = None  # your answer
-copier_fraction
+copier_fraction = None  # your answer: a fraction of the 200 fakes (0 to 1)
+check("07-copier-test")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 07-copier-test
 rng = np.random.default_rng(0)
 fake = x_gan[rng.integers(100, size=200)] + rng.normal(0, 0.01, (200, 32, 32))
 copier_fraction = np.mean(gans.nearest_neighbours(fake, x_gan)[1] < d_new.min())
@@ -622,10 +630,11 @@ assert judge_auc < 0.7, "the GAN did not learn to draw lesions on request"
 # images. What does it tell you about what the synthetic labels carry?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-auc_synthetic_only = None  # your answer: train_and_test(synthetic, syn_labels, ...)[1]
-auc_synthetic_only
+auc_synthetic_only = None  # your answer: the test AUC, train_and_test(synthetic, syn_labels, ...)[1]
+check("07-synthetic-only")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 07-synthetic-only
 _, auc_synthetic_only = train_and_test(synthetic, syn_labels, seed=0, epochs=11)
 # close to chance: the synthetic images carry (almost) no information about lesions
 assert auc_synthetic_only < 0.65, auc_synthetic_only
