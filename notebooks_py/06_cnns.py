@@ -7,11 +7,12 @@
 #
 # **Learning objectives**
 # - write the lecture's two-layer network (outputs *Y*₁, *Y*₂) in NumPy and in `torch.nn`, and train it by
-#   **backpropagation** (the chain rule, applied from the loss back to every weight);
+#   [**backpropagation**](../GLOSSARY.md#backpropagation) (the chain rule, applied from the loss back to every weight);
 # - compute a 2D convolution by hand, get identical results from OpenCV, SciPy and PyTorch, and know the kernel flip
 #   that separates convolution from correlation;
-# - work out output sizes from the **stride** (how far the kernel moves per step), the **padding** (a border added
-#   around the input) and pooling, and the **receptive field** of a unit (the input patch that can change it);
+# - work out output sizes from the [**stride**](../GLOSSARY.md#stride) (how far the kernel moves per step), the
+#   [**padding**](../GLOSSARY.md#padding) (a border added around the input) and pooling, and the
+#   [**receptive field**](../GLOSSARY.md#receptive-field) of a unit (the input patch that can change it);
 # - train a small CNN on lesion slices with a train/validation/test split, read its curves, confusion matrix and ROC,
 #   and compare it with hand-crafted features;
 # - recognise residual blocks and attention as building blocks, and convolution-like layers on DNA and graphs.
@@ -450,10 +451,11 @@ print(f"hand-crafted features + logistic regression: test AUC = {auc_base:.3f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Training the CNN
-# `nets.SmallCNN` is three conv blocks (conv 3 × 3 → batch normalisation → ReLU, with downsampling), global max
-# pooling ("is there a lesion anywhere?") and one linear layer to two outputs; print it to see the layers.
+# `nets.SmallCNN` is three conv blocks (conv 3 × 3 → batch normalisation → ReLU, with downsampling), global max pooling
+# ("is there a lesion anywhere?") and one linear layer to two outputs; print it to see the layers.
 # `nets.train_classifier` runs the loop you wrote in section 1 on mini-batches: forward, cross-entropy,
-# `loss.backward()`, an Adam step; after each **epoch** (one pass over the training set) it scores the validation set.
+# `loss.backward()`, an Adam step; after each [**epoch**](../GLOSSARY.md#epoch) (one pass over the training set) it
+# scores the validation set.
 
 # %% slideshow={"slide_type": "fragment"}
 nets.set_seed(0)  # same initial weights and batch order on every run
@@ -709,7 +711,8 @@ assert np.allclose(attention.sum(1).numpy(), 1, atol=1e-5)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # How many weights does `SelfAttention2d(32, d=8)` have? Work it out by hand (a 1 × 1 convolution from *c* to *d*
-# channels has *c·d* weights and *d* biases) and put the number in `n_attention`. (`nets.count_parameters` would count them for you: work it out first.)
+# channels has *c·d* weights and *d* biases) and put the number in `n_attention`. (`nets.count_parameters` would count
+# them for you: work it out first.)
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 n_attention = None  # your answer: weights + biases; q: 32*8 + 8, k: ..., v: ...
