@@ -7,10 +7,12 @@
 #
 # **Learning objectives**
 # - write the lecture's two-layer network (outputs *Y*₁, *Y*₂) in NumPy and in `torch.nn`, and train it by
-#   backpropagation;
+#   [**backpropagation**](../GLOSSARY.md#backpropagation) (the chain rule, applied from the loss back to every weight);
 # - compute a 2D convolution by hand, get identical results from OpenCV, SciPy and PyTorch, and know the kernel flip
 #   that separates convolution from correlation;
-# - work out output sizes (stride, padding, pooling) and receptive fields;
+# - work out output sizes from the [**stride**](../GLOSSARY.md#stride) (how far the kernel moves per step), the
+#   [**padding**](../GLOSSARY.md#padding) (a border added around the input) and pooling, and the
+#   [**receptive field**](../GLOSSARY.md#receptive-field) of a unit (the input patch that can change it);
 # - train a small CNN on lesion slices with a train/validation/test split, read its curves, confusion matrix and ROC,
 #   and compare it with hand-crafted features;
 # - recognise residual blocks and attention as building blocks, and convolution-like layers on DNA and graphs.
@@ -52,6 +54,7 @@ from torch import nn
 
 from helpers import datasets, nets, tasks, viz
 from helpers.data import load_sample
+from helpers.exercises import check
 
 torch.set_num_threads(2)  # the course's reference laptop has 2 cores
 
@@ -101,11 +104,12 @@ assert np.allclose(Y_torch, [Y1, Y2], atol=1e-12), "torch.nn must reproduce the 
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Training by backpropagation
-# Training adjusts the weights until the outputs are right on examples. A toy problem (synthetic): points in the
-# plane, class 1 inside a circle, class 0 outside. A softmax turns *Y*₁, *Y*₂ into two class probabilities, and the
-# loss is the cross-entropy, −log of the probability given to the right class. **Backpropagation** is the chain rule
-# applied from the loss back to every weight: first ∂loss/∂*Y*, then through *W′* and *f* to ∂loss/∂*W*. We add one
-# bias per unit (the slide leaves them out; without them every hidden unit's boundary passes through the origin).
+# Training adjusts the weights until the outputs are right on examples. A toy problem (synthetic): points in the plane,
+# class 1 inside a circle, class 0 outside. A softmax turns *Y*₁, *Y*₂ into two class probabilities, and the loss is the
+# cross-entropy, −log of the probability given to the right class. **Backpropagation**
+# ([Rumelhart et al. 1986](https://doi.org/10.1038/323533a0)) is the chain rule applied from the loss back to every
+# weight: first ∂loss/∂*Y*, then through *W′* and *f* to ∂loss/∂*W*. We add one bias per unit (the slide leaves them
+# out; without them every hidden unit's boundary passes through the origin).
 
 # %% slideshow={"slide_type": "fragment"}
 X = rng.uniform(-2, 2, size=(300, 2))               # 300 synthetic points (x1, x2)
@@ -183,11 +187,11 @@ assert accuracy > 0.9, f"three hidden units can enclose the circle; got accuracy
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # Two straight lines cannot fence in a circle. Train the same network with `n_hidden = 2`, then with 8 hidden units.
-# Record the training accuracy for 2, 3 and 8 units in the dictionary `acc_by_units` (for example
-# `{2: 0.85, 3: 0.98, 8: 0.99}`).
+# Record the training accuracy (the fraction of points classified right, 0 to 1) for 2, 3 and 8 units in the
+# dictionary `acc_by_units`, as `{2: ..., 3: ..., 8: ...}`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-n_hidden = 3  # try 2 and 8
+n_hidden = 3  # try 2, 3 and 8
 r = np.random.default_rng(1)
 q = {"W": r.normal(size=(2, n_hidden)), "b": np.zeros(n_hidden), "W_": r.normal(size=(n_hidden, 2)),
      "b_": np.zeros(2)}
@@ -195,10 +199,12 @@ for _ in range(2000):
     loss, grads = loss_and_gradients(X, t, q)
     for k in q:
         q[k] -= 0.5 * grads[k]
-acc_by_units = {n_hidden: float(np.mean(forward(X, q)[1].argmax(1) == t))}
-acc_by_units
+print(f"{n_hidden} hidden units: training accuracy {np.mean(forward(X, q)[1].argmax(1) == t):.3f}")
+acc_by_units = None  # your answer: {2: ..., 3: ..., 8: ...}, training accuracy as a fraction (0 to 1)
+check("06-hidden-units")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 06-hidden-units
 acc_by_units = {}
 for n_hidden in (2, 3, 8):
     r = np.random.default_rng(1)
@@ -295,7 +301,8 @@ assert filtered["box blur 5×5"].std() < img.std(), "blurring lowers the contras
 # ### Stride, padding and pooling
 # Three knobs set the output size. **Padding** *p* adds a border so the kernel also fits at the edges; **stride** *s*
 # moves the kernel *s* pixels at a time; a **pooling** layer summarises each 2 × 2 block (here by its maximum). For
-# an input of *n* pixels and a kernel of *k*: $n_\text{out} = \lfloor (n + 2p - k)/s \rfloor + 1$.
+# an input of *n* pixels and a kernel of *k*: $n_\text{out} = \lfloor (n + 2p - k)/s \rfloor + 1$
+# ([Dumoulin & Visin 2016](https://arxiv.org/abs/1603.07285)).
 
 # %% slideshow={"slide_type": "fragment"}
 x = torch.from_numpy(img.astype(np.float32))[None, None]  # (N=1, C=1, 512, 512): the layout torch expects
@@ -330,11 +337,13 @@ assert pooled[2].max() == img.max() and pooled[2].min() >= img.min(), "max pooli
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Receptive field
-# A unit of the first layer sees a 3 × 3 patch of the image; a unit of the second sees 3 × 3 first-layer units,
-# which together see a larger patch; every stride or pooling layer doubles the distance between neighbouring units
-# (the "jump" *j*). Layer by layer, $r \leftarrow r + (k - 1)\, j$ and $j \leftarrow j \cdot s$. We apply that to the
-# small CNN that section 3 trains (`helpers.nets.SmallCNN`), and then check it by asking torch which input pixels
-# influence one output unit: the gradient of that unit is non-zero exactly on its receptive field.
+# The **receptive field** of a unit is the patch of input pixels that can change its value. A unit of the first layer
+# sees a 3 × 3 patch of the image; a unit of the second sees 3 × 3 first-layer units, which together see a larger patch;
+# every stride or pooling layer doubles the distance between neighbouring units (the "jump" *j*). Layer by layer,
+# $r \leftarrow r + (k - 1)\, j$ and $j \leftarrow j \cdot s$
+# ([Araujo et al. 2019](https://doi.org/10.23915/distill.00021)). We apply that to the small CNN that section 3 trains
+# (`helpers.nets.SmallCNN`), and then check it by asking torch which input pixels influence one output unit: the
+# gradient of that unit is non-zero exactly on its receptive field.
 
 # %% slideshow={"slide_type": "fragment"}
 def receptive_field(layers):
@@ -381,11 +390,12 @@ assert rf_measured == (r_formula, r_formula), f"measured {rf_measured}, formula 
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 k = np.array([[0, 0, 0], [0, 1, 2], [0, 0, 0]], dtype=float)
-k_conv = k  # change this
-rf_4 = None  # receptive_field(...)
-np.abs(conv2d(img, k_conv) - cv2.filter2D(img, -1, k)[1:-1, 1:-1]).max(), rf_4
+k_conv = None  # your answer: the 3 × 3 kernel to give conv2d (try it: compare with cv2.filter2D(img, -1, k))
+rf_4 = None  # your answer: receptive field (pixels) of the last conv layer of nets.SmallCNN(n_blocks=4)
+check("06-flip-and-rf")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 06-flip-and-rf
 k_conv = k[::-1, ::-1]  # flipping the kernel turns the correlation into a convolution (and back)
 cnn4 = nets.SmallCNN(width=8, n_blocks=4).eval()
 rf_4 = receptive_field(cnn4.features)[0]
@@ -398,11 +408,12 @@ rf_4
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · A CNN on medical images
-# Now the real task: does an axial brain MRI slice contain a lesion? `helpers.datasets.lesion_slices` takes real
-# slices of the MNI152 T1 template, moves, scales and adds noise to them, and puts a **simulated** bright lesion in
-# half of them, so we know the truth exactly. 1,600 images of 64 × 64 pixels (3 mm). We split them once:
-# **training** (1,100 images, to fit the weights), **validation** (250, to watch training and choose settings) and
-# **test** (250, looked at once, at the end).
+# Now the real task: does an axial brain MRI slice contain a lesion? `helpers.datasets.lesion_slices` takes real slices
+# of the MNI152 T1 template ([Fonov et al. 2009](https://doi.org/10.1016/S1053-8119(09)70884-5),
+# [2011](https://doi.org/10.1016/j.neuroimage.2010.07.033)), moves, scales and adds noise to them, and puts a
+# **simulated** bright lesion in half of them, so we know the truth exactly. 1,600 images of 64 × 64 pixels (3 mm). We
+# split them once: **training** (1,100 images, to fit the weights), **validation** (250, to watch training and choose
+# settings) and **test** (250, looked at once, at the end).
 
 # %% slideshow={"slide_type": "fragment"}
 lesions = datasets.lesion_slices(1600, size=64, seed=0)
@@ -426,7 +437,8 @@ fig = viz.montage(list(Xtr[show]), [("lesion" if ytr[i] else "no lesion") for i 
 # ### The classical baseline
 # First what notebooks 03 and 05 did: hand-crafted features (intensity statistics, blob filters, contrast, texture;
 # `helpers.tasks.handcrafted_features`) and a linear model (logistic regression), trained on the same training set and
-# scored on the same test set by the area under the ROC curve (AUC: 0.5 = chance, 1 = perfect ranking).
+# scored on the same test set by the area under the ROC curve ([AUC](../GLOSSARY.md#auc): 0.5 = chance, 1 = perfect
+# ranking).
 
 # %% slideshow={"slide_type": "fragment"}
 # (1600, n_features), one row per image; in 4 chunks of 400 images to keep memory low
@@ -439,10 +451,11 @@ print(f"hand-crafted features + logistic regression: test AUC = {auc_base:.3f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Training the CNN
-# `nets.SmallCNN` is three conv blocks (conv 3 × 3 → batch normalisation → ReLU, with downsampling), global max
-# pooling ("is there a lesion anywhere?") and one linear layer to two outputs; print it to see the layers.
+# `nets.SmallCNN` is three conv blocks (conv 3 × 3 → batch normalisation → ReLU, with downsampling), global max pooling
+# ("is there a lesion anywhere?") and one linear layer to two outputs; print it to see the layers.
 # `nets.train_classifier` runs the loop you wrote in section 1 on mini-batches: forward, cross-entropy,
-# `loss.backward()`, an Adam step; after each epoch (one pass over the training set) it scores the validation set.
+# `loss.backward()`, an Adam step; after each [**epoch**](../GLOSSARY.md#epoch) (one pass over the training set) it
+# scores the validation set.
 
 # %% slideshow={"slide_type": "fragment"}
 nets.set_seed(0)  # same initial weights and batch order on every run
@@ -580,11 +593,13 @@ assert t_cm.trace() == (t_pred == tissue.labels[t_te]).sum()
 hard = datasets.lesion_slices(600, contrast=(0.1, 0.3), radius_mm=(3.0, 6.0), seed=1)
 h_order = np.random.default_rng(7).permutation(len(hard))
 h_tr, h_te = h_order[:420], h_order[420:]
-auc_hard_base = None  # fit make_pipeline(StandardScaler(), LogisticRegression(...)) on handcrafted_features
+# your answers, test AUCs (0 to 1):
+auc_hard_base = None  # make_pipeline(StandardScaler(), LogisticRegression(...)) on handcrafted_features
 auc_hard_cnn = None   # nets.SmallCNN(width=8) + nets.train_classifier(...) + nets.predict_proba(...)
-auc_hard_base, auc_hard_cnn
+check("06-hard-task")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 06-hard-task
 hard_features = tasks.handcrafted_features(hard.images)
 hard_base = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
 hard_base.fit(hard_features[h_tr], hard.labels[h_tr])
@@ -604,10 +619,12 @@ print(f"harder task: hand-crafted baseline AUC {auc_hard_base:.3f}, CNN AUC {auc
 # The lecture: "Can use convolutions in more complex architectures (attention, resnets, transformers etc)". Two
 # building blocks, each a few lines:
 #
-# - a **residual block** (ResNet) adds its input to its output, $y = \mathrm{ReLU}(x + F(x))$: the convolutions only
-#   learn a correction, and gradients flow straight through the "+", which lets networks be hundreds of layers deep;
-# - an **attention** layer lets every position look at every other: it compares a *query* at each position with a
-#   *key* at all positions, turns the similarities into weights with a softmax, and averages the *values* with them.
+# - a **residual block** (ResNet, [He et al. 2016](https://doi.org/10.1109/CVPR.2016.90)) adds its input to its output,
+#   $y = \mathrm{ReLU}(x + F(x))$: the convolutions only learn a correction, and gradients flow straight through the
+#   "+", which lets networks be hundreds of layers deep;
+# - an **attention** layer ([Vaswani et al. 2017](https://arxiv.org/abs/1706.03762)) lets every position look at every
+#   other: it compares a *query* at each position with a *key* at all positions, turns the similarities into weights
+#   with a softmax, and averages the *values* with them.
 
 # %% slideshow={"slide_type": "fragment"}
 class ResidualBlock(nn.Module):
@@ -694,14 +711,15 @@ assert np.allclose(attention.sum(1).numpy(), 1, atol=1e-5)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # How many weights does `SelfAttention2d(32, d=8)` have? Work it out by hand (a 1 × 1 convolution from *c* to *d*
-# channels has *c·d* weights and *d* biases) and put the number in `n_attention`; compare with
-# `nets.count_parameters`.
+# channels has *c·d* weights and *d* biases) and put the number in `n_attention`. (`nets.count_parameters` would count
+# them for you: work it out first.)
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-n_attention = None  # q: 32*8 + 8, k: ..., v: ...
-n_attention, nets.count_parameters(SelfAttention2d(32, d=8))
+n_attention = None  # your answer: weights + biases; q: 32*8 + 8, k: ..., v: ...
+check("06-attention-params")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 06-attention-params
 n_attention = (32 * 8 + 8) + (32 * 8 + 8) + (32 * 32 + 32)  # query, key, value 1×1 convolutions
 assert n_attention == nets.count_parameters(SelfAttention2d(32, d=8))
 n_attention
@@ -843,10 +861,12 @@ assert acc_gcn > acc_cell + 0.05, f"neighbours should help: per-cell {acc_cell:.
 # the motif, and put its test accuracy in `dna_acc_k4`. Does it still find the motif?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-dna_acc_k4 = None  # copy the training cell above with nn.Conv1d(4, 8, kernel_size=4)
-dna_acc_k4
+# # copy the training cell above with nn.Conv1d(4, 8, kernel_size=4)
+dna_acc_k4 = None  # your answer: the test accuracy (0 to 1)
+check("06-motif-kernel4")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 06-motif-kernel4
 torch.manual_seed(0)
 net_k4 = nn.Sequential(nn.Conv1d(4, 8, kernel_size=4), nn.ReLU(), nn.AdaptiveMaxPool1d(1), nn.Flatten(),
                        nn.Linear(8, 2))
@@ -864,11 +884,12 @@ dna_acc_k4
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · A larger real dataset (optional): MedMNIST
-# The lesion data are simulated. MedMNIST (Yang et al., *Sci Data* 2023) offers small real images, e.g.
-# PneumoniaMNIST: 5,856 paediatric chest X-rays at 28 × 28 (4,708 train / 524 val / 624 test; FACTS §11). It is not
-# installed with the course: run `helpers.datasets.download_medmnist("pneumoniamnist")` once (a few MB, internet
-# needed). If the file is there, the cell below trains the *same* `SmallCNN` with the *same* `train_classifier`;
-# if not, it says so and the notebook keeps the built-in lesion dataset above.
+# The lesion data are simulated. MedMNIST ([Yang et al., *Sci Data* 2023](https://doi.org/10.1038/s41597-022-01721-8))
+# offers small real images, e.g. PneumoniaMNIST: 5,856 paediatric chest X-rays at 28 × 28 (4,708 train / 524 val / 624
+# test), on which the paper's ResNet-18 reaches a test AUC of 0.944. It is not installed with the course: run
+# `helpers.datasets.download_medmnist("pneumoniamnist")` once (a few MB, internet needed). If the file is there, the
+# cell below trains the *same* `SmallCNN` with the *same* `train_classifier`; if not, it says so and the notebook keeps
+# the built-in lesion dataset above.
 
 # %% slideshow={"slide_type": "fragment"}
 try:
@@ -884,20 +905,112 @@ if mm is not None:
     mm_hist = nets.train_classifier(mm_model, *mm_split["train"], val=mm_split["val"], epochs=3, batch_size=32,
                                     lr=1e-2)
     mm_auc = roc_auc_score(mm_split["test"][1], nets.predict_proba(mm_model, mm_split["test"][0]))
-    print(f"PneumoniaMNIST test AUC: {mm_auc:.3f} (the MedMNIST paper's ResNet-18 at 28×28: 0.944, FACTS §11)")
+    print(f"PneumoniaMNIST test AUC: {mm_auc:.3f} (MedMNIST v2 paper, ResNet-18 at 28×28: 0.944)")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Summary
+# ## Recap
 # - The lecture's network is two matrix products with an activation between them, $Y = f(xW)\,W'$; NumPy and
-#   `torch.nn` give the same numbers, and backpropagation is the chain rule, checked against autograd.
-# - A convolution slides one small kernel over the image; NumPy, SciPy, OpenCV and PyTorch agree once you mind the
-#   flip (OpenCV and PyTorch compute correlations). Stride, padding and pooling set the output size, and stacking
-#   layers grows the receptive field.
-# - A small CNN learns lesion detection from pixels in seconds on a CPU, as well as hand-designed features on the
-#   default task; on a harder task with few labels the designed features win. A proper train/validation/test split,
-#   loss curves, confusion matrix and ROC tell whether to believe a model.
-# - Residual connections and attention are a few lines on top of convolutions; 1D convolutions find DNA motifs and
-#   graph convolutions pass messages between neighbouring cells.
+#   `torch.nn` give the same numbers, and hand-written backpropagation agrees with autograd (§1 The lecture's network).
+# - A convolution slides one flipped kernel over the image; SciPy convolves, OpenCV and PyTorch correlate, and the
+#   results agree once you flip the kernel yourself (§2 Convolutions capture spatial relations).
+# - Padding, stride and pooling set the output size, $\lfloor (n + 2p - k)/s \rfloor + 1$, which torch reproduces
+#   exactly (§2 Stride, padding and pooling).
+# - Each conv or pooling layer widens the receptive field by $(k - 1)\,j$; the gradient of one unit is non-zero exactly
+#   there (§2 Receptive field).
+# - A small CNN learns lesion detection from pixels; a train/validation/test split, loss curves, the confusion matrix
+#   and the ROC curve tell whether to believe it, and with few labels on a hard task the hand-crafted baseline wins
+#   (§3 A CNN on medical images).
+# - Residual blocks and attention are a few lines on top of convolutions; attention links positions by content,
+#   beyond the receptive field (§4 Convolutions in more complex architectures).
+# - Convolutions need only a notion of neighbour: 1D kernels find DNA motifs, graph convolutions pass messages between
+#   neighbouring cells (§5 Aside: CNNs for non-image spatial data).
 #
 # **Next:** `07_augmentation_gans.ipynb`, making scarce training data go further with augmentation and generative
 # models.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Check your understanding
+# 1. Remove the activation *f* from the network of §1. What does $Y = (xW)\,W'$ reduce to, and why could it then
+#    never fence in the circle, however many hidden units you give it?
+# 2. In the backpropagation code the factor $(1 - h^2)$ appears. Where does it come from, and what happens to the
+#    gradient that reaches *W* when most hidden units are saturated ($|h| \approx 1$)?
+# 3. A trained CNN would work just as well if PyTorch computed true convolutions instead of correlations. Why?
+# 4. A 512 × 512 slice goes through a 3 × 3 convolution with stride 2 and padding 1. What size comes out? Which
+#    stride and padding keep it at 512 × 512?
+# 5. Why may the test set be looked at only once, at the end? What goes wrong if you choose the number of epochs by
+#    the test AUC?
+# 6. Multiply every probability the CNN predicts by 0.5. Which changes: the confusion matrix at threshold 0.5, the ROC
+#    curve, the AUC?
+# 7. How many weights (with biases) does a 3 × 3 convolution from 16 to 32 channels have? How many would a fully
+#    connected layer need to map a 16 × 16 × 16 feature map to a 16 × 16 × 32 one? What does the difference say about
+#    what a convolution assumes?
+# 8. On the harder lesion task the hand-crafted baseline beat the CNN. Name two changes that should let the CNN catch
+#    up, and say which you would try first when labels are what is scarce.
+# 9. In §5 a kernel of width 4 found the 6-base motif less reliably than a kernel of width 6. Why, given that a
+#    4-base piece of the motif is still there in every positive sequence?
+# 10. In §4 the query position gives weight to lesions further apart than its receptive field. What makes that
+#     possible, and what does it cost for an image with *N* positions?
+
+# %% [markdown] jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# **Answers**
+# 1. $x\,(W W')$: one 2 × 2 linear map, so the two outputs differ by a linear function of *x* and the class boundary
+#    is a single straight line (through the origin without biases). Stacking linear layers adds no power; the
+#    nonlinearity between them is what lets three lines fence in a triangle.
+# 2. It is the derivative of tanh, $\tanh' = 1 - \tanh^2$, applied by the chain rule on the way from *Y* back to *W*.
+#    When $|h| \approx 1$ the factor is near 0, so almost no gradient reaches *W* and those weights stop learning
+#    (vanishing gradients).
+# 3. The kernel is learned: a correlation with kernel *k* is a convolution with the flipped kernel, and training finds
+#    whichever of the two fits. Only hand-designed, asymmetric kernels (such as Sobel) care about the flip.
+# 4. $\lfloor (512 + 2 - 3)/2 \rfloor + 1 = 256$, so 256 × 256. Stride 1 with padding 1 keeps 512 × 512.
+# 5. Every choice made by looking at a set fits the model to that set's noise as well. If the test AUC picks the
+#    epochs, it is no longer an independent estimate and will be too optimistic; choices belong to the validation set.
+# 6. The confusion matrix changes (no prediction can exceed 0.5 any more, so every image is called "no lesion").
+#    The ROC curve and the AUC do not change: they depend only on the ranking of the scores, which halving keeps.
+# 7. $16 \cdot 32 \cdot 9 + 32 = 4{,}640$. The fully connected layer needs
+#    $4096 \cdot 8192 + 8192 \approx 3.4 \times 10^7$, about 7,000 times more. The convolution assumes that what matters
+#    is local and that the same pattern means the same thing anywhere in the image; that prior is why it learns from far
+#    fewer examples.
+# 8. More labelled images, more epochs, augmentation (notebook 07), or starting from a pretrained network (notebook 08).
+#    With scarce labels, augmentation comes first: it costs no new labels and teaches that a lesion may be anywhere.
+# 9. With one layer and a global maximum, the network asks "does this 4-base pattern occur anywhere?". A given 4-base
+#    pattern appears by chance at one of the 57 positions of a random 60-base sequence about 20 % of the time
+#    ($57/4^4$), a 6-base one about 1 % of the time ($55/4^6$), so the short detector fires on many negatives.
+# 10. Attention weights come from the similarity of feature vectors at every pair of positions, not from their
+#     distance, so any position can draw on any other. It needs an *N* × *N* weight matrix: memory and time grow with
+#     $N^2$.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Further reading
+# - [Rumelhart, Hinton & Williams 1986](https://doi.org/10.1038/323533a0): the three-page paper that made
+#   backpropagation the way to train hidden units; §1 is its method on the lecture's network.
+# - [Dumoulin & Visin 2016](https://arxiv.org/abs/1603.07285): every output-size rule for convolution, pooling and
+#   transposed convolution, with a picture for each case.
+# - [Araujo, Norris & Sim 2019](https://doi.org/10.23915/distill.00021): receptive field size and position derived
+#   layer by layer, also for networks with several paths such as ResNets.
+# - [He et al. 2016](https://doi.org/10.1109/CVPR.2016.90): the residual block of §4 and why it lets networks be
+#   hundreds of layers deep.
+# - [Vaswani et al. 2017](https://arxiv.org/abs/1706.03762): the attention layer of §4 in full, as the building block
+#   of transformers.
+# - [Yang et al. 2023](https://doi.org/10.1038/s41597-022-01721-8): MedMNIST v2, small real medical datasets with
+#   baselines, to try §3's CNN on real labels (§6).
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## References
+# - Araujo A, Norris W, Sim J. [Computing receptive fields of convolutional neural
+#   networks](https://doi.org/10.23915/distill.00021). *Distill* 2019.
+# - Dumoulin V, Visin F. [A guide to convolution arithmetic for deep learning](https://arxiv.org/abs/1603.07285).
+#   *arXiv* 2016:1603.07285.
+# - Fonov VS, Evans AC, McKinstry RC, Almli CR, Collins DL. [Unbiased nonlinear average age-appropriate brain templates
+#   from birth to adulthood](https://doi.org/10.1016/S1053-8119(09)70884-5). *NeuroImage* 2009;47(Suppl 1):S102.
+# - Fonov V, Evans AC, Botteron K, et al. [Unbiased average age-appropriate atlases for pediatric
+#   studies](https://doi.org/10.1016/j.neuroimage.2010.07.033). *NeuroImage* 2011;54(1):313-327.
+# - He K, Zhang X, Ren S, Sun J. [Deep residual learning for image recognition](https://doi.org/10.1109/CVPR.2016.90).
+#   *CVPR* 2016:770-778.
+# - Rumelhart DE, Hinton GE, Williams RJ. [Learning representations by back-propagating
+#   errors](https://doi.org/10.1038/323533a0). *Nature* 1986;323:533-536.
+# - Vaswani A, Shazeer N, Parmar N, et al. [Attention is all you need](https://arxiv.org/abs/1706.03762). *NeurIPS*
+#   2017;30.
+# - Yang J, Shi R, Wei D, et al. [MedMNIST v2 - a large-scale lightweight benchmark for 2D and 3D biomedical image
+#   classification](https://doi.org/10.1038/s41597-022-01721-8). *Sci Data* 2023;10:41.
+#
+# Full entries: the course bibliography, [REFERENCES.md](../REFERENCES.md).

@@ -7,13 +7,17 @@
 # limited data").
 #
 # **Learning objectives**
-# - transform an image and its segmentation mask together (rotation, scale, shear, translation, flips, intensity,
-#   gamma, noise, blur, elastic deformation) with `torchvision.transforms.v2`, and say which transforms keep a label
-#   true;
+# - make [**augmentations**](../GLOSSARY.md#augmentation), random changes to a training image that keep its label true:
+#   transform an image and its segmentation mask together (rotation, scale, shear, translation, flips, intensity, gamma,
+#   noise, blur, elastic deformation) with `torchvision.transforms.v2`, and say which transforms keep a label true;
 # - explain why a left/right flip can be wrong for medical images;
-# - measure whether augmentation helps a small CNN trained on 100 images: several seeds, test AUC with its spread;
+# - measure whether augmentation helps a small CNN trained on 100 images: several seeds, test [AUC](../GLOSSARY.md#auc)
+#   with its spread;
 # - use RandAugment and TrivialAugment, and say why picking augmentations by hand feels like feature engineering;
-# - train a tiny GAN on the CPU, read its two losses, and recognise mode collapse and memorisation;
+# - train a tiny [**GAN**](../GLOSSARY.md#gan) (generative adversarial network: a generator and a discriminator trained
+#   against each other) on the CPU, read its two losses, and recognise [**mode collapse**](../GLOSSARY.md#mode-collapse)
+#   (the generator makes one kind of image whatever its input) and [**memorisation**](../GLOSSARY.md#memorisation) (it
+#   copies its training images);
 # - measure whether GAN-made images help the same small training set.
 #
 # <!-- badges -->
@@ -46,15 +50,18 @@ from tqdm.auto import tqdm
 
 from helpers import augment, datasets, gans, nets, viz
 from helpers.data import load_sample
+from helpers.exercises import check
 
 torch.set_num_threads(1)  # tiny models: a second thread gains little and stalls badly when the CPU is shared
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Only 100 labelled images
-# Labels are the expensive part of medical data: each one costs an expert's time, and some findings are rare. So
-# we start small on purpose: **100 labelled** axial brain MRI slices of 32 × 32 pixels (6 mm pixels), about half of
-# them with a lesion, plus 1000 more images that we only use to *test*. The anatomy is real (the MNI152 T1
-# template); the lesions are **simulated** by `helpers.datasets`, so we know their exact masks.
+# Labels are the expensive part of medical data: each one costs an expert's time, and some findings are rare. So we
+# start small on purpose: **100 labelled** axial brain MRI slices of 32 × 32 pixels (6 mm pixels), about half of them
+# with a lesion, plus 1000 more images that we only use to *test*. The anatomy is real (the MNI152 T1 template:
+# [Fonov et al. 2009](https://doi.org/10.1016/S1053-8119(09)70884-5),
+# [2011](https://doi.org/10.1016/j.neuroimage.2010.07.033)); the lesions are **simulated** by `helpers.datasets`, so we
+# know their exact masks.
 #
 # *Figure:* eight of the 100 training images in grey, with each simulated lesion outlined in green.
 
@@ -171,10 +178,11 @@ assert gallery.png != before and gallery.state["transform"] == "elastic"
 torch.manual_seed(1)
 separate_image = affine(image)  # first call: one random draw
 separate_mask = affine(mask)  # second call: a new random draw!
-dice = None  # your answer: Dice overlap between separate_mask and the mask of a joint call with seed 1
-dice
+dice = None  # your answer: Dice overlap (0 to 1) of separate_mask with the mask of a joint call with seed 1
+check("07-dice-separate")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 07-dice-separate
 torch.manual_seed(1)
 joint_image, joint_mask = affine(image, mask)
 torch.manual_seed(1)
@@ -223,10 +231,11 @@ assert np.all(flipped_masks.any(axis=(1, 2))), "but 'has a lesion' stays true: f
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 centers = data.centers[:100][y_train == 1]  # (n_lesions, 2): row, column
-changed_fraction = None  # your answer
-changed_fraction
+changed_fraction = None  # your answer: the fraction (0 to 1) of laterality labels the flip changes
+check("07-laterality-flip")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 07-laterality-flip
 centers = data.centers[:100][y_train == 1]
 left_before = centers[:, 1] > 15.5
 left_after = (31 - centers[:, 1]) > 15.5
@@ -301,10 +310,11 @@ assert min(auc_aug) > max(auc_plain), "every augmented run beats every run witho
 # gives both runs the same initial weights), its mean and standard deviation, and the smallest per-seed gain.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-per_seed_gain = None  # your answer: an array of 3 gains
-per_seed_gain
+per_seed_gain = None  # your answer: an array of 3 gains in AUC, one per seed
+check("07-per-seed-gain")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 07-per-seed-gain
 per_seed_gain = np.array(auc_aug) - np.array(auc_plain)
 print(f"gain {per_seed_gain.mean():.3f} ± {per_seed_gain.std():.3f}, smallest {per_seed_gain.min():.3f}")
 assert per_seed_gain.min() > 0, "augmentation helped with every seed"
@@ -312,15 +322,17 @@ per_seed_gain
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Automated augmentation: RandAugment and TrivialAugment
-# Above, *we* chose the transforms and their ranges, from what we know about the task (lesions can be anywhere;
-# 20° is plausible; the side does not matter). That is prior knowledge coded by hand, like hand-designed features
-# in classical computer vision (notebook 05), and it has to be redone for every new task: it *feels like manual
-# feature engineering*. Automated augmentation tries to take the choice away. AutoAugment (Cubuk et al., CVPR
-# 2019) *searched* for a policy with reinforcement learning, at great cost. RandAugment (Cubuk et al., CVPR
-# Workshops 2020) keeps two numbers: how many operations per image (N) and one shared strength (M).
-# TrivialAugment (Müller & Hutter, ICCV 2021) applies one random operation at a random strength, with nothing to
-# tune. Both come with torchvision. Their operations were chosen for photos (colour, solarize, posterize,
-# equalize), so look at what they do to an MR slice:
+# Above, *we* chose the transforms and their ranges, from what we know about the task (lesions can be anywhere; 20° is
+# plausible; the side does not matter). That is prior knowledge coded by hand, like hand-designed features in classical
+# computer vision (notebook 05), and it has to be redone for every new task: it *feels like manual feature engineering*.
+# Automated augmentation tries to take the choice away. AutoAugment
+# ([Cubuk et al., CVPR 2019](https://doi.org/10.1109/CVPR.2019.00020)) *searched* for a policy with reinforcement
+# learning, at great cost. RandAugment
+# ([Cubuk et al., CVPR Workshops 2020](https://doi.org/10.1109/CVPRW50498.2020.00359)) keeps two numbers: how many
+# operations per image (N) and one shared strength (M). TrivialAugment
+# ([Müller & Hutter, ICCV 2021](https://doi.org/10.1109/ICCV48922.2021.00081)) applies one random operation at a random
+# strength, with nothing to tune. Both come with torchvision. Their operations were chosen for photos (colour, solarize,
+# posterize, equalize), so look at what they do to an MR slice:
 #
 # *Figure:* six random draws each of RandAugment (N = 2, M = 9) and TrivialAugment on the MRI slice.
 
@@ -357,10 +369,11 @@ assert all(augment.augment_pair(demo.images[k], transform=t, seed=0)[0].shape ==
 # `auc_plain[0]` and `auc_aug[0]`. (One seed is a hint, not a result: the figure above shows how much seeds vary.)
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-auc_trivial = None  # your answer: train_and_test(...)[1]
-auc_trivial
+auc_trivial = None  # your answer: the test AUC, train_and_test(...)[1]
+check("07-trivial-augment")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 07-trivial-augment
 _, auc_trivial = train_and_test(x_train, y_train, seed=0, augment_fn=augment.per_sample(v2.TrivialAugmentWide()))
 print(f"plain {auc_plain[0]:.3f}, TrivialAugment {auc_trivial:.3f}, flips + affine {auc_aug[0]:.3f}")
 # the photo-made policy does not match what this task needs as well as our hand-picked transforms
@@ -369,11 +382,12 @@ auc_trivial
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Can a network learn to make new images? A GAN
-# The lecture's answer to "can we automate this?" is a **generative adversarial network** (Goodfellow et al.,
-# NeurIPS 2014). A *generator* G turns random numbers z into an image; a *discriminator* D looks at an image and
-# says "real" or "generated". D is trained to tell them apart and G to fool D: two networks in a game. Ours is
-# *conditional* (Mirza & Osindero, 2014): both also get the label, so we can ask for "lesion" or "no lesion".
-# The whole game is in two losses (binary cross-entropy on D's logits):
+# The lecture's answer to "can we automate this?" is a **generative adversarial network**
+# ([Goodfellow et al., NeurIPS 2014](https://arxiv.org/abs/1406.2661)). A *generator* G turns random numbers z into an
+# image; a *discriminator* D looks at an image and says "real" or "generated". D is trained to tell them apart and G to
+# fool D: two networks in a game. Ours is *conditional* ([Mirza & Osindero, 2014](https://arxiv.org/abs/1411.1784)):
+# both also get the label, so we can ask for "lesion" or "no lesion". The whole game is in two losses (binary
+# cross-entropy on D's logits):
 
 # %% slideshow={"slide_type": "fragment"}
 bce = torch.nn.functional.binary_cross_entropy_with_logits
@@ -399,9 +413,10 @@ assert abs(float(d_loss(undecided, undecided)) - 2 * np.log(2)) < 1e-6, "2 ln 2 
 assert abs(float(g_loss(undecided)) - np.log(2)) < 1e-6, "ln 2 when D answers 0.5"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The networks follow DCGAN (Radford et al., ICLR 2016): G upsamples a 32-number z (plus the label) with transposed
-# convolutions, 4 → 8 → 16 → 32 pixels; D mirrors it with strided convolutions. Both are tiny, so they train on a
-# CPU. G learns from the **same 100 training images** (scaled to [0, 1]): it cannot know more than they show.
+# The networks follow DCGAN ([Radford et al., ICLR 2016](https://arxiv.org/abs/1511.06434)): G upsamples a 32-number z
+# (plus the label) with transposed convolutions, 4 → 8 → 16 → 32 pixels; D mirrors it with strided convolutions. Both
+# are tiny, so they train on a CPU. G learns from the **same 100 training images** (scaled to [0, 1]): it cannot know
+# more than they show.
 
 # %% slideshow={"slide_type": "fragment"}
 nets.set_seed(0)
@@ -483,10 +498,11 @@ assert gans.diversity(samples_now) > 0.6 * gans.diversity(x_gan[:64]), "samples 
 # then in trouble?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-fooled_d_loss, fooled_g_loss = None, None  # your answer
-fooled_d_loss, fooled_g_loss
+fooled_d_loss, fooled_g_loss = None, None  # your answer: the two losses (nats)
+check("07-fooled-losses")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 07-fooled-losses
 logits = torch.logit(torch.full((8,), 0.99))
 fooled_d_loss, fooled_g_loss = float(d_loss(logits, logits)), float(g_loss(logits))
 # D pays -ln(0.99) - ln(0.01) ≈ 4.62 nats; G's loss -ln(0.99) ≈ 0.01 is near zero: D must improve
@@ -557,10 +573,11 @@ assert copies < 0.05, "no sign of copying: samples are not closer to the trainin
 # and compute the fraction of them that are closer to a training image than any new image is.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-copier_fraction = None  # your answer
-copier_fraction
+copier_fraction = None  # your answer: a fraction of the 200 fakes (0 to 1)
+check("07-copier-test")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 07-copier-test
 rng = np.random.default_rng(0)
 fake = x_gan[rng.integers(100, size=200)] + rng.normal(0, 0.01, (200, 32, 32))
 copier_fraction = np.mean(gans.nearest_neighbours(fake, x_gan)[1] < d_new.min())
@@ -598,14 +615,14 @@ assert np.mean(auc_gan) < np.mean(auc_plain), "honest result: here GAN images ma
 assert judge_auc < 0.7, "the GAN did not learn to draw lesions on request"
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Honest result: **here the GAN images hurt**. In 600 steps on 100 images, G learnt what dominates the pictures
-# (head shape, brightness, texture) but not the small lesions that decide the label: its "lesion" images look like
-# its "no lesion" images, so 400 images with wrong-in-practice labels drown the 100 real ones. A GAN cannot add
-# information its training set lacks, and the rare, small finding is exactly what it learns last. Where GAN images
-# did help, the setting differed: Frid-Adar et al. (*Neurocomputing* 2018;321:321–331) trained one DCGAN per class
-# on 182 liver-lesion regions cropped around each lesion, on top of classic augmentation, and raised sensitivity
-# from 78.6 % to 85.7 % and specificity from 88.4 % to 92.4 %. Their images were centred on the finding; ours are
-# whole slices where the finding covers a few pixels. Either way: measure, as here.
+# Honest result: **here the GAN images hurt**. In 600 steps on 100 images, G learnt what dominates the pictures (head
+# shape, brightness, texture) but not the small lesions that decide the label: its "lesion" images look like its "no
+# lesion" images, so 400 images with wrong-in-practice labels drown the 100 real ones. A GAN cannot add information its
+# training set lacks, and the rare, small finding is exactly what it learns last. Where GAN images did help, the setting
+# differed: Frid-Adar et al. ([*Neurocomputing* 2018;321:321–331](https://doi.org/10.1016/j.neucom.2018.09.013)) trained
+# one DCGAN per class on 182 liver-lesion regions cropped around each lesion, on top of classic augmentation, and raised
+# sensitivity from 78.6 % to 85.7 % and specificity from 88.4 % to 92.4 %. Their images were centred on the finding;
+# ours are whole slices where the finding covers a few pixels. Either way: measure, as here.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -613,25 +630,129 @@ assert judge_auc < 0.7, "the GAN did not learn to draw lesions on request"
 # images. What does it tell you about what the synthetic labels carry?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-auc_synthetic_only = None  # your answer: train_and_test(synthetic, syn_labels, ...)[1]
-auc_synthetic_only
+auc_synthetic_only = None  # your answer: the test AUC, train_and_test(synthetic, syn_labels, ...)[1]
+check("07-synthetic-only")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 07-synthetic-only
 _, auc_synthetic_only = train_and_test(synthetic, syn_labels, seed=0, epochs=11)
 # close to chance: the synthetic images carry (almost) no information about lesions
 assert auc_synthetic_only < 0.65, auc_synthetic_only
 auc_synthetic_only
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Summary
-# - Augmentation makes new training images from old ones with transforms that keep the label true; geometric
-#   transforms must move the mask with the image (`tv_tensors.Image` + `tv_tensors.Mask` in one v2 call).
-# - Left/right flips are not free in medicine: anatomy is asymmetric and labels can depend on the side.
-# - Measured on 100 images over three seeds, flips + affine raised the test AUC far beyond the seed spread.
-# - Picking transforms is prior knowledge coded by hand; RandAugment and TrivialAugment automate the choice, with
-#   photo-made operations that need checking for medical images (and no masks).
-# - A GAN is two networks in a game; its losses show balance, not quality. Watch for mode collapse (no variety)
-#   and memorisation (copies of training images: check nearest neighbours).
-# - A GAN trained on the same 100 images did not help here: measure before you trust synthetic data.
+# ## Recap
+# - An augmentation is a random change that keeps the label true; geometric transforms must move the mask with the
+#   image, which one `torchvision.transforms.v2` call on a `tv_tensors.Image` and a `tv_tensors.Mask` does
+#   (§ Augmentation: new training images from old ones).
+# - A left/right flip is not free in medicine: anatomy is asymmetric, and it turns every laterality label wrong
+#   (§ Why a left/right flip can be wrong in medicine).
+# - On 100 images, flips + affine raised the test AUC by more than the spread over three seeds, and with every seed
+#   (§ Does augmentation help? Measured).
+# - RandAugment and TrivialAugment automate the choice with operations made for photos; they refuse masks, and here
+#   the hand-picked transforms did better (§ Automated augmentation).
+# - A GAN is two networks in a game; its losses show whether the game is balanced, not how good the images are
+#   (§ Can a network learn to make new images? A GAN).
+# - Mode collapse shows as lost variety, memorisation as samples closer to training images than new images are
+#   (§ Failure modes: mode collapse and memorisation).
+# - GAN images made from the same 100 images did not help the classifier: its "lesion" images carried no lesion, so
+#   measure before trusting synthetic data (§ Do GAN images help the classifier? Measured).
 #
 # **Next:** open **08_transfer_clip.ipynb**: borrow features learnt on other, larger image sets.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Check your understanding
+# 1. Which of the ten transforms of "Every transform once" must also move the segmentation mask, and which must leave
+#    it alone? What would go wrong if a blur were applied to the mask too?
+# 2. The image is resampled with bilinear interpolation, the mask with nearest neighbour. Why not bilinear for both?
+# 3. A classifier answers "is the heart enlarged?" on chest radiographs. Is a left/right flip a fair augmentation?
+#    And for "is there a pneumothorax in the left lung?"
+# 4. Augmentation gained 0.10 in AUC with a seed range of 0.03. Would a gain of 0.02 with a range of 0.05 convince
+#    you? What would you do to decide?
+# 5. Why should augmentation help more with 100 training images than with 100,000?
+# 6. What goes wrong if you call a v2 transform once on a whole batch instead of once per image?
+# 7. RandAugment has only two numbers to tune. Why does choosing augmentations still feel like feature engineering,
+#    and why is *solarize* a poor choice for bright lesions?
+# 8. What are the two GAN losses when D answers 0.5 for every image, and what does a D loss that stays near 0 for a
+#    long time tell you?
+# 9. How can you detect mode collapse without looking at the images?
+# 10. The memorisation test compares each sample's distance to its nearest training image with the same distance for
+#     new real images. Why that comparison rather than a fixed threshold on the distance?
+# 11. Here GAN images made the classifier worse. Give two reasons, and one difference in Frid-Adar et al.'s setting
+#     that let GAN images help there.
+
+# %% [markdown] jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# **Answers**
+# 1. Rotation, scale, shear, translation, flip and elastic deformation move pixels, so the mask must move with them.
+#    Intensity, gamma, noise and blur change pixel values only, and the mask must stay as it is: a blurred mask would
+#    hold values between 0 and 1 and a lesion boundary that no longer matches the image.
+# 2. Bilinear interpolation mixes neighbouring values: for a mask that creates fractions ("0.4 lesion") and, with
+#    several classes, labels that do not exist (between 1 and 3 lies 2). Nearest neighbour keeps every pixel a valid
+#    label.
+# 3. For heart size the label stays true, but every flipped image shows dextrocardia and mirror-written side markers,
+#    so the network trains on images it will never meet; it is tolerable at best. For a left-lung pneumothorax the
+#    flip makes every positive label wrong: never flip there.
+# 4. No: a gain smaller than the spread over seeds cannot be told from luck. Run more seeds (or cross-validation
+#    folds), compare the runs in pairs with the same seed, and report the mean gain with a confidence interval.
+# 5. With 100 images the network can learn the particular positions and shapes of about 50 lesions; moved copies
+#    teach it that a lesion can be anywhere. 100,000 images already show that variety, so augmentation adds little.
+# 6. The transform draws its random parameters once, so every image in the batch is rotated or shifted the same way:
+#    far less variety, and the images of one batch move together. `augment.per_sample` draws once per image.
+# 7. The list of operations and their ranges was chosen for photos, by people, and encodes what is allowed to change
+#    without changing the label; for a new task someone must check that again. Solarize inverts pixels above a
+#    threshold, so a bright lesion can turn dark, changing the very feature that defines the label.
+# 8. $d = 2\ln 2 \approx 1.39$ nats and $g = \ln 2 \approx 0.69$ nats. A D loss stuck near 0 means D rejects every
+#    generated image easily: G is losing the game and its images are still easy to tell from real ones.
+# 9. Measure the variety of the samples, e.g. the mean distance between pairs of samples (`gans.diversity`), and
+#    compare it with the same measure on real images; a collapsed generator scores far lower.
+# 10. What counts as "close" depends on the data: image size, intensity range, how alike the patients are. New real
+#     images from the same source give the distance that an honest new image has; copies sit clearly below it.
+# 11. The generator did not learn the small lesions that decide the label, so its "lesion" images carried no lesion;
+#     and 400 such images outnumbered the 100 real ones. Frid-Adar et al. cropped regions centred on each lesion, so
+#     the finding filled the image, trained one GAN per class and added the synthetic images on top of classic
+#     augmentation.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Further reading
+# - [Shorten & Khoshgoftaar 2019](https://doi.org/10.1186/s40537-019-0197-0): a survey of image augmentation, from
+#   flips and colour changes to GAN-made images, with what each assumes.
+# - [Chlap et al. 2021](https://doi.org/10.1111/1754-9485.13261): which augmentations CT and MRI deep-learning papers
+#   actually use, and how they are checked.
+# - [Müller & Hutter 2021](https://doi.org/10.1109/ICCV48922.2021.00081): TrivialAugment, and the evidence that one
+#   random operation per image does as well as searched policies on photos.
+# - [Goodfellow et al. 2014](https://arxiv.org/abs/1406.2661): the GAN game and its two losses, in the original.
+# - [Yi, Walia & Babyn 2019](https://doi.org/10.1016/j.media.2019.101552): where GANs have been used in medical imaging
+#   (reconstruction, segmentation, synthesis) and their pitfalls.
+# - [Frid-Adar et al. 2018](https://doi.org/10.1016/j.neucom.2018.09.013): a setting in which GAN images did help a
+#   medical classifier, to compare with ours.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## References
+# - Chlap P, Min H, Vandenberg N, Dowling J, Holloway L, Haworth A. [A review of medical image data augmentation
+#   techniques for deep learning applications](https://doi.org/10.1111/1754-9485.13261). *J Med Imaging Radiat Oncol*
+#   2021;65(5):545-563.
+# - Cubuk ED, Zoph B, Mané D, Vasudevan V, Le QV. [AutoAugment: learning augmentation strategies from
+#   data](https://doi.org/10.1109/CVPR.2019.00020). *CVPR* 2019:113-123.
+# - Cubuk ED, Zoph B, Shlens J, Le QV. [RandAugment: practical automated data augmentation with a reduced search
+#   space](https://doi.org/10.1109/CVPRW50498.2020.00359). *CVPR Workshops* 2020.
+# - Fonov VS, Evans AC, McKinstry RC, Almli CR, Collins DL. [Unbiased nonlinear average age-appropriate brain templates
+#   from birth to adulthood](https://doi.org/10.1016/S1053-8119(09)70884-5). *NeuroImage* 2009;47(Suppl 1):S102.
+# - Fonov V, Evans AC, Botteron K, et al. [Unbiased average age-appropriate atlases for pediatric
+#   studies](https://doi.org/10.1016/j.neuroimage.2010.07.033). *NeuroImage* 2011;54(1):313-327.
+# - Frid-Adar M, Diamant I, Klang E, Amitai M, Goldberger J, Greenspan H. [GAN-based synthetic medical image
+#   augmentation for increased CNN performance in liver lesion
+#   classification](https://doi.org/10.1016/j.neucom.2018.09.013). *Neurocomputing* 2018;321:321-331.
+# - Goodfellow IJ, Pouget-Abadie J, Mirza M, et al. [Generative adversarial nets](https://arxiv.org/abs/1406.2661).
+#   *NeurIPS* 2014;27.
+# - Mirza M, Osindero S. [Conditional generative adversarial nets](https://arxiv.org/abs/1411.1784). *arXiv*
+#   2014:1411.1784.
+# - Müller SG, Hutter F. [TrivialAugment: tuning-free yet state-of-the-art data
+#   augmentation](https://doi.org/10.1109/ICCV48922.2021.00081). *ICCV* 2021:774-782.
+# - Radford A, Metz L, Chintala S. [Unsupervised representation learning with deep convolutional generative adversarial
+#   networks](https://arxiv.org/abs/1511.06434). *ICLR* 2016.
+# - Shorten C, Khoshgoftaar TM. [A survey on image data augmentation for deep
+#   learning](https://doi.org/10.1186/s40537-019-0197-0). *J Big Data* 2019;6:60.
+# - Yi X, Walia E, Babyn P. [Generative adversarial network in medical imaging: a
+#   review](https://doi.org/10.1016/j.media.2019.101552). *Med Image Anal* 2019;58:101552.
+#
+# Full entries: the course bibliography, [REFERENCES.md](../REFERENCES.md).

@@ -1,0 +1,186 @@
+"""Checkers of 06_cnns.ipynb.
+
+Each checker recomputes its expected value from the notebook's own variables (data, seeds, functions), so it holds
+under any seed. Checkers that train a network do it inside ``preserved_random_state`` so that checking an answer
+never moves the notebook's random generators, and remember the result so that checking again is instant.
+"""
+
+from __future__ import annotations
+
+import random
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._core import correct, exercise, hint
+from ._hints import array, integer, number
+from ._magic import fingerprint
+
+HIDDEN_UNITS = (2, 3, 8)  # the network sizes the exercise of section 1 compares
+_MEMO: dict[tuple, object] = {}
+
+
+@contextmanager
+def preserved_random_state():
+    """Run a block that seeds or draws from Python's and torch's global generators (``nets.set_seed`` seeds
+    both), then put them back as they were: checking an answer must not change what later cells draw."""
+    python_state = random.getstate()
+    try:
+        with torch.random.fork_rng(devices=[]):
+            yield
+    finally:
+        random.setstate(python_state)
+
+
+def memo(key: tuple, compute):
+    """``compute()`` once per ``key`` (built from fingerprints of the inputs): a second check is instant."""
+    if key not in _MEMO:
+        _MEMO[key] = compute()
+    return _MEMO[key]
+
+
+def _same_number(value, other, tol: float = 0.0) -> bool:
+    """Whether ``value`` is a single real number within ``tol`` of ``other`` (False for anything else)."""
+    return number(value, expected=float(other), atol=tol, rtol=0) is None
+
+
+def labelled(problem, name: str):
+    """Prefix a hint about one of several answers with that answer's name; None stays None."""
+    return None if problem is None else hint(f"`{name}`: {problem.text}")
+
+
+def _hidden_unit_accuracy(n_hidden, X, t, loss_and_gradients, forward, *, steps=2000, learning_rate=0.5):
+    """Training accuracy (0-1) of section 1's network with ``n_hidden`` units, trained as the exercise says."""
+    r = np.random.default_rng(1)
+    q = {"W": r.normal(size=(2, n_hidden)), "b": np.zeros(n_hidden), "W_": r.normal(size=(n_hidden, 2)),
+         "b_": np.zeros(2)}
+    for _ in range(steps):
+        _, grads = loss_and_gradients(X, t, q)
+        q = {name: value - learning_rate * grads[name] for name, value in q.items()}
+    return float(np.mean(forward(X, q)[1].argmax(1) == t))
+
+
+@exercise("06-hidden-units")
+def hidden_units(acc_by_units, X, t, loss_and_gradients, forward):
+    """Training accuracy of the two-layer network with 2, 3 and 8 hidden units, as a dict {units: accuracy}."""
+    if not isinstance(acc_by_units, dict):
+        return hint(f"your answer should be a dict {{hidden units: training accuracy}}, not a "
+                    f"{type(acc_by_units).__name__}")
+    if set(acc_by_units) != set(HIDDEN_UNITS):
+        return hint(f"the keys should be the numbers of hidden units {HIDDEN_UNITS}, not {list(acc_by_units)}")
+    for n_hidden in HIDDEN_UNITS:
+        key = ("06-hidden-units", n_hidden, fingerprint(X), fingerprint(t), id(loss_and_gradients), id(forward))
+        expected = memo(key, lambda n=n_hidden: _hidden_unit_accuracy(n, X, t, loss_and_gradients, forward))
+        problem = number(acc_by_units[n_hidden], expected=expected, atol=0.01, rtol=0, unit="fraction correct")
+        if problem is not None:
+            return hint(f"{n_hidden} hidden units: {problem.text}")
+    return correct("two straight lines cannot fence in a circle")
+
+
+@exercise("06-flip-and-rf", answers=2)
+def flip_and_rf(k_conv, rf_4, k, receptive_field):
+    """The kernel that makes conv2d equal filter2D's correlation with ``k``; the receptive field of 4 blocks."""
+    from helpers import nets
+
+    kernel = np.asarray(k)
+    problem = array(k_conv, shape=kernel.shape)
+    if problem is None and np.allclose(np.asarray(k_conv), kernel) and not np.allclose(kernel, kernel[::-1, ::-1]):
+        return hint("`k_conv`: with `k` itself, conv2d and filter2D still differ: which of the two flips its kernel?")
+    problem = problem or array(k_conv, expected=kernel[::-1, ::-1])
+    if problem is not None:
+        return labelled(problem, "k_conv")
+    with preserved_random_state():  # building a network draws its initial weights
+        rf_3 = receptive_field(nets.SmallCNN(width=8).features)[0]
+        expected = receptive_field(nets.SmallCNN(width=8, n_blocks=4).features)[0]
+    if _same_number(rf_4, rf_3) and rf_3 != expected:
+        return hint("`rf_4`: that is the receptive field of the three-block network; the fourth block widens it")
+    return labelled(integer(rf_4, expected=int(expected), unit="pixels"), "rf_4")
+
+
+def _hard_task_aucs(hard, h_tr, h_te) -> tuple[float, float]:
+    """Test AUCs of the hand-crafted baseline and of SmallCNN on the harder lesion task, trained as in section 3."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from helpers import nets, tasks
+
+    features = tasks.handcrafted_features(hard.images)
+    baseline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    baseline.fit(features[h_tr], hard.labels[h_tr])
+    auc_base = roc_auc_score(hard.labels[h_te], baseline.predict_proba(features[h_te])[:, 1])
+    with preserved_random_state():
+        nets.set_seed(0)
+        cnn = nets.SmallCNN(width=8)
+        nets.train_classifier(cnn, hard.images[h_tr], hard.labels[h_tr], epochs=3, batch_size=32, lr=1e-2,
+                              progress=False)
+    auc_cnn = roc_auc_score(hard.labels[h_te], nets.predict_proba(cnn, hard.images[h_te]))
+    return float(auc_base), float(auc_cnn)
+
+
+@exercise("06-hard-task", answers=2)
+def hard_task(auc_hard_base, auc_hard_cnn, hard, h_tr, h_te):
+    """Test AUCs of the baseline and of the CNN on fainter, smaller lesions with 420 training images."""
+    for name, value in (("auc_hard_base", auc_hard_base), ("auc_hard_cnn", auc_hard_cnn)):
+        problem = number(value, expected=0.5, atol=0.5, rtol=0)  # any AUC lies in [0, 1]
+        if problem is not None:
+            return hint(f"`{name}` should be an AUC, a number between 0 and 1 ({problem.text})")
+    key = ("06-hard-task", fingerprint(hard.images), fingerprint(hard.labels), fingerprint(h_tr), fingerprint(h_te))
+    base, cnn = memo(key, lambda: _hard_task_aucs(hard, h_tr, h_te))
+    if abs(base - cnn) > 0.02 and _same_number(auc_hard_base, cnn, 0.02) and _same_number(auc_hard_cnn, base, 0.01):
+        return hint("you swapped the two AUCs")
+    problem = labelled(number(auc_hard_base, expected=base, atol=0.01, rtol=0), "auc_hard_base") or labelled(
+        number(auc_hard_cnn, expected=cnn, atol=0.02, rtol=0), "auc_hard_cnn")
+    if problem is not None:
+        return problem
+    winner = "the baseline, told that lesions are blobs," if base > cnn else "the CNN"
+    return correct(f"with 420 images and 3 epochs {winner} wins")
+
+
+@exercise("06-attention-params")
+def attention_params(n_attention, SelfAttention2d):  # noqa: N803 (the notebook's class name)
+    """The number of weights and biases of ``SelfAttention2d(32, d=8)``, worked out by hand."""
+    with preserved_random_state():  # building the layer draws its initial weights
+        layer = SelfAttention2d(32, d=8)
+    convolutions = (layer.q, layer.k, layer.v)
+    expected = sum(p.numel() for p in layer.parameters())
+    weights_only = sum(c.weight.numel() for c in convolutions)
+    if _same_number(n_attention, weights_only) and weights_only != expected:
+        return hint("you counted the weights but not the biases: each 1 × 1 convolution has one per output channel")
+    value_to_d = 3 * (layer.q.weight.numel() + layer.q.bias.numel())
+    if _same_number(n_attention, value_to_d) and value_to_d != expected:
+        return hint("the value convolution maps to all the input channels, not to d of them")
+    return integer(n_attention, expected=int(expected), unit="weights and biases")
+
+
+def _motif_accuracy(onehot, dna_y, batches, *, kernel_size: int, epochs: int = 20) -> float:
+    """Test accuracy of section 5's motif detector with kernels of ``kernel_size`` bases, trained as there."""
+    trained = torch.cat(list(batches))
+    test = torch.from_numpy(np.setdiff1d(np.arange(len(onehot)), trained.numpy()))
+    with preserved_random_state():
+        torch.manual_seed(0)
+        net = nn.Sequential(nn.Conv1d(onehot.shape[1], 8, kernel_size=kernel_size), nn.ReLU(),
+                            nn.AdaptiveMaxPool1d(1), nn.Flatten(), nn.Linear(8, 2))
+        opt = torch.optim.Adam(net.parameters(), lr=0.03)
+        for _epoch in range(epochs):
+            for idx in batches:
+                loss = nn.functional.cross_entropy(net(onehot[idx]), dna_y[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+    with torch.no_grad():
+        return float((net(onehot[test]).argmax(1) == dna_y[test]).float().mean())
+
+
+@exercise("06-motif-kernel4")
+def motif_kernel4(dna_acc_k4, onehot, dna_y, batches, dna_acc):
+    """Test accuracy of the motif detector retrained with kernels of 4 bases (shorter than the motif)."""
+    key = ("06-motif-kernel4", fingerprint(onehot), fingerprint(dna_y), tuple(fingerprint(b) for b in batches))
+    expected = memo(key, lambda: _motif_accuracy(onehot, dna_y, batches, kernel_size=4))
+    problem = number(dna_acc_k4, expected=expected, atol=0.02, rtol=0, unit="fraction correct")
+    if problem is not None and _same_number(dna_acc_k4, dna_acc, 1e-6):
+        return hint("that is the accuracy of `net1d`, whose kernels are 6 bases wide: retrain with kernel_size=4")
+    return problem
