@@ -44,6 +44,7 @@ from skimage.transform import iradon, radon, resize
 from helpers import modalities as mod
 from helpers import viz, widgets
 from helpers.data import load_sample
+from helpers.exercises import check
 
 rng = np.random.default_rng(0)  # one seeded generator for the simulations below
 
@@ -116,9 +117,10 @@ assert study.loc[study["what"].str.startswith("CT abdomen"), "bytes"].item() == 
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 total_on_disk_gb = None  # your answer: the patient's total with compressed slides, in GB
-total_on_disk_gb
+check("01-disk-total")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-disk-total
 n_slides = study.loc[is_pathology, "count"].sum()
 total_on_disk_gb = study.loc[~is_pathology, "bytes"].sum() / gb + n_slides * 2.0
 assert 10 < total_on_disk_gb < 100, "with compressed slides the patient stays well below 100 GB"
@@ -187,10 +189,11 @@ assert np.array_equal(mic_read, mic), "reading the image gives back every isolat
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 od_curve = mod.logistic_growth(t_h, rate_per_h=0.8)
-t_mid_h = None  # your answer
-t_mid_h
+t_mid_h = None  # your answer: the time (h) at which od_curve reaches OD 0.5
+check("01-mid-log-time")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-mid-log-time
 t_mid_h = float(np.interp(0.5, od_curve, t_h))  # od_curve increases, so it can serve as the x of np.interp
 exact = np.log((1.2 / 0.02 - 1) / (1.2 / 0.5 - 1)) / 0.8  # solve the logistic equation for OD = 0.5
 assert abs(t_mid_h - exact) < 0.1, (t_mid_h, exact)
@@ -280,11 +283,12 @@ assert radiograph[20, 64] < radiograph[20, 40], "less light passes through the s
 # (μ = `mod.MU_60KEV_PER_CM["cortical bone"]`) attenuate as much as those 20 cm of water?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-water_fraction = None  # your answer
-bone_cm = None  # your answer
-water_fraction, bone_cm
+water_fraction = None  # your answer: fraction (0 to 1) of the X-rays through 20 cm of water
+bone_cm = None  # your answer: thickness (cm) of cortical bone that attenuates as much
+check("01-attenuation")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-attenuation
 mu_water, mu_bone = mod.MU_60KEV_PER_CM["water"], mod.MU_60KEV_PER_CM["cortical bone"]
 water_fraction = np.exp(-mu_water * 20)  # about 1.6 % gets through
 bone_cm = mu_water * 20 / mu_bone  # equal attenuation means equal μ·x
@@ -389,11 +393,12 @@ assert abs(dab_map.mean() - whole) < 0.05, "tile-by-tile processing agrees with 
 # (`region`), and count `n_tiles`, the number of 256 × 256 tiles the reader had to decode to build it.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-region = None  # mod.read_region(slide_path, top, left, height, width)
-n_tiles = None  # your answer
-n_tiles
+region = None  # your answer: the window, read with mod.read_region(slide_path, top, left, height, width)
+n_tiles = None  # your answer: how many 256 × 256 tiles were decoded to build it
+check("01-tiles-decoded")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-tiles-decoded
 region = mod.read_region(slide_path, 1000, 1500, 600, 800)
 rows = range(1000 // 256, (1000 + 600 - 1) // 256 + 1)  # tile rows 3..6
 cols = range(1500 // 256, (1500 + 800 - 1) // 256 + 1)  # tile columns 5..8
@@ -523,10 +528,11 @@ assert -130 <= fat_peak <= -50, f"the real abdomen's fat peak should be near −
 # and compute `rmse_limited` in HU against `hu[28]`. Is it better or worse than 120 views spread over 180°?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-rmse_limited = None  # your answer
-rmse_limited
+rmse_limited = None  # your answer: RMSE (HU) of the 120° reconstruction against hu[28]
+check("01-limited-angle")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-limited-angle
 rmse_limited = mod.rmse(to_hu(mod.fbp(*mod.ct_scan(slice_mu, n_views=120, arc_deg=120))), hu[28])
 rmse_full = mod.rmse(to_hu(mod.fbp(*mod.ct_scan(slice_mu, n_views=120, arc_deg=180))), hu[28])
 assert rmse_limited > 1.5 * rmse_full, "missing angles cannot be made up by more views"
@@ -609,10 +615,11 @@ assert peak_dist > peak_prox, "contrast peaks later downstream"
 # 1/speed. Store `speed_mm_s` (the truth used above is 100 mm/s).
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-speed_mm_s = None  # your answer
-speed_mm_s
+speed_mm_s = None  # your answer: speed of the bolus front (mm/s)
+check("01-bolus-speed")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-bolus-speed
 thick = thickness_mm > 2
 time_to_peak = t_s[np.argmax(dsa[:, thick], axis=0)]
 slope, intercept = np.polyfit(distance_mm[thick], time_to_peak, 1)
@@ -707,15 +714,15 @@ assert np.allclose(t1w, mod.synthesise_spin_echo({"gm": gm, "wm": wm, "csf": csf
 # ### Try it
 # A **proton-density-weighted** image shows how much water each tissue holds: its contrast should follow PD
 # (CSF > GM > WM, with GM/WM ≈ 0.80/0.70). Pick `tr` and `te` so that in `synthesise(tr, te)` the ordering holds
-# and the mean GM/WM signal ratio (use the `pure` masks above) is within 10 % of 0.80/0.70.
+# and the mean GM/WM signal ratio (use the `pure` masks above) is within 10 % of 0.80/0.70. Try candidates in
+# a scratch cell: `pdw = synthesise(tr, te)`, then the means of `pdw[pure["gm"]]` and `pdw[pure["wm"]]`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-tr, te = 500, 15  # change these (ms)
-pdw = synthesise(tr, te)
-ratio = pdw[pure["gm"]].mean() / pdw[pure["wm"]].mean()
-ratio
+tr, te = None, None  # your answer: repetition time and echo time (ms) for PD weighting
+check("01-pd-weighting")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-pd-weighting
 tr, te = 8000, 10  # long TR removes T1 weighting, short TE removes T2 weighting
 pdw = synthesise(tr, te)
 means = {k: pdw[m].mean() for k, m in pure.items()}
@@ -834,11 +841,12 @@ assert corrected[-1] > corrected[0] * 2, "decay-corrected lesion activity keeps 
 # at 9:00, and `minutes_to_10pct`, how long until only 10 % of the injected activity remains.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-mbq_at_scan = None  # your answer
-minutes_to_10pct = None  # your answer
-mbq_at_scan, minutes_to_10pct
+mbq_at_scan = None  # your answer: activity (MBq) left at 9:00
+minutes_to_10pct = None  # your answer: minutes after the injection until 10 % is left
+check("01-f18-decay")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-f18-decay
 mbq_at_scan = 370 * mod.decay_factor(60.0)
 minutes_to_10pct = mod.F18_HALF_LIFE_MIN * np.log2(10)  # 2^(−t/T½) = 0.1  ->  t = T½·log2(10)
 assert abs(mbq_at_scan - 253.3) < 0.5 and abs(minutes_to_10pct - 364.7) < 0.5
@@ -933,10 +941,11 @@ assert doppler.shape[-1] == 3 and echo.ndim == 4
 # compute `compound_ratio`, the mean/SD of the average. Theory for N independent looks: 1.91 · √N.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-compound_ratio = None  # your answer
-compound_ratio
+compound_ratio = None  # your answer: mean/SD of the averaged envelope (no unit)
+check("01-compounding")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-compounding
 looks = [mod.envelope(mod.simulate_rf(np.ones((800, 128)), seed=s))[100:-100] for s in range(4)]
 compound = np.mean(looks, axis=0)
 compound_ratio = compound.mean() / compound.std()
@@ -979,10 +988,11 @@ assert all(row.bytes == np.prod(row.shape) * np.dtype(row.dtype).itemsize for ro
 # `largest_category`, the category with the largest total bytes.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-largest_category = None  # your answer
-largest_category
+largest_category = None  # your answer: one of the table's category names
+check("01-largest-category")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-largest-category
 extra = pd.DataFrame([{"category": "planar", "data": "B-mode (simulated)",
                        **mod.describe_array(bmode, axes="yx", spacing=(dz_mm, pitch_mm))}])
 table = pd.concat([overview, extra], ignore_index=True)
