@@ -113,7 +113,8 @@ assert study.loc[study["what"].str.startswith("CT abdomen"), "bytes"].item() == 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # Replace the uncompressed slides by what a scanner writes to disk: about **2 GB per slide** (3 TB for 1,399 CAMELYON
-# slides, [Litjens et al. 2018](https://doi.org/10.1093/gigascience/giy065)). Keep everything else. Compute `total_on_disk_gb`, the new total in GB. Does the patient still reach 100 GB?
+# slides, [Litjens et al. 2018](https://doi.org/10.1093/gigascience/giy065)). Keep everything else. Compute
+# `total_on_disk_gb`, the new total in GB. Does the patient still reach 100 GB?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 total_on_disk_gb = None  # your answer: the patient's total with compressed slides, in GB
@@ -612,7 +613,8 @@ assert peak_dist > peak_prox, "contrast peaks later downstream"
 # ### Try it
 # Estimate the speed of the bolus front from the data. For every vessel pixel thicker than 2 mm, find the time to
 # peak of its DSA curve; fit time-to-peak against `distance_mm` with a straight line (`np.polyfit`); the slope is
-# 1/speed. Store `speed_mm_s` (the truth used above is 100 mm/s).
+# 1/speed. Store `speed_mm_s`. The simulation's true speed is 100 mm/s; an estimate
+# from noisy frames sampled every 0.25 s will not hit it exactly.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 speed_mm_s = None  # your answer: speed of the bolus front (mm/s)

@@ -107,7 +107,7 @@ def bolus_speed(speed_mm_s, dsa, thickness_mm, distance_mm, t_s):
     slope = np.polyfit(distance_mm[thick], time_to_peak, 1)[0]  # s per mm
     if _close(speed_mm_s, slope, 0.1):
         return hint("that is the slope of time against distance (s/mm); the speed is its inverse")
-    return number(speed_mm_s, expected=1 / slope, rtol=0.1, unit="mm/s")
+    return number(speed_mm_s, expected=1 / slope, rtol=0.15, unit="mm/s")  # pixel choices vary the estimate
 
 
 @exercise("01-pd-weighting", answers=2)
