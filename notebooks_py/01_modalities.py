@@ -1005,7 +1005,8 @@ largest_category
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 # - One patient's imaging reaches hundreds of GB only because of uncompressed whole-slide images; all the
-#   radiology together is a few GB, and compression on disk shrinks both (§1 One patient, many modalities).
+#   radiology together is a few GB, and compression on disk shrinks both (§1 One patient, many modalities); among
+#   the arrays this notebook loaded, the colour cine loop holds the most bytes (§10 Overview).
 # - Many laboratory tests image a sample and keep only a few numbers: a 96-well plate becomes 96 optical densities
 #   and one MIC per isolate (§2 1D "image data").
 # - A radiograph is a 2D projection, I = I₀·e^(−∫ μ dl): soft tissues differ in μ by less than 15 %, so only air and
@@ -1019,7 +1020,7 @@ largest_category
 # - MRI contrast is chosen through TR and TE, which weight each tissue's PD, T1 and T2; fMRI and dynamic PET add a
 #   time axis (§7 MRI, §8 PET).
 # - PET is blurred by its PSF (FWHM 4–5 mm), noisy and decays with ¹⁸F's 109.8-min half-life; ultrasound's B-mode is
-#   a log-compressed envelope whose speckle has mean/SD ≈ 1.91 (§8 PET, §9 Ultrasound, §10 Overview).
+#   a log-compressed envelope whose speckle has mean/SD ≈ 1.91 (§8 PET, §9 Ultrasound).
 #
 # **Next:** open **02_dicom.ipynb**: the file format almost all of these images travel in.
 
@@ -1058,7 +1059,8 @@ largest_category
 # 2. Anything that changes light transmission without being growth: a bubble, a scratch, condensation on the lid,
 #    a precipitate of the drug, or a contaminant growing as a film at the rim. The single OD looks like growth (or
 #    hides it); the image would have shown its shape.
-# 3. Bone's μ is about twice water's, so the rays through a rib lose noticeably more photons than their neighbours.
+# 3. Cortical bone attenuates about three times as much as water at 60 keV (0.60 against 0.21 cm⁻¹), so the rays
+#    through a rib lose noticeably more photons than their neighbours.
 #    Heart muscle and blood have almost the same μ (both about +40 HU), so their line integrals differ by almost
 #    nothing; on top of that each pixel adds up everything along the ray, so structures in front and behind blur in.
 # 4. The transmitted fraction is e^(−μx): 10 extra cm of water-like tissue multiply it by e^(−0.206·10) ≈ 0.13, about
