@@ -8,9 +8,9 @@
 #
 # **Learning objectives**
 # - estimate how much image data one patient produces, and say which modality dominates;
-# - explain how each modality forms its image (Beer–Lambert, Radon transform, spin echo, PSF and decay, echoes);
+# - explain how each modality forms its image (Beer–Lambert, Radon transform, spin echo, [PSF](../GLOSSARY.md#psf) and decay, echoes);
 # - know each modality's array: number of dimensions, shape, data type, spacing and size in memory;
-# - load, view and process real data of each kind (radiographs, whole slides tile by tile, CT in HU, MRI volumes,
+# - load, view and process real data of each kind (radiographs, whole slides tile by tile, CT in [HU](../GLOSSARY.md#hu), MRI volumes,
 #   cine loops) and recognise where this notebook has to simulate instead (PET, fluoroscopy).
 #
 # <!-- badges -->
@@ -44,6 +44,7 @@ from skimage.transform import iradon, radon, resize
 from helpers import modalities as mod
 from helpers import viz, widgets
 from helpers.data import load_sample
+from helpers.exercises import check
 
 rng = np.random.default_rng(0)  # one seeded generator for the simulations below
 
@@ -54,9 +55,11 @@ rng = np.random.default_rng(0)  # one seeded generator for the simulations below
 # Emergency, a spine MRI and CT-guided radiotherapy. The slides say this adds up to "100–1000s of GB".
 #
 # Let us check that claim with arithmetic instead of taking it on trust. Each row below is one kind of array with a
-# typical shape and data type; the assumptions are written next to it (FACTS §7: a CT slice is 512 × 512 × 16 bit,
-# an MDCT study about 500 slices, MRI matrices about 256 × 256, a 40× whole-slide image "up to 100,000 × 100,000"
-# pixels). Change any of them and re-run.
+# typical shape and data type; the assumptions are written next to it. A CT slice is 512 × 512 values of 16 bits, like the real CT
+# files of section 5 (16 bits allocated per pixel, [DICOM PS3.3 C.7.6.3](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html)). A multidetector
+# CT reconstructs the abdomen and pelvis in 1.25–2.5 mm sections ([Strickland 2004](https://doi.org/10.1259/bjr/95034282)), so about
+# 60 cm of patient gives a few hundred slices; we take 500. MRI matrices are taken as 256 × 256, and a 40× whole-slide
+# image as 80,000 × 100,000 pixels (the lecture puts one slide above 10 GB). Change any of them and re-run.
 
 # %% slideshow={"slide_type": "fragment"}
 # (step, department, what, data type, shape of one array, dtype, how many arrays)
@@ -95,7 +98,8 @@ totals.round(1).rename("GB")
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Does the claim hold?** Under these assumptions, yes, but only because of pathology: twelve uncompressed 40×
 # slides are about 290 GB, while all the radiology together (nine CT volumes, MRI, PET, ultrasound) is a few GB.
-# Two honest caveats: scanners store slides compressed (about 1 GB per slide, CAMELYON slides 1–5 GB, FACTS §7),
+# Two honest caveats: scanners store slides compressed (the 1,399 slides of the public CAMELYON dataset take about 3 TB, about 2 GB each:
+# [Litjens et al. 2018](https://doi.org/10.1093/gigascience/giy065)),
 # and radiology archives compress DICOM too, so the bytes on disk are smaller. The bytes *in memory*, once you
 # decode an image to analyse it, are the ones in this table. That is why pathology images are processed tile by tile
 # (section 4).
@@ -108,16 +112,18 @@ assert study.loc[study["what"].str.startswith("CT abdomen"), "bytes"].item() == 
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
-# Replace the uncompressed slides by what a scanner writes to disk: about **1 GB per slide** (FACTS §7). Keep
-# everything else. Compute `total_on_disk_gb`, the new total in GB. Does the patient still reach 100 GB?
+# Replace the uncompressed slides by what a scanner writes to disk: about **2 GB per slide** (3 TB for 1,399 CAMELYON
+# slides, [Litjens et al. 2018](https://doi.org/10.1093/gigascience/giy065)). Keep everything else. Compute
+# `total_on_disk_gb`, the new total in GB. Does the patient still reach 100 GB?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-total_on_disk_gb = None  # your answer: (non-pathology bytes) / 1e9 + 12 slides * 1 GB
-total_on_disk_gb
+total_on_disk_gb = None  # your answer: the patient's total with compressed slides, in GB
+check("01-disk-total")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-disk-total
 n_slides = study.loc[is_pathology, "count"].sum()
-total_on_disk_gb = study.loc[~is_pathology, "bytes"].sum() / gb + n_slides * 1.0
+total_on_disk_gb = study.loc[~is_pathology, "bytes"].sum() / gb + n_slides * 2.0
 assert 10 < total_on_disk_gb < 100, "with compressed slides the patient stays well below 100 GB"
 total_on_disk_gb
 
@@ -184,10 +190,11 @@ assert np.array_equal(mic_read, mic), "reading the image gives back every isolat
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 od_curve = mod.logistic_growth(t_h, rate_per_h=0.8)
-t_mid_h = None  # your answer
-t_mid_h
+t_mid_h = None  # your answer: the time (h) at which od_curve reaches OD 0.5
+check("01-mid-log-time")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-mid-log-time
 t_mid_h = float(np.interp(0.5, od_curve, t_h))  # od_curve increases, so it can serve as the x of np.interp
 exact = np.log((1.2 / 0.02 - 1) / (1.2 / 0.5 - 1)) / 0.8  # solve the logistic equation for OD = 0.5
 assert abs(t_mid_h - exact) < 0.1, (t_mid_h, exact)
@@ -214,9 +221,11 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### How the projection forms: Beer–Lambert
 # X-rays travel in straight lines and are attenuated by every tissue on the way:
-# **I = I₀ · e^(−∫ μ dl)**, with μ the linear attenuation coefficient (FACTS §4). We simulate this through a
-# simple 3D chest phantom (body, fat, lungs, heart, aorta, spine and ribs) defined in Hounsfield units and
-# converted to μ at 60 keV (μ = μ_water·(1 + HU/1000), μ_water = 0.206 cm⁻¹).
+# **I = I₀ · e^(−∫ μ dl)**, with **μ the linear attenuation coefficient**: the fraction of the photons that one
+# centimetre of tissue removes, in cm⁻¹ (it depends on the tissue and on the photon energy). We simulate this through a
+# simple 3D chest phantom (body, fat, lungs, heart, aorta, spine and ribs) defined in Hounsfield units ([HU](../GLOSSARY.md#hu))
+# and converted to μ at 60 keV: μ = μ_water·(1 + HU/1000), because HU measure μ relative to water
+# ([Hounsfield 1973](https://doi.org/10.1259/0007-1285-46-552-1016)), with μ_water = 0.206 cm⁻¹ ([NIST SRD 126, Table 4](https://physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html)).
 
 # %% slideshow={"slide_type": "fragment"}
 hu, labels = mod.chest_phantom()  # (z, y, x) = (40, 128, 128) voxels of 5 × 2.5 × 2.5 mm
@@ -271,15 +280,16 @@ assert radiograph[20, 64] < radiograph[20, 40], "less light passes through the s
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # A patient is 20 cm thick. (a) What fraction `water_fraction` of the X-rays passes through 20 cm of water at
-# 60 keV (μ = 0.2059 cm⁻¹)? (b) How many centimetres `bone_cm` of cortical bone
+# 60 keV? Take μ = 0.2059 cm⁻¹ from [NIST SRD 126](https://physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html). (b) How many centimetres `bone_cm` of cortical bone
 # (μ = `mod.MU_60KEV_PER_CM["cortical bone"]`) attenuate as much as those 20 cm of water?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-water_fraction = None  # your answer
-bone_cm = None  # your answer
-water_fraction, bone_cm
+water_fraction = None  # your answer: fraction (0 to 1) of the X-rays through 20 cm of water
+bone_cm = None  # your answer: thickness (cm) of cortical bone that attenuates as much
+check("01-attenuation")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-attenuation
 mu_water, mu_bone = mod.MU_60KEV_PER_CM["water"], mod.MU_60KEV_PER_CM["cortical bone"]
 water_fraction = np.exp(-mu_water * 20)  # about 1.6 % gets through
 bone_cm = mu_water * 20 / mu_bone  # equal attenuation means equal μ·x
@@ -291,7 +301,7 @@ water_fraction, bone_cm
 # A digitised microscope slide is a colour image: an (H, W, 3) tensor of red, green and blue intensities, usually
 # 8-bit. Here a real immunohistochemistry (IHC) image from scikit-image: haematoxylin stains nuclei blue, the
 # brown DAB chromogen marks the protein the antibody detects. `rgb2hed` separates the two stains by colour
-# deconvolution (Ruifrok & Johnston, 2001).
+# deconvolution ([Ruifrok & Johnston 2001](https://pubmed.ncbi.nlm.nih.gov/11531144/)).
 #
 # *Figure:* the real IHC image in RGB, and its haematoxylin and DAB stain channels (darker = more stain).
 
@@ -323,7 +333,7 @@ fig = viz.montage(levels, [f"level {k}: {lv.shape[0]}×{lv.shape[1]}" for k, lv 
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# And the arithmetic for a real 40× slide of 100,000 × 100,000 pixels (FACTS §7):
+# And the arithmetic for a 40× slide of 100,000 × 100,000 pixels, a round size of the right order (section 1):
 
 # %% slideshow={"slide_type": "fragment"}
 slide_shape, tile = (100_000, 100_000, 3), 256
@@ -384,11 +394,12 @@ assert abs(dab_map.mean() - whole) < 0.05, "tile-by-tile processing agrees with 
 # (`region`), and count `n_tiles`, the number of 256 × 256 tiles the reader had to decode to build it.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-region = None  # mod.read_region(slide_path, top, left, height, width)
-n_tiles = None  # your answer
-n_tiles
+region = None  # your answer: the window, read with mod.read_region(slide_path, top, left, height, width)
+n_tiles = None  # your answer: how many 256 × 256 tiles were decoded to build it
+check("01-tiles-decoded")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-tiles-decoded
 region = mod.read_region(slide_path, 1000, 1500, 600, 800)
 rows = range(1000 // 256, (1000 + 600 - 1) // 256 + 1)  # tile rows 3..6
 cols = range(1500 // 256, (1500 + 800 - 1) // 256 + 1)  # tile columns 5..8
@@ -446,11 +457,12 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Hounsfield units on real CT
-# CT pixels are calibrated: water is 0 HU, air −1000 HU (FACTS §1). A **window** (width W, level L) picks which HU
-# range fills the grey scale (FACTS §2). This real abdominal slice shows both kidneys, the organ of the lecture's
+# CT pixels are calibrated: water is 0 HU, air −1000 HU ([Hounsfield 1973](https://doi.org/10.1259/0007-1285-46-552-1016)). A
+# [**window**](../GLOSSARY.md#window-level) (width W, level L) picks which HU range, L ± W/2, fills the grey scale
+# ([Radiopaedia: windowing](https://radiopaedia.org/articles/windowing-ct)). This real abdominal slice shows both kidneys, the organ of the lecture's
 # patient. Try the presets and sliders.
 #
-# *Figure:* a real abdominal CT slice in HU with a window/level viewer (presets from Radiopaedia via FACTS §2).
+# *Figure:* a real abdominal CT slice in HU with a window/level viewer (presets from [Radiopaedia](https://radiopaedia.org/articles/windowing-ct)).
 
 # %% slideshow={"slide_type": "fragment"}
 ct_abd, ct_abd_meta = load_sample("ct_abdomen")
@@ -460,7 +472,8 @@ widgets.ImageViewer(ct_abd, spacing_mm=ct_abd_meta.spacing_mm, window=(50, 400),
                     title="Real CT abdomen (HU)")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# *Figure:* the HU histogram of the real abdominal slice (log scale), with FACTS §1 ranges shaded: peaks at air
+# *Figure:* the HU histogram of the real abdominal slice (log scale), with typical tissue ranges shaded
+# ([Buzug 2008](https://doi.org/10.1007/978-3-540-39408-2); [Radiopaedia: Hounsfield unit](https://radiopaedia.org/articles/hounsfield-unit)): peaks at air
 # (≈ −1000), fat (≈ −100) and soft tissue (≈ +40).
 
 # %% slideshow={"slide_type": "fragment"}
@@ -507,7 +520,7 @@ assert mod.rmse(to_hu(fbp_180), hu[28]) < 0.6 * mod.rmse(to_hu(fbp_20), hu[28])
 air_recon = np.median(ct_stack[labels[::2] == 0])
 assert abs(air_recon + 1000) < 20, f"reconstructed air should be ≈ −1000 HU, got {air_recon:.0f}"
 assert abs(air_head + 1000) < 50, f"air in the real head CT should be ≈ −1000 HU, got {air_head:.0f}"
-assert -130 <= fat_peak <= -50, f"the real abdomen's fat peak should be near −100 HU (FACTS §1), got {fat_peak}"
+assert -130 <= fat_peak <= -50, f"the real abdomen's fat peak should be near −50 to −100 HU, got {fat_peak}"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -516,10 +529,11 @@ assert -130 <= fat_peak <= -50, f"the real abdomen's fat peak should be near −
 # and compute `rmse_limited` in HU against `hu[28]`. Is it better or worse than 120 views spread over 180°?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-rmse_limited = None  # your answer
-rmse_limited
+rmse_limited = None  # your answer: RMSE (HU) of the 120° reconstruction against hu[28]
+check("01-limited-angle")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-limited-angle
 rmse_limited = mod.rmse(to_hu(mod.fbp(*mod.ct_scan(slice_mu, n_views=120, arc_deg=120))), hu[28])
 rmse_full = mod.rmse(to_hu(mod.fbp(*mod.ct_scan(slice_mu, n_views=120, arc_deg=180))), hu[28])
 assert rmse_limited > 1.5 * rmse_full, "missing angles cannot be made up by more views"
@@ -530,7 +544,7 @@ rmse_limited, rmse_full
 # Fluoroscopy takes X-ray frames continuously (a (T, H, W) tensor) to guide procedures in real time, at a higher
 # total dose than one radiograph; in angiography a contrast agent flows through the vessels. No real angiogram ships with our packages, so we **simulate** one: a branching vessel tree over a
 # real chest radiograph as background anatomy, an iodine bolus whose arrival is delayed along the tree and whose
-# concentration follows a gamma-variate curve, and photon (Poisson) noise.
+# concentration follows a gamma-variate curve ([Thompson et al. 1964](https://doi.org/10.1161/01.RES.14.6.502)), and photon (Poisson) noise.
 
 # %% slideshow={"slide_type": "fragment"}
 anatomy = resize(chest[700:1400, 600:1300].astype(float), (128, 128))  # real CR crop (≈ 1 mm pixels assumed)
@@ -599,13 +613,15 @@ assert peak_dist > peak_prox, "contrast peaks later downstream"
 # ### Try it
 # Estimate the speed of the bolus front from the data. For every vessel pixel thicker than 2 mm, find the time to
 # peak of its DSA curve; fit time-to-peak against `distance_mm` with a straight line (`np.polyfit`); the slope is
-# 1/speed. Store `speed_mm_s` (the truth used above is 100 mm/s).
+# 1/speed. Store `speed_mm_s`. The simulation's true speed is 100 mm/s; an estimate
+# from noisy frames sampled every 0.25 s will not hit it exactly.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-speed_mm_s = None  # your answer
-speed_mm_s
+speed_mm_s = None  # your answer: speed of the bolus front (mm/s)
+check("01-bolus-speed")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-bolus-speed
 thick = thickness_mm > 2
 time_to_peak = t_s[np.argmax(dsa[:, thick], axis=0)]
 slope, intercept = np.polyfit(distance_mm[thick], time_to_peak, 1)
@@ -617,7 +633,7 @@ speed_mm_s
 # ## 7 · MRI: 3D volumes, and 4D
 # MRI reconstructs a 3D grid of voxels from radio-frequency signals: excellent soft-tissue contrast and no ionising
 # radiation, but slow, expensive and sensitive to motion. Our real volume is the MNI152 template (an
-# average of many T1-weighted brain MRIs, bundled with nilearn), resampled to 2 mm voxels: a (z, y, x) float
+# average of many [T1](../GLOSSARY.md#t1)-weighted brain MRIs, bundled with nilearn; [Fonov et al. 2011](https://doi.org/10.1016/j.neuroimage.2010.07.033)), resampled to 2 mm voxels: a (z, y, x) float
 # array.
 #
 # *Figure:* the real MNI152 T1 template in axial, coronal and sagittal planes (drag the sliders).
@@ -629,10 +645,14 @@ widgets.OrthoViewer(t1, spacing_mm=t1_meta.spacing_mm, title=f"Real MNI152 T1 te
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### T1 and T2 contrast from the signal equation
 # The same brain gives different images depending on the timing of the pulse sequence. A spin echo's signal is
-# **S = PD · (1 − e^(−TR/T1)) · e^(−TE/T2)** (FACTS §3): short TR and TE give T1 weighting (white matter bright),
-# long TR and TE give T2 weighting (CSF bright). We apply it to the real grey-matter, white-matter and CSF maps
-# (CSF = brain mask minus the other two) with 3 T relaxation times (FACTS §3) and relative proton densities from
-# a published simulation (sources in `mod.RELAXATION_3T`'s comment).
+# **S = PD · (1 − e^(−TR/T1)) · e^(−TE/T2)** ([Elster, Questions and Answers in MRI](https://mriquestions.com/image-contrast-trte.html)), where
+# [PD](../GLOSSARY.md#pd) is the tissue's proton density, [TR](../GLOSSARY.md#tr) the repetition time between excitations,
+# [TE](../GLOSSARY.md#te) the echo time after each excitation, and [T1](../GLOSSARY.md#t1) and [T2](../GLOSSARY.md#t2) the tissue's longitudinal
+# and transverse relaxation times. Short TR and TE give T1 weighting (white matter bright), long TR and TE give
+# T2 weighting (CSF bright). We apply it to the real grey-matter, white-matter and CSF maps
+# (CSF = brain mask minus the other two) with 3 T relaxation times (grey and white matter: [Wansapura et al. 1999](https://doi.org/10.1002/(SICI)1522-2586(199904)9:4<531::AID-JMRI4>3.0.CO;2-L);
+# CSF: [Lu et al. 2005](https://doi.org/10.1002/jmri.20356), [Piechnik et al. 2009](https://doi.org/10.1002/mrm.21897)) and relative proton densities from a
+# published simulation ([Grussu et al. 2020](https://doi.org/10.1016/j.neuroimage.2020.116884)).
 
 # %% slideshow={"slide_type": "fragment"}
 gm, _ = load_sample("mri_brain_gm")
@@ -696,15 +716,15 @@ assert np.allclose(t1w, mod.synthesise_spin_echo({"gm": gm, "wm": wm, "csf": csf
 # ### Try it
 # A **proton-density-weighted** image shows how much water each tissue holds: its contrast should follow PD
 # (CSF > GM > WM, with GM/WM ≈ 0.80/0.70). Pick `tr` and `te` so that in `synthesise(tr, te)` the ordering holds
-# and the mean GM/WM signal ratio (use the `pure` masks above) is within 10 % of 0.80/0.70.
+# and the mean GM/WM signal ratio (use the `pure` masks above) is within 10 % of 0.80/0.70. Try candidates in
+# a scratch cell: `pdw = synthesise(tr, te)`, then the means of `pdw[pure["gm"]]` and `pdw[pure["wm"]]`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-tr, te = 500, 15  # change these (ms)
-pdw = synthesise(tr, te)
-ratio = pdw[pure["gm"]].mean() / pdw[pure["wm"]].mean()
-ratio
+tr, te = None, None  # your answer: repetition time and echo time (ms) for PD weighting
+check("01-pd-weighting")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-pd-weighting
 tr, te = 8000, 10  # long TR removes T1 weighting, short TE removes T2 weighting
 pdw = synthesise(tr, te)
 means = {k: pdw[m].mean() for k, m in pure.items()}
@@ -717,7 +737,9 @@ ratio
 # PET counts the photon pairs from positron annihilations of a radiotracer such as ¹⁸F-FDG, so it maps metabolism,
 # not anatomy; its resolution is poor, so it is fused with CT or MRI. No real PET ships with our packages, so everything in this section is **simulated**: FDG-like
 # uptake from the real grey/white-matter maps (grey matter ≈ 4× white matter, an illustrative ratio) plus a small
-# hot lesion, blurred by a scanner point-spread function of FWHM 4.5 mm (clinical PET: 4–5 mm, FACTS §6), with
+# hot lesion, blurred by the scanner's point-spread function ([PSF](../GLOSSARY.md#psf): the image of a single point),
+# a Gaussian of [FWHM](../GLOSSARY.md#fwhm) (full width at half maximum) 4.5 mm (clinical PET: 4–5 mm,
+# [Wang 2018](https://doi.org/10.4236/ijmpcero.2018.74045); [Moses 2011](https://doi.org/10.1016/j.nima.2010.11.092)), with
 # Poisson counting noise.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -749,8 +771,11 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Dynamic PET and radioactive decay
 # A dynamic PET scan records frames over time: a (t, z, y, x) array. Tracer accumulates in the tissue while the
-# ¹⁸F decays with a half-life of 109.8 min (FACTS §6), so the measured counts are the uptake times
-# 2^(−t / 109.8 min); scanners report decay-corrected values. We simulate 12 frames of 10 minutes on a slab of
+# ¹⁸F decays with a half-life of 109.8 min ([NuDat 3](https://www.nndc.bnl.gov/nudat3/decaysearchdirect.jsp?nuc=18F&unc=NDS); [DDEP](https://www.lnhb.fr/nuclides/F-18_tables.pdf)), so the measured counts are the
+# uptake times 2^(−t / 109.8 min); scanners report decay-corrected values. Clinics go one step further with the
+# [SUV](../GLOSSARY.md#suv) (standardised uptake value): the decay-corrected concentration divided by the injected activity
+# per kilogram of body weight, so that patients and scanners can be compared
+# ([Boellaard et al. 2015](https://doi.org/10.1007/s00259-014-2961-x)). We simulate 12 frames of 10 minutes on a slab of
 # 9 slices around the lesion.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -818,11 +843,12 @@ assert corrected[-1] > corrected[0] * 2, "decay-corrected lesion activity keeps 
 # at 9:00, and `minutes_to_10pct`, how long until only 10 % of the injected activity remains.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-mbq_at_scan = None  # your answer
-minutes_to_10pct = None  # your answer
-mbq_at_scan, minutes_to_10pct
+mbq_at_scan = None  # your answer: activity (MBq) left at 9:00
+minutes_to_10pct = None  # your answer: minutes after the injection until 10 % is left
+check("01-f18-decay")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-f18-decay
 mbq_at_scan = 370 * mod.decay_factor(60.0)
 minutes_to_10pct = mod.F18_HALF_LIFE_MIN * np.log2(10)  # 2^(−t/T½) = 0.1  ->  t = T½·log2(10)
 assert abs(mbq_at_scan - 253.3) < 0.5 and abs(minutes_to_10pct - 364.7) < 0.5
@@ -831,7 +857,9 @@ mbq_at_scan, minutes_to_10pct
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9 · Ultrasound: echoes, speckle and B-mode
 # Ultrasound is real-time, portable and free of ionising radiation, but depends on the operator's skill. The probe
-# sends short pulses (here 5 MHz) and records the echoes of each scan line: the **RF signal**.
+# sends short pulses (here 5 MHz) and records the echoes of each scan line: the **RF signal**. An echo's
+# arrival time gives its depth through the speed of sound that scanners assume in soft tissue, 1540 m/s
+# ([ICRU Report 61](https://www.icru.org/report/tissues-substitutes-phantoms-and-computation-modelling-in-medical-ultrasound-report-61) tabulates the measured tissue values).
 # Tissue is full of tiny random scatterers far below the resolution, so the echoes interfere randomly: **speckle**.
 # The B-mode image is the RF lines' **envelope** (the magnitude of the Hilbert transform's analytic signal),
 # **log-compressed** to decibels. We simulate a 40 mm deep, 38 mm wide field with a dark cyst and a bright nodule.
@@ -867,7 +895,8 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Speckle statistics
 # In fully developed speckle the envelope follows a Rayleigh distribution, whose mean/SD is always
-# √(π/(4 − π)) ≈ **1.91**, whatever the tissue's brightness (FACTS §5; Wagner et al. 1987). Speckle is therefore not
+# √(π/(4 − π)) ≈ **1.91**, whatever the tissue's brightness ([Wagner et al. 1983](https://doi.org/10.1109/T-SU.1983.31404);
+# [Wagner, Insana & Brown 1987](https://doi.org/10.1364/JOSAA.4.000910)). Speckle is therefore not
 # noise you can remove by turning up the power.
 #
 # *Figure:* the histogram of the envelope in a uniform region, with the Rayleigh density of the same mean power.
@@ -914,10 +943,11 @@ assert doppler.shape[-1] == 3 and echo.ndim == 4
 # compute `compound_ratio`, the mean/SD of the average. Theory for N independent looks: 1.91 · √N.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-compound_ratio = None  # your answer
-compound_ratio
+compound_ratio = None  # your answer: mean/SD of the averaged envelope (no unit)
+check("01-compounding")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-compounding
 looks = [mod.envelope(mod.simulate_rf(np.ones((800, 128)), seed=s))[100:-100] for s in range(4)]
 compound = np.mean(looks, axis=0)
 compound_ratio = compound.mean() / compound.std()
@@ -960,10 +990,11 @@ assert all(row.bytes == np.prod(row.shape) * np.dtype(row.dtype).itemsize for ro
 # `largest_category`, the category with the largest total bytes.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-largest_category = None  # your answer
-largest_category
+largest_category = None  # your answer: one of the table's category names
+check("01-largest-category")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# %%solution 01-largest-category
 extra = pd.DataFrame([{"category": "planar", "data": "B-mode (simulated)",
                        **mod.describe_array(bmode, axes="yx", spacing=(dz_mm, pitch_mm))}])
 table = pd.concat([overview, extra], ignore_index=True)
@@ -972,14 +1003,136 @@ assert largest_category == "dynamic 2D+t, colour", largest_category  # the 120-f
 largest_category
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Summary
-# - One patient's imaging can reach hundreds of GB, but only because of uncompressed whole-slide images; the
-#   radiology is a few GB.
-# - 1D read-outs reduce an image to a few numbers; X-ray is a 2D projection (Beer–Lambert) with limited soft-tissue
-#   contrast; pathology slides are huge (H, W, 3) tensors handled as tiled pyramids.
-# - CT reconstructs slices from projections (sinogram → FBP) in calibrated Hounsfield units, and stacks them into
-#   volumes; fluoroscopy and cine are 2D + time; DSA subtracts the static anatomy.
-# - MRI contrast is set by TR and TE through the tissues' T1 and T2; fMRI and dynamic PET are 4D; PET is blurred
-#   (FWHM 4–5 mm), noisy and decays (¹⁸F, 109.8 min); ultrasound's speckle has mean/SD ≈ 1.91.
+# ## Recap
+# - One patient's imaging reaches hundreds of GB only because of uncompressed whole-slide images; all the
+#   radiology together is a few GB, and compression on disk shrinks both (§1 One patient, many modalities); among
+#   the arrays this notebook loaded, the colour cine loop holds the most bytes (§10 Overview).
+# - Many laboratory tests image a sample and keep only a few numbers: a 96-well plate becomes 96 optical densities
+#   and one MIC per isolate (§2 1D "image data").
+# - A radiograph is a 2D projection, I = I₀·e^(−∫ μ dl): soft tissues differ in μ by less than 15 %, so only air and
+#   bone stand out, and overlapping organs add up (§3 X-ray).
+# - A whole-slide image is an (H, W, 3) uint8 tensor too large for memory; a pyramid of tiles lets a viewer and an
+#   analysis read one tile at a time (§4 Whole-slide imaging).
+# - CT turns projections from many angles (a sinogram) into slices by filtered back-projection, in calibrated HU;
+#   angles that were never measured cannot be made up by more views (§5 CT).
+# - Fluoroscopy and cine loops are 2D + time; DSA subtracts the logarithm of a mask frame so that only the contrast
+#   agent is left (§6 Fluoroscopy).
+# - MRI contrast is chosen through TR and TE, which weight each tissue's PD, T1 and T2; fMRI and dynamic PET add a
+#   time axis (§7 MRI, §8 PET).
+# - PET is blurred by its PSF (FWHM 4–5 mm), noisy and decays with ¹⁸F's 109.8-min half-life; ultrasound's B-mode is
+#   a log-compressed envelope whose speckle has mean/SD ≈ 1.91 (§8 PET, §9 Ultrasound).
 #
 # **Next:** open **02_dicom.ipynb**: the file format almost all of these images travel in.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Check your understanding
+# 1. §1 gives about 300 GB uncompressed and far less on disk. Which of the two numbers matters for a hospital's
+#    archive budget, and which for the memory of the computer that analyses the images? Why are they different?
+# 2. The plate reader of §2 throws its image away and keeps one number per well. Describe a case in which that
+#    number would mislead the microbiologist although the image would have shown the problem.
+# 3. On the radiograph of §3 the ribs stand out but the heart cannot be told apart from the blood inside it. Explain
+#    both observations with μ and with the line integral ∫ μ dl.
+# 4. At 60 keV, by what factor does the fraction of X-rays that pass through the patient change when the patient is
+#    30 cm thick instead of 20 cm? What does the scanner have to change to keep the image usable, and at what cost?
+# 5. In §5, 120 views spread over 120° reconstruct worse than 120 views over 180°. Which edges of the phantom are
+#    missing from the limited-angle image, and why can no reconstruction filter bring them back?
+# 6. A region of a CT image measures +35 HU. Can you say whether it is blood, muscle or liver? What other information
+#    would you use?
+# 7. DSA subtracts logarithms of the frames, not the frames themselves (§6). What would a subtraction of the raw
+#    intensities leave behind, and what happens to the DSA image if the patient moves between the mask and the frame?
+# 8. Using S = PD·(1 − e^(−TR/T1))·e^(−TE/T2) and the table of §7, choose TR and TE that make CSF dark and white
+#    matter bright. Which term of the equation does each of your two choices switch off?
+# 9. The simulated lesion of §8 has three times the uptake of grey matter, yet the PET image shows a much smaller
+#    contrast. Why? Would a 30 mm lesion lose as much contrast?
+# 10. The same patient is scanned at 9:00 and at 11:00 after one injection at 8:00. Without decay correction, by how
+#     much would the later scan's activity appear to have dropped, and why does that matter for follow-up?
+# 11. Speckle's mean/SD stays ≈ 1.91 however much acoustic power the probe sends (§9). Why does more power not help,
+#     and what does compounding give up in exchange for a smoother image?
+# 12. A 100,000 × 100,000 slide is analysed tile by tile (§4). What bounds the memory this needs, and what becomes the
+#     limit on how long it takes?
+
+# %% [markdown] jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# **Answers** (instructor edition)
+# 1. The archive pays for the bytes on disk, which are compressed (JPEG in slides, often lossless or lossy in
+#    DICOM). The analysis pays for the decoded arrays in memory: a compressed 2 GB slide still expands to tens of GB
+#    of pixels once decoded, which is why §4 reads it one tile at a time.
+# 2. Anything that changes light transmission without being growth: a bubble, a scratch, condensation on the lid,
+#    a precipitate of the drug, or a contaminant growing as a film at the rim. The single OD looks like growth (or
+#    hides it); the image would have shown its shape.
+# 3. Cortical bone attenuates about three times as much as water at 60 keV (0.60 against 0.21 cm⁻¹), so the rays
+#    through a rib lose noticeably more photons than their neighbours.
+#    Heart muscle and blood have almost the same μ (both about +40 HU), so their line integrals differ by almost
+#    nothing; on top of that each pixel adds up everything along the ray, so structures in front and behind blur in.
+# 4. The transmitted fraction is e^(−μx): 10 extra cm of water-like tissue multiply it by e^(−0.206·10) ≈ 0.13, about
+#    8 times fewer photons. The scanner raises the tube current-time product (more photons: more dose) or the tube
+#    voltage (harder beam, more penetration: less contrast between soft tissues).
+# 5. Back-projection can only recover edges that some projection ran along. With 120° of angles, edges whose
+#    tangents fall in the missing 60° wedge were never measured: their Fourier coefficients are zero in the data and
+#    no filter can restore what was never recorded; more views in the same arc just sample the same wedge more finely.
+# 6. No: blood, muscle and liver overlap in the +30 to +60 HU range, and the value shifts with tube voltage and
+#    reconstruction kernel. Use the anatomy (shape, position), a contrast-enhanced phase (enhancing tissue rises,
+#    fresh blood outside vessels does not), or a comparison with a known reference tissue in the same image.
+# 7. Beer–Lambert is a product, I = I₀·e^(−μ_anatomy·x)·e^(−μ_iodine·c·d). Raw subtraction leaves a term that still
+#    multiplies the iodine signal by the anatomy's transmission, so bones and lungs remain as shadows in the vessels.
+#    If the patient moves, mask and frame no longer line up and edges of bone appear as bright and dark artefacts.
+# 8. A short TR (e.g. 500 ms) with a short TE (e.g. 10–15 ms). The short TR leaves tissues with a long T1 (CSF, about
+#    3.8 s) unrecovered, so they are dark; the short TE makes e^(−TE/T2) ≈ 1 for every tissue, removing T2
+#    weighting. That is T1 weighting: white matter (shortest T1) brightest.
+# 9. The PSF (FWHM 4.5 mm) spreads the lesion's counts over a region larger than the 6 mm lesion, so its peak drops
+#    and its surroundings rise (the partial-volume effect); Poisson noise adds spread. A 30 mm lesion is many FWHM
+#    wide: its centre keeps nearly its true value and only its rim is blurred.
+# 10. The 9:00 scan sees 2^(−60/109.8) ≈ 68 % of the injected activity, the 11:00 scan 2^(−180/109.8) ≈ 32 %: the
+#     later scan would seem to have less than half the uptake although the tissue did not change. Follow-up compares
+#     SUVs, which are decay-corrected and normalised to dose and weight.
+# 11. Speckle is interference of echoes from scatterers far smaller than the resolution; more power scales every echo
+#     by the same factor, so mean and SD scale together and their ratio stays fixed. Compounding averages N
+#     independent looks (angles or frequencies) and improves the ratio by about √N, at the cost of frame rate (more
+#     transmissions per image) or resolution (lower frequencies, wider apertures).
+# 12. Memory is bounded by one decoded tile (256 × 256 × 3 bytes ≈ 0.2 MB) plus the result map, whatever the slide's
+#     size. The time grows with the number of tiles (about 150,000 here): decoding and processing them, and reading
+#     the file from disk or network, become the limit.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Further reading
+# - [Hounsfield 1973](https://doi.org/10.1259/0007-1285-46-552-1016): the first description of a CT scanner, by its
+#   inventor; it explains why attenuation is measured relative to water.
+# - [Shepp & Logan 1974](https://doi.org/10.1109/TNS.1974.6499235): Fourier reconstruction of a head section, the paper
+#   behind filtered back-projection's ramp filter and the best-known CT test phantom.
+# - [Wagner et al. 1983](https://doi.org/10.1109/T-SU.1983.31404): why ultrasound speckle follows Rayleigh statistics and
+#   where the 1.91 comes from.
+# - [Boellaard et al. 2015](https://doi.org/10.1007/s00259-014-2961-x): the EANM guideline for FDG PET/CT, showing what a
+#   clinic must control (timing, dose, reconstruction) before SUVs can be compared.
+# - [Litjens et al. 2018](https://doi.org/10.1093/gigascience/giy065): the CAMELYON dataset paper, a realistic picture of
+#   whole-slide images as a machine-learning dataset (1,399 slides, 3 TB).
+# - [NIST SRD 126, Table 4](https://physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html): the attenuation tables used in
+#   §3, to redo the exercise at other energies and tissues.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## References
+# Every source this notebook cites; the full entries are in [REFERENCES.md](../REFERENCES.md).
+#
+# - [Boellaard R, et al. FDG PET/CT: EANM procedure guidelines for tumour imaging, version 2.0. *Eur J Nucl Med Mol Imaging* 2015](https://doi.org/10.1007/s00259-014-2961-x)
+# - [Buzug TM. Computed Tomography. *Springer* 2008](https://doi.org/10.1007/978-3-540-39408-2)
+# - [DDEP (LNHB). F-18 recommended data tables](https://www.lnhb.fr/nuclides/F-18_tables.pdf)
+# - [DICOM PS3.3 C.7.6.3 Image Pixel Module](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html)
+# - [Elster AD. Image contrast: TR and TE. *Questions and Answers in MRI*](https://mriquestions.com/image-contrast-trte.html)
+# - [Fonov V, et al. Unbiased average age-appropriate atlases for pediatric studies. *NeuroImage* 2011](https://doi.org/10.1016/j.neuroimage.2010.07.033)
+# - [Grussu F, et al. Multi-parametric quantitative in vivo spinal cord MRI ... *NeuroImage* 2020](https://doi.org/10.1016/j.neuroimage.2020.116884)
+# - [Hounsfield GN. Computerized transverse axial scanning (tomography). *Br J Radiol* 1973](https://doi.org/10.1259/0007-1285-46-552-1016)
+# - [Hubbell JH, Seltzer SM. NIST Standard Reference Database 126, Table 4](https://physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html)
+# - [ICRU Report 61: Tissue substitutes, phantoms and computational modelling in medical ultrasound](https://www.icru.org/report/tissues-substitutes-phantoms-and-computation-modelling-in-medical-ultrasound-report-61)
+# - [Litjens G, et al. 1399 H&E-stained sentinel lymph node sections of breast cancer patients: the CAMELYON dataset. *GigaScience* 2018](https://doi.org/10.1093/gigascience/giy065)
+# - [Lu H, et al. Routine clinical brain MRI sequences for use at 3.0 Tesla. *J Magn Reson Imaging* 2005](https://doi.org/10.1002/jmri.20356)
+# - [Moses WW. Fundamental limits of spatial resolution in PET. *Nucl Instrum Methods Phys Res A* 2011](https://doi.org/10.1016/j.nima.2010.11.092)
+# - [NNDC. NuDat 3, decay radiation of ¹⁸F](https://www.nndc.bnl.gov/nudat3/decaysearchdirect.jsp?nuc=18F&unc=NDS)
+# - [Piechnik SK, et al. Functional changes in CSF volume estimated using measurement of water T2 relaxation. *Magn Reson Med* 2009](https://doi.org/10.1002/mrm.21897)
+# - [Radiopaedia. Hounsfield unit](https://radiopaedia.org/articles/hounsfield-unit)
+# - [Radiopaedia. Windowing (CT)](https://radiopaedia.org/articles/windowing-ct)
+# - [Ruifrok AC, Johnston DA. Quantification of histochemical staining by color deconvolution. *Anal Quant Cytol Histol* 2001](https://pubmed.ncbi.nlm.nih.gov/11531144/)
+# - [Shepp LA, Logan BF. The Fourier reconstruction of a head section. *IEEE Trans Nucl Sci* 1974](https://doi.org/10.1109/TNS.1974.6499235)
+# - [Strickland NH. Multidetector CT: what do we do with all the images generated? *Br J Radiol* 2004](https://doi.org/10.1259/bjr/95034282)
+# - [Thompson HK Jr, et al. Indicator transit time considered as a gamma variate. *Circ Res* 1964](https://doi.org/10.1161/01.RES.14.6.502)
+# - [Wagner RF, Smith SW, Sandrik JM, Lopez H. Statistics of speckle in ultrasound B-scans. *IEEE Trans Sonics Ultrason* 1983](https://doi.org/10.1109/T-SU.1983.31404)
+# - [Wagner RF, Insana MF, Brown DG. Statistical properties of radio-frequency and envelope-detected signals. *J Opt Soc Am A* 1987](https://doi.org/10.1364/JOSAA.4.000910)
+# - [Wang K. Feasibility of high spatial resolution working modes for clinical PET scanner. *Int J Med Phys Clin Eng Radiat Oncol* 2018](https://doi.org/10.4236/ijmpcero.2018.74045)
+# - [Wansapura JP, et al. NMR relaxation times in the human brain at 3.0 tesla. *J Magn Reson Imaging* 1999](https://doi.org/10.1002/(SICI)1522-2586(199904)9:4<531::AID-JMRI4>3.0.CO;2-L)
