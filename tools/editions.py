@@ -6,10 +6,10 @@ Usage (from the repository root)::
     python -m tools.editions assignment   # -> build/assignment/source/NN_*/NN_*.ipynb + nbgrader_config.py
 
 The student edition is the instructor's notebook without the cells tagged ``solution`` (code and markdown);
-nothing else changes. The nbgrader assignment turns each exercise (EXERCISES.md) into an autograded answer cell,
-whose placeholder line becomes the solution between ``### BEGIN SOLUTION`` and ``### END SOLUTION``, followed by
-an autograded test cell ``check("ID", strict=True)`` worth one point; every other cell is read-only. Each notebook
-is its own assignment, named after the notebook.
+nothing else changes. The nbgrader assignment (README, "Exercises and editions") turns each exercise into an
+autograded answer cell, whose placeholder line becomes the solution between ``### BEGIN SOLUTION`` and
+``### END SOLUTION``, followed by an autograded test cell ``check("ID", strict=True)`` worth one point; every other
+cell is read-only. Each notebook is its own assignment, named after the notebook.
 """
 
 from __future__ import annotations

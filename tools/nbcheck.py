@@ -112,7 +112,7 @@ def _is_registered(exercise_id: str) -> bool:
 
 
 def exercise_contract_problems(nb, notebook: str | None = None, registered=_is_registered) -> list[str]:
-    """The exercise contract of EXERCISES.md, for notebook number ``notebook`` ("03"; None: any).
+    """The exercise contract (README, "Exercises and editions"), for notebook number ``notebook`` ("03"; None: any).
 
     Every exercise cell calls ``check("ID")`` once, with an ID registered in helpers.exercises (``registered``
     says which are) and a placeholder line; every solution code cell starts with ``%%solution ID`` for the ID of
