@@ -286,6 +286,12 @@ def test_fingerprint_sees_tensors_lists_and_ignores_others():
     before = fingerprint(t)
     t[1, 2] = 1
     assert fingerprint(t) != before and fingerprint([1]) != fingerprint([1, 2]) and fingerprint("x") == ()
+    import pandas as pd
+
+    table = pd.DataFrame({"a": [1, 2]})
+    before = fingerprint(table)
+    table["b"] = 3
+    assert fingerprint(table) != before
 
 
 def test_check_outside_ipython_asks_for_a_namespace(monkeypatch):
