@@ -107,7 +107,10 @@ def answer_source(exercise_source: str, body: str, where: str) -> str:
 
 def assignment_edition(nb, name: str = "notebook"):
     """A copy of ``nb`` as an nbgrader source notebook (see the module docstring)."""
-    pairs = dict(exercise_pairs(nb))
+    try:
+        pairs = dict(exercise_pairs(nb))
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
     solutions = set(pairs.values())
     out = copy.deepcopy(nb)
     cells = []
