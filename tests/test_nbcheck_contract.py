@@ -121,3 +121,18 @@ def test_glossary_entries_follow_the_id_scheme_sorted_and_unique():
     required = ("hu window-level vr vm sop ipp iop tr te t1 t2 pd psf fwhm suv dice hausdorff auc froc mil ece "
                 "voi-lut solidity").split()
     assert set(required) <= set(ids), set(required) - set(ids)
+
+
+def test_every_course_notebook_is_held_to_the_contract(tmp_path):
+    """notebook_problems applies the rules to NN_*.ipynb files: a broken 00 copy is reported."""
+    from tools.nbcheck import notebook_problems
+
+    nb = nbformat.read(str(ROOT / "notebooks" / "00_start_here.ipynb"), as_version=4)
+    exercise = next(c for c in nb.cells if "exercise" in c.metadata.get("tags", []))
+    exercise.source = exercise.source.replace('check("00-study-size")', 'check("00-unknown")')
+    nb.cells = [c for c in nb.cells if not c.source.startswith("## Further reading")]
+    path = tmp_path / "00_copy.ipynb"
+    nbformat.write(nb, str(path))
+    problems = notebook_problems(path)
+    assert any("no checker registered for '00-unknown'" in p for p in problems), problems
+    assert any("the last sections must be" in p for p in problems), problems

@@ -6,7 +6,8 @@ Usage (from the repository root)::
     python -m tools.nbcheck notebooks/01_modalities.ipynb  # some of them
 
 Prints each problem as ``notebook: problem`` and exits with 1 when there is any. tests/test_hygiene.py runs the
-same checks. Besides the conventions (header, setup cell, slide types, tags, collapsed solutions, no outputs), each
+same checks. Besides the conventions (header, setup cell, slide types, tags, collapsed solutions, no outputs; for
+the course's notebooks NN_*.ipynb also the exercise contract, the end sections and glossary links), each
 notebook must be in sync with its paired percent script (``[tool.jupytext]`` in pyproject.toml; ``make sync``).
 """
 
@@ -258,7 +259,12 @@ def notebook_problems(path: Path) -> list[str]:
     setup = [i for i, c in enumerate(nb.cells) if "setup" in c.metadata.get("tags", [])]
     if setup[:1] != [1] or nb.cells[1].cell_type != "code":
         problems.append("cell 1 must be the code cell tagged 'setup'")
-    return problems + cell_problems(nb) + exercise_problems(nb) + deck_problems(nb)
+    problems += cell_problems(nb) + exercise_problems(nb) + deck_problems(nb)
+    course_notebook = re.match(r"(\d\d)_", path.name)
+    if course_notebook:  # the exercise contract, end sections and glossary links of the course's notebooks
+        problems += exercise_contract_problems(nb, course_notebook.group(1)) + end_section_problems(nb)
+        problems += glossary_link_problems(nb)
+    return problems
 
 
 def main(argv: list[str]) -> int:
