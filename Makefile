@@ -7,7 +7,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8888
 
-.PHONY: install browser-deps lab test test-fast bench site site-student lint check-notebooks sync stamp lock clean
+.PHONY: install browser-deps lab test test-fast test-student test-assignment bench site site-student student \
+	assignment lint check-notebooks sync stamp lock clean
 
 # Re-install only when the dependency files change: a second `make test` costs seconds, not minutes.
 $(STAMP): requirements.txt constraints.txt pyproject.toml
@@ -31,13 +32,30 @@ browser-deps:
 		{ echo "Chromium is missing: run 'sudo apt-get install chromium' (Debian/Ubuntu), then make test"; exit 1; }
 
 # Everything: unit tests, docstring Examples, the real-browser test, then every notebook re-executed by nbval;
-# writes reports/notebook_budget.json.
+# writes reports/notebook_budget.json. The editions' whole-course runs have their own targets (below).
 test: install browser-deps
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not editions"
 
 # The everyday subset (under two minutes): unit tests and docstring Examples; no notebooks, browser or servers.
 test-fast: install
 	$(PY) -m pytest tests helpers -m "not slow and not browser"
+
+# The student edition: build/student/notebooks/*.ipynb, the notebooks without their solution cells.
+student: install
+	$(PY) -m tools.editions student
+
+# The exercises as nbgrader assignments (one per notebook): build/assignment/{nbgrader_config.py,source/}.
+assignment: install
+	$(PY) -m tools.editions assignment
+
+# Run All on the student edition of every notebook: no error, every exercise "not answered yet" (minutes).
+test-student: install
+	$(PY) -m pytest tests/test_editions.py -m "editions and student"
+
+# nbgrader itself on every notebook's assignment: generate the release, autograde the instructor's answers (full
+# marks) and the untouched release (zero). Executes every notebook twice (minutes).
+test-assignment: install
+	$(PY) -m pytest tests/test_editions.py -m "editions and nbgrader"
 
 # The static site: every notebook executed and rendered to HTML (build/site), checked for basic accessibility.
 site: install
@@ -45,8 +63,8 @@ site: install
 	$(PY) -m tools.a11y build/site
 
 # The same without the exercise solutions, for students (build/site-student).
-site-student: install
-	$(PY) -m tools.build_site --student
+site-student: student
+	$(PY) -m tools.build_site --student --source build/student/notebooks
 	$(PY) -m tools.a11y build/site-student
 
 # Judge the notebook budgets (60 s per notebook, 10 s per cell, 1.5 GB kernel) from the last test run's report.

@@ -36,6 +36,7 @@ from helpers.data import list_samples, load_sample
 from helpers.dicom import CT_WINDOW_PRESETS
 from helpers.course import course_table_markdown
 from helpers.environment import environment_report
+from helpers.exercises import check
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What this is
@@ -45,7 +46,33 @@ from helpers.environment import environment_report
 #
 # Each notebook follows the same rhythm: a short explanation → code → a figure → a **Check** cell that asserts what
 # the section claims (if a Check fails, something is wrong, and the tests notice it too) → a **Try it** exercise.
-# Solutions are in collapsed cells right below each exercise: click the three dots to open one.
+# In a *Try it* cell you replace `None` with your answer and run the cell: its last line, `check("...")`, says
+# ✓ correct, or ✗ with a hint about what is off (type, units, sign, size...) without giving the answer away, or
+# ⏳ not answered yet. In the instructor edition a collapsed cell below each exercise holds a solution (click the
+# three dots to open it); it starts with `%%solution`, runs apart from your variables and never overwrites your
+# answer. Each notebook ends with a recap, questions to check your understanding, further reading and its
+# references.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Conventions
+# > **Read once, used everywhere.**
+# >
+# > - **Axis order `(z, y, x)`.** A volume is indexed `volume[z, y, x]`: slice, row, column. In the course's
+# >   volumes z runs from the feet towards the head, y from the front (anterior, row 0) to the back, x from the
+# >   patient's right (column 0) to their left. Spacings follow the same order: `spacing_mm = (dz, dy, dx)`.
+# >   Colour images add a last axis `c`, time series a first axis `t` (`meta.axes` names them).
+# > - **Radiological display.** Axial and coronal images are shown as if you faced the patient (or looked up
+# >   from their feet): **the patient's right is on the left of the screen**, and the front of the body at the
+# >   top of an axial slice. DICOM's patient coordinates (x towards the patient's left, y towards the back, z
+# >   towards the head; [DICOM PS3.3 C.7.6.2](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.2.html))
+# >   match this layout.
+# > - **Units.** Lengths and voxel sizes in millimetres (names end in `_mm`), CT values in Hounsfield units
+# >   ([HU](../GLOSSARY.md#hu): water 0, air −1000), times in the unit the name says (`frame_time_ms`).
+# > - **"simulated" or "synthetic" in a figure title** means the image, or the part of it the title names (a
+# >   lesion, noise, a scanner effect), was computed by code, not acquired from a patient. Every other image is
+# >   real data from the catalogue below.
+# > - **Terms** such as [window/level](../GLOSSARY.md#window-level) or [T1](../GLOSSARY.md#t1) are defined at
+# >   their first use or linked to the course's [glossary](../GLOSSARY.md).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## The course map
@@ -127,8 +154,9 @@ assert all(a.shape == m.shape for a, m in samples.values()), "metadata shapes ma
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Looking at images: the window decides what you see
-# A CT pixel spans about −1000 HU (air) to over +1000 HU (bone), but a screen shows 256 grey levels and the eye
-# tells fewer apart. A **window** with centre *L* (level) and width *W* maps *L − W/2* to black and *L + W/2* to
+# A CT pixel spans about −1000 HU (air) to over +1000 HU (bone;
+# [Hounsfield unit, Radiopaedia](https://radiopaedia.org/articles/hounsfield-unit)), but a screen shows 256 grey levels and the eye
+# tells fewer apart. A **window** ([window/level](../GLOSSARY.md#window-level)) with centre *L* (level) and width *W* maps *L − W/2* to black and *L + W/2* to
 # white; everything outside is clipped. `helpers.viz.window_to_range` does exactly that:
 
 # %% slideshow={"slide_type": "fragment"}
@@ -155,8 +183,9 @@ ct_viewer.preset.value = "soft tissue"  # leave the figure in the soft-tissue wi
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## A volume in three planes
-# A 3D scan is a stack of slices, `(z, y, x)`. The MNI152 template is an average of many adults' T1-weighted MRI
-# scans, here at 2 mm voxels. Move the sliders to pick the point the three planes pass through.
+# A 3D scan is a stack of slices, `(z, y, x)`. The [MNI152](../GLOSSARY.md#mni152) template is an average of many adults'
+# [T1](../GLOSSARY.md#t1)-weighted MRI scans ([Fonov et al. 2011](https://doi.org/10.1016/j.neuroimage.2010.07.033)),
+# here at 2 mm voxels. Move the sliders to pick the point the three planes pass through.
 # *Figure:* axial, coronal and sagittal slices of the MNI152 T1 brain template through its centre, with orange
 # crosshairs marking the shared point; axes in mm.
 
@@ -184,19 +213,98 @@ widgets.TimeViewer(echo, frame_time_ms=echo_meta.frame_time_ms, title="Echocardi
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Try it
-# A CT scan of the abdomen has about 500 slices of 512 × 512 pixels stored as 16-bit integers
-# (FACTS: 12-bit values in 16-bit words; MDCT studies run to about 500 images). How many megabytes (MiB) is one
-# such study? Fill in `study_mib`.
+# A CT scanner stores each pixel in a 16-bit word (Bits Allocated = 16, of which 12 or more carry the value;
+# [DICOM PS3.3 C.7.6.3 Image Pixel Module](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html)).
+# Suppose a CT study of the abdomen has 500 slices of 512 × 512 pixels. How many mebibytes (MiB, 2²⁰ bytes) does
+# its pixel data take? Set `study_mib` and run the cell.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-study_mib = None  # your answer: 512 * 512 * ... / 2**20
-study_mib
+study_mib = None  # your answer: the pixel data of the study in MiB (bytes / 2**20)
+check("00-study-size")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
-study_mib = 512 * 512 * 2 * 500 / 2**20  # bytes per pixel (2) x pixels x slices, in MiB
-assert study_mib == 250.0
+# %%solution 00-study-size
+study_mib = 512 * 512 * 2 * 500 / 2**20  # pixels per slice x 2 bytes x slices, in MiB
 study_mib
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Next
-# Open **01_modalities.ipynb**: what kinds of image data medicine produces, from 1D read-outs to 4D scans.
+# ## Recap
+# - The course is one notebook per lecture topic, in lecture order; the table of *The course map* says which
+#   slides each covers.
+# - It runs on a laptop, on Binder or on Colab, and *Environment check* lists anything missing with its fix.
+# - Every image is real data from an installed package, listed with its source and licence (*The real images
+#   of the course*); "simulated" or "synthetic" in a title marks what code made (*Conventions*).
+# - Volumes are `(z, y, x)` arrays in mm, CT values in HU, shown in radiological display (*Conventions*).
+# - A window of width *W* and level *L* maps *L − W/2* to black and *L + W/2* to white; the preset decides
+#   which tissues you can tell apart (*Looking at images*).
+# - A 3D scan is seen through three orthogonal planes through one point (*A volume in three planes*), a cine
+#   through its frames over time (*A time series*).
+# - Image data are large: a CT study of a few hundred 512 × 512 slices takes hundreds of MiB (*Try it*).
+#
+# **Next:** open **01_modalities.ipynb**: what kinds of image data medicine produces, from 1D read-outs to 4D
+# scans.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Check your understanding
+# 1. Why does a CT image need a window before you look at it, when a photograph does not?
+# 2. The lung window is W1500/L−600. Which HU range does it show, and why is it so wide?
+# 3. With the brain window W80/L40, what grey do fat (about −100 HU) and bone (over +700 HU) get, and why?
+# 4. A volume has shape `(120, 256, 256)` and `spacing_mm = (3.0, 0.9, 0.9)`. How tall is it in mm along z,
+#    and what is `volume[60]`?
+# 5. On an axial CT slice shown in radiological display, the liver is on the left of the screen. On which side
+#    of the patient is it?
+# 6. The MNI152 template is an average of many brains. What does it show well, and what can it not show
+#    about any one patient?
+# 7. An echocardiography cine has 120 colour frames of 600 × 800 pixels, 1 byte per channel. How many MiB
+#    is that, and why is ultrasound stored compressed?
+# 8. A figure title says "synthetic lesion". What in the image is real, and why would a course simulate
+#    lesions rather than use patients' ones?
+# 9. Your answer to a *Try it* is 250 000 and `check` says it is far too large. What is the likely slip?
+
+# %% [markdown] jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
+# **Answers**
+# 1. CT values span about 2000 HU or more, but a display shows 256 grey levels and the eye distinguishes far
+#    fewer; a window spends those grey levels on the range that matters for the question (brain, lung, bone).
+#    A photograph is already stored in display grey levels.
+# 2. −1350 to +150 HU (L ± W/2). Lung tissue is mostly air (near −1000 HU) next to vessels and walls of soft
+#    tissue; a wide window keeps both visible.
+# 3. Both are outside 0–80 HU: fat is clipped to black and bone to white, so neither shows any detail; the
+#    window gives all grey levels to the small differences between grey and white matter.
+# 4. 120 × 3.0 = 360 mm; `volume[60]` is the axial slice in the middle of the stack, a `(256, 256)` array of
+#    rows (front to back) and columns (patient's right to left).
+# 5. On the patient's right: radiological display puts the patient's right on the screen's left.
+# 6. The shared anatomy (the average position and shape of the structures) with a high signal-to-noise ratio;
+#    averaging blurs individual folds and contains no pathology of any single patient.
+# 7. 120 × 600 × 800 × 3 bytes ≈ 165 MiB; ultrasound records many frames per second, so raw cines grow fast
+#    and are usually stored with (often lossy) compression.
+# 8. The anatomy (for example a real MRI template) is real; the lesion is drawn by code. A simulated lesion
+#    has an exact mask and known properties, so methods can be measured against a perfect ground truth, and
+#    no patient data are needed.
+# 9. Forgetting to divide by 2²⁰ (bytes to MiB) or multiplying by bits instead of bytes: the size of the
+#    error (a factor of 10 or more) points at units.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Further reading
+# - [Hounsfield 1973](https://doi.org/10.1259/0007-1285-46-552-1016): the paper that introduced computed
+#   tomography, where the CT number scale comes from.
+# - [DICOM PS3.3 C.11.2 VOI LUT Module](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.11.2.html):
+#   how the standard defines window centre and width, exactly as the viewers here apply them.
+# - [DICOM PS3.3 C.7.6.2 Image Plane Module](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.2.html):
+#   the patient coordinate system behind the course's axis and display conventions.
+# - [Fonov et al. 2011](https://doi.org/10.1016/j.neuroimage.2010.07.033): how the MNI152 2009 templates
+#   (nilearn's MNI152 2009) are built from many scans without favouring any one of them.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## References
+# - Fonov V, Evans AC, Botteron K, et al. Unbiased average age-appropriate atlases for pediatric studies.
+#   *NeuroImage* 2011. https://doi.org/10.1016/j.neuroimage.2010.07.033
+# - Hounsfield GN. Computerized transverse axial scanning (tomography). *Br J Radiol* 1973.
+#   https://doi.org/10.1259/0007-1285-46-552-1016
+# - NEMA. DICOM PS3.3, C.7.6.2 Image Plane Module.
+#   https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.2.html
+# - NEMA. DICOM PS3.3, C.7.6.3 Image Pixel Module.
+#   https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html
+# - NEMA. DICOM PS3.3, C.11.2 VOI LUT Module.
+#   https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.11.2.html
+# - Radiopaedia. Hounsfield unit. https://radiopaedia.org/articles/hounsfield-unit
+# - Radiopaedia. Windowing (CT). https://radiopaedia.org/articles/windowing-ct

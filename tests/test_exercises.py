@@ -286,6 +286,12 @@ def test_fingerprint_sees_tensors_lists_and_ignores_others():
     before = fingerprint(t)
     t[1, 2] = 1
     assert fingerprint(t) != before and fingerprint([1]) != fingerprint([1, 2]) and fingerprint("x") == ()
+    import pandas as pd
+
+    table = pd.DataFrame({"a": [1, 2]})
+    before = fingerprint(table)
+    table["b"] = 3
+    assert fingerprint(table) != before
 
 
 def test_check_outside_ipython_asks_for_a_namespace(monkeypatch):
@@ -294,3 +300,19 @@ def test_check_outside_ipython_asks_for_a_namespace(monkeypatch):
     monkeypatch.setattr(IPython, "get_ipython", lambda: None)
     with pytest.raises(RuntimeError, match="namespace=globals"):
         check("00-study-size")
+
+
+def test_jupytext_round_trips_a_solution_cell_exactly():
+    """The paired percent script comments the magic out ("# %%solution"), which is not read as a cell marker."""
+    import jupytext
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('x = None\ncheck("99-why")', metadata={"tags": ["exercise"]}),
+                nbformat.v4.new_code_cell("%%solution 99-why\nx = 7\n%time y = 1\nx", metadata={
+                    "tags": ["solution"], "jupyter": {"source_hidden": True}})]
+    text = jupytext.writes(nb, "py:percent")
+    assert "\n# %%solution 99-why\n" in text and text.count("# %% ") == 2
+    back = jupytext.reads(text, "py:percent")
+    assert [(c.cell_type, c.source, c.metadata) for c in back.cells] == \
+        [(c.cell_type, c.source, c.metadata) for c in nb.cells]

@@ -4,6 +4,7 @@ Usage::
 
     python -m tools.build_site                 # -> build/site/index.html + one page per notebook
     python -m tools.build_site --student       # solutions removed -> build/site-student/
+    python -m tools.build_site --student --source build/student/notebooks   # from `make student`'s edition
     python -m tools.build_site --only 00_start_here.ipynb --out /tmp/site
 
 Each page shows the executed notebook with its figures; the viewers leave their current image as a static PNG, so
@@ -23,6 +24,7 @@ from pathlib import Path
 import nbformat
 
 from helpers.course import COURSE_MAP
+from tools.editions import student_edition
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -31,8 +33,8 @@ FIGURE_RE = re.compile(r"\*Figure:\*\s*(.+?)(?:\n\n|$)", re.S)
 
 
 def remove_solutions(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop the cells tagged ``solution`` (the student variant), in place."""
-    nb.cells = [c for c in nb.cells if "solution" not in c.metadata.get("tags", [])]
+    """Make ``nb`` the student edition (tools/editions.py: no cells tagged ``solution``), in place."""
+    nb.cells = student_edition(nb).cells
     return nb
 
 
@@ -112,12 +114,13 @@ in JupyterLab, Binder or Colab to move the sliders.</p>
 """
 
 
-def build(out: Path, *, student: bool = False, only: list[str] | None = None, run: bool = True) -> list[Path]:
-    """Execute and render the course's notebooks into ``out``; return the pages written (index first)."""
+def build(out: Path, *, student: bool = False, only: list[str] | None = None, run: bool = True,
+          source: Path = NOTEBOOKS) -> list[Path]:
+    """Execute and render the notebooks of ``source`` into ``out``; return the pages written (index first)."""
     out.mkdir(parents=True, exist_ok=True)
     pages, written = [], []
     for chapter in COURSE_MAP:
-        path = NOTEBOOKS / chapter.notebook
+        path = source / chapter.notebook
         if not path.exists() or (only and chapter.notebook not in only):
             continue
         nb = nbformat.read(str(path), as_version=4)
@@ -142,9 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="output folder (default build/site[-student])")
     parser.add_argument("--student", action="store_true", help="remove the exercise solutions")
     parser.add_argument("--only", nargs="*", help="notebook file names to build (default all)")
+    parser.add_argument("--source", type=Path, default=NOTEBOOKS,
+                        help="folder of the notebooks to build (default notebooks/; `make site-student` passes "
+                             "build/student/notebooks)")
     args = parser.parse_args(argv)
     out = args.out or ROOT / "build" / ("site-student" if args.student else "site")
-    pages = build(out, student=args.student, only=args.only)
+    pages = build(out, student=args.student, only=args.only, source=args.source)
     print(f"wrote {len(pages)} pages to {out}; open {pages[0]}")
     return 0
 

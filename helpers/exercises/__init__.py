@@ -4,7 +4,8 @@ A notebook's setup cell runs ``from helpers.exercises import check``; an exercis
 and calls ``check("NN-name")``, which prints one line ("not answered yet", a hint, or "correct") and returns a
 ``Verdict``. Checkers live in ``helpers/exercises/nbNN.py`` (imported on first use of an "NN-..." id), registered
 with ``@exercise("NN-name")`` and built from the hint builders here. Importing this package inside IPython
-registers the ``%%solution ID`` cell magic; outside IPython it does nothing more. EXERCISES.md is the contract.
+registers the ``%%solution ID`` cell magic; outside IPython it does nothing more. The contract is the README's
+section "Exercises and editions".
 """
 
 import sys

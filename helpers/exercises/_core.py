@@ -1,4 +1,4 @@
-"""The exercise registry, ``check`` and its verdicts (see EXERCISES.md for the contract)."""
+"""The exercise registry, ``check`` and its verdicts (the contract: README, "Exercises and editions")."""
 
 from __future__ import annotations
 

@@ -37,7 +37,8 @@ def fingerprint(value) -> tuple:
     """A cheap summary of ``value`` that changes when its content does (arrays, tensors) or its length does.
 
     Numpy arrays and torch tensors: shape, dtype, a hash of a strided sample and the sum; lists, dicts and sets:
-    their length; anything else: nothing beyond its identity (compared separately).
+    their length; data frames: shape and column names; anything else: nothing beyond its identity (compared
+    separately).
     """
     try:
         if isinstance(value, np.ndarray):
@@ -46,6 +47,8 @@ def fingerprint(value) -> tuple:
             return _array_fingerprint(value.detach().cpu().numpy())
         if isinstance(value, list | dict | set | bytearray):
             return (len(value),)
+        if hasattr(value, "columns") and hasattr(value, "shape"):  # a pandas DataFrame: a column added or dropped
+            return tuple(value.shape), tuple(map(str, value.columns))
     except Exception:  # an exotic array (sparse, meta device...): identity alone
         return ()
     return ()
