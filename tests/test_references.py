@@ -149,3 +149,66 @@ def test_helper_references_sections_are_numbered_citations():
             for item in items:
                 assert URL.search(item), f"{where}: reference without a link: {item[:60]}"
                 assert not _missing_citations(item, urls), f"{where}: {item[:60]} not in REFERENCES.md"
+
+
+# ----------------------------------------------------------------------------------------------- the notebooks
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _cells(path: Path) -> list[dict]:
+    import nbformat
+
+    return nbformat.read(path, as_version=4).cells
+
+
+def _references_section(cells: list[dict]) -> str | None:
+    """Text from the ``## References`` heading to the next heading of level 1 or 2 (or the end)."""
+    text = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
+    match = re.search(r"^## References[ \t]*$(?P<body>.*?)(?=^#{1,2} |\Z)", text, re.MULTILINE | re.DOTALL)
+    return None if match is None else match["body"]
+
+
+def test_there_are_notebooks_to_check():
+    assert NOTEBOOKS, "no notebooks found"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_does_not_cite_the_working_fact_sheet(path):
+    offenders = [
+        f"cell {i}: {line.strip()[:70]}"
+        for i, cell in enumerate(_cells(path))
+        for line in cell.source.splitlines()
+        if FORBIDDEN_WORD in line
+    ]
+    assert not offenders, f"{path.name}: cite the primary source from REFERENCES.md instead: {offenders}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_lists_its_references_and_the_bibliography_has_them(path):
+    section = _references_section(_cells(path))
+    assert section is not None, f"{path.name} has no '## References' markdown section"
+    assert URL.search(section), f"{path.name}: the References section links no source"
+    missing = _missing_citations(section, _bibliography_urls())
+    assert not missing, f"{path.name}: add these to REFERENCES.md (or fix the link): {missing}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_doi_a_notebook_cites_is_in_the_bibliography(path):
+    text = "\n".join(cell.source for cell in _cells(path))
+    cited = [raw for raw in URL.findall(text) if "doi.org/" in raw] + [f"doi:{d}" for d in BARE_DOI.findall(text)]
+    missing = _missing_citations("\n".join(cited), _bibliography_urls())
+    assert not missing, f"{path.name}: DOIs missing from REFERENCES.md: {missing}"
+
+
+def test_references_section_is_found_and_checked():
+    from types import SimpleNamespace as Cell
+
+    known = "https://doi.org/10.1259/0007-1285-46-552-1016"
+    cells = [Cell(cell_type="markdown", source="## Recap\n- water 0 HU (https://example.org/not-a-reference)"),
+             Cell(cell_type="code", source="x = 1"),
+             Cell(cell_type="markdown", source=f"## References\n- [Hounsfield 1973]({known})\n- https://x.org/new"),
+             Cell(cell_type="markdown", source="## Appendix\nhttps://example.org/after")]
+    section = _references_section(cells)
+    assert known in section and "example.org" not in section
+    assert _missing_citations(section, _bibliography_urls()) == ["https://x.org/new"]
+    assert _references_section(cells[:2]) is None
