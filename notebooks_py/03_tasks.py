@@ -1106,7 +1106,7 @@ round(careless_dice, 3), round(metrics.dice(careless.sum(0) >= 3, lesions.masks[
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
-# - Every task has its own yardstick, and a method is only as convincing as that number (the table at the top).
+# - Every task has its own yardstick, and a method is only as convincing as that number (the table of "Seven things we want to do with medical images").
 # - Bicubic interpolation beats nearest-neighbour by more than 1 dB, but a learned *linear* filter only matches it;
 #   PSNR and SSIM can rank methods differently, and non-local means keeps edges that blurring destroys (§1 Preprocessing).
 # - Z-scoring and histogram matching shrink the intensity gap between scanners, but cannot undo blur and noise
