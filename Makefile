@@ -49,6 +49,13 @@ browser-deps:
 test: install-dev browser-deps
 	$(PY) -m pytest
 
+# The course on Google Colab's package versions (tests/colab/colab-versions.txt) in a throwaway Python 3.13 venv:
+# the notebooks' bootstrap must not change any of Colab's packages, then the viewer and sample tests and every
+# notebook run there (tests/colab/run.py). About NN minutes here; not part of `make test`.
+PY313 ?= $(shell pyenv root 2>/dev/null)/versions/3.13.0/bin/python
+test-colab: install-dev
+	$(PY) tests/colab/run.py $(PY313)
+
 # The everyday subset (under two minutes): unit tests and docstring Examples; no notebooks, browser or servers.
 test-fast: install-dev
 	$(PY) -m pytest tests helpers -m "not slow and not browser"
