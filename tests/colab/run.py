@@ -6,10 +6,11 @@ Usage (from the repository root; PYTHON313 is a CPython 3.13, as Colab runs)::
 
 Steps, each timed:
 
-1. a throwaway venv (``$COLAB_VENV``, default ``/tmp/medimg-colab-venv``, reused while colab-versions.txt is
-   unchanged) with Colab's versions from ``tests/colab/colab-versions.txt``. Colab's torch and torchvision are CPU
-   builds; the package index has only the CUDA builds of those versions, so the venv gets those (same version,
-   plus the CUDA libraries, which Colab's list does not name and this check ignores);
+1. a throwaway venv (``$COLAB_VENV``, default ``/tmp/medimg-colab-venv``; a previous one is brought back to the
+   list: what the list lacks is uninstalled) with Colab's versions from ``tests/colab/colab-versions.txt``.
+   Colab's torch and torchvision are CPU builds; the package index has only the CUDA builds of those versions, so
+   the venv gets those (same version, plus the CUDA libraries, which Colab's list does not name and this check
+   ignores);
 2. the setup cell's bootstrap, run as in Colab (a fake ``google.colab`` module) on a clone of this repository's
    committed HEAD; it fails if the bootstrap upgraded or downgraded any package the venv had, or installed
    anything but ``requirements-colab.txt``;
@@ -35,6 +36,8 @@ VERSIONS = Path(__file__).with_name("colab-versions.txt")
 VENV = Path(os.environ.get("COLAB_VENV", Path(tempfile.gettempdir()) / "medimg-colab-venv"))
 PINS = VENV / "colab-pins.txt"  # colab-versions.txt as pip can install it here (see build_venv)
 CUDA_STAND_INS = ("nvidia-", "cuda-", "triton")  # libraries of the CUDA build that stands in for Colab's CPU one
+# ipython 7.34 requires jedi (and jedi parso), which Colab's list leaves out: pip brings them, as it would on Colab
+REQUIRED_BUT_UNLISTED = ("jedi", "parso")
 TOOLS = ["nbval", "coverage"]  # the test runner; not part of Colab
 TESTS = ["tests/test_widgets.py", "tests/test_data.py", "tests/test_environment.py", "tests/test_colab_install.py",
          "notebooks"]
@@ -70,23 +73,24 @@ def installed() -> dict[str, str]:
 
 
 def build_venv(python313: str) -> None:
-    """Create the venv with Colab's versions (kept while colab-versions.txt is unchanged)."""
-    stamp = VENV / "colab-versions.txt"
-    if stamp.exists() and stamp.read_text() == VERSIONS.read_text():
-        return
-    shutil.rmtree(VENV, ignore_errors=True)
-    subprocess.run([python313, "-m", "venv", str(VENV)], check=True)
+    """Create the venv, or bring a previous one back to exactly Colab's versions (faster than a new one)."""
+    if not Path(python()).exists():
+        subprocess.run([python313, "-m", "venv", str(VENV)], check=True)
+    pins = colab_pins()
+    keep = CUDA_STAND_INS + REQUIRED_BUT_UNLISTED + ("pip",)
+    extra = [name for name in installed() if name not in pins and not name.startswith(keep)]
+    if extra:  # e.g. what the last run's bootstrap added
+        subprocess.run([python(), "-m", "pip", "uninstall", "-q", "-y", *extra], check=True)
     # the index has no +cpu builds: the same release without the local label
-    PINS.write_text("\n".join(f"{name}=={version.split('+')[0]}" for name, version in colab_pins().items()))
+    PINS.write_text("\n".join(f"{name}=={version.split('+')[0]}" for name, version in pins.items()))
     pip("-r", str(PINS))
-    stamp.write_text(VERSIONS.read_text())
 
 
 def differences(expected: dict[str, str], actual: dict[str, str]) -> list[str]:
     """Packages whose version differs from ``expected`` (local labels ignored), or that ``expected`` lacks."""
     problems = []
     for name, version in sorted(actual.items()):
-        if name == "pip" or name.startswith(CUDA_STAND_INS):
+        if name in ("pip", *REQUIRED_BUT_UNLISTED) or name.startswith(CUDA_STAND_INS):
             continue
         if name not in expected:
             problems.append(f"{name} {version} is not in Colab's list")

@@ -51,8 +51,9 @@ def read_freeze(path: Path) -> tuple[list[str], dict[str, str]]:
     return header, pins
 
 
-def dependencies(name: str) -> set[str]:
-    """Base requirements (no extras) of an installed distribution; empty when it is not installed here."""
+def dependencies(name: str, extras: frozenset[str] = frozenset()) -> set[tuple[str, frozenset[str]]]:
+    """``(name, extras)`` of the requirements of an installed distribution, with those of the ``extras`` asked for;
+    empty when it is not installed here."""
     try:
         lines = md.requires(name) or []
     except md.PackageNotFoundError:
@@ -60,24 +61,26 @@ def dependencies(name: str) -> set[str]:
     found = set()
     for line in lines:
         requirement = Requirement(line)
-        if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-            found.add(canonical(requirement.name))
+        if requirement.marker is None or any(requirement.marker.evaluate({"extra": e}) for e in {"", *extras}):
+            found.add((canonical(requirement.name), frozenset(requirement.extras)))
     return found
 
 
 def touched(colab: dict[str, str]) -> set[str]:
     """The course's packages and their dependencies (data packages without theirs), as far as Colab has them."""
     data = requirement_names(ROOT / "requirements-data.txt")
-    todo = (requirement_names(ROOT / "requirements.txt") - LOCAL_FRONT_END) | RUNS_NOTEBOOKS
-    seen = set()
+    roots = (requirement_names(ROOT / "requirements.txt") - LOCAL_FRONT_END) | RUNS_NOTEBOOKS
+    todo, seen = {(name, frozenset()) for name in roots}, set()
     while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            found = dependencies(name) if name in colab else set()
-            todo |= {d for d in found if not d.startswith(("nvidia-", "cuda-", "triton"))} if name in CPU_BUILDS \
-                else found
-    return (seen | data) & set(colab)
+        item = todo.pop()
+        if item in seen or item[0] not in colab:
+            continue
+        seen.add(item)
+        found = dependencies(*item)
+        if item[0] in CPU_BUILDS:
+            found = {dep for dep in found if not dep[0].startswith(("nvidia-", "cuda-", "triton"))}
+        todo |= found
+    return ({name for name, _ in seen} | data) & set(colab)
 
 
 def main(argv: list[str]) -> int:
