@@ -158,8 +158,8 @@ def main(python313: str) -> int:
     clone = workdir / "medimg-course"
     env = {**os.environ, "PYTHONPATH": str(clone), "MPLBACKEND": "Agg"}
     deselect = [arg for test in DESELECT for arg in ("--deselect", test)]
-    tests = step("tests and notebooks", timings, subprocess.run,
-                 [python(), "-m", "pytest", *TESTS, *deselect, "-q", "-p", "no:randomly"], cwd=clone, env=env)
+    command = [python(), "-m", "pytest", *TESTS, *deselect, "-q", "-p", "no:randomly"]
+    tests = step("tests and notebooks", timings, lambda: subprocess.run(command, cwd=clone, env=env))
     print(f"[test-colab] seconds per step: {timings}; total {sum(timings.values())} s")
     shutil.rmtree(workdir, ignore_errors=True)
     return tests.returncode
