@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import importlib.util
+import os
 import re
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-__all__ = ["REQUIREMENTS", "LOCAL_FRONT_END", "read_requirements", "check_packages", "check_assets",
+__all__ = ["REQUIREMENTS", "LOCAL_FRONT_END", "in_colab", "read_requirements", "check_packages", "check_assets",
            "environment_report"]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +48,11 @@ def read_requirements(path: Path) -> dict[str, str]:
     return wanted
 
 
+def in_colab() -> bool:
+    """Whether this runs in Google Colab (its module is loaded, or its runtime's environment variable is set)."""
+    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+
+
 def _installed_version(name: str) -> str | None:
     try:
         return md.version(name)
@@ -74,7 +80,7 @@ def check_packages(paths: Path | tuple[Path, ...] = REQUIREMENTS, *, skip: froze
         ``2.14.1+cpu`` counts as its release, ``2.14.1``.
     """
     if skip is None:
-        skip = LOCAL_FRONT_END if "google.colab" in sys.modules else frozenset()
+        skip = LOCAL_FRONT_END if in_colab() else frozenset()
     wanted = {}  # name -> (lower bound, pip option)
     for path in [paths] if isinstance(paths, Path) else paths:
         option = "--no-deps " if Path(path).name == "requirements-data.txt" else ""

@@ -34,11 +34,16 @@ def test_a_local_build_label_counts_as_its_release(tmp_path, monkeypatch):
 
 
 def test_the_runtime_set_is_checked_and_colab_skips_the_local_front_end(monkeypatch):
+    monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)  # make test-colab sets it, as Colab does
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
     names = {row["package"] for row in check_packages()}
     assert {"numpy", "torch", "nbval", "jupyterlab"} <= names and not names & {"ruff", "playwright"}
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     in_colab = {row["package"] for row in check_packages()}
     assert in_colab == names - LOCAL_FRONT_END and "jupyterlab" not in in_colab
+    monkeypatch.delitem(sys.modules, "google.colab")
+    monkeypatch.setenv("COLAB_RELEASE_TAG", "release-colab-20260819")
+    assert {row["package"] for row in check_packages()} == in_colab
 
 
 def test_assets_are_found_on_disk():
