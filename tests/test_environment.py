@@ -9,7 +9,7 @@ from helpers.environment import LOCAL_FRONT_END, check_assets, check_packages, r
 def test_missing_and_too_old_packages_are_reported_with_a_fix(tmp_path):
     req = tmp_path / "requirements.txt"
     req.write_text("# comment\n-r other.txt\nnumpy>=1.0\nnumpy-from-the-future-xyz>=1.0\npytest>=999\nPyYAML\n")
-    rows = {r["package"]: r for r in check_packages(req)}
+    rows = {r["package"]: r for r in check_packages(req, skip=frozenset())}
     assert read_requirements(req) == {"numpy": "1.0", "numpy-from-the-future-xyz": "1.0", "pytest": "999",
                                       "pyyaml": ""}
     assert rows["numpy"]["ok"] and rows["numpy"]["fix"] == ""
