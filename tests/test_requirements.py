@@ -15,6 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNTIME = read_requirements(ROOT / "requirements.txt")
 DATA = read_requirements(ROOT / "requirements-data.txt")  # installed with --no-deps: their dependencies are not
 DEV_ONLY = read_requirements(ROOT / "requirements-dev.txt")
+# run-time packages no notebook imports: the notebook server and kernel, the notebook re-runner, and the JPEG
+# decoders pydicom loads as plugins
+RUNTIME_TOOLS = {"jupyterlab", "jupyterlab-rise", "ipykernel", "nbval", "pytest", "pylibjpeg",
+                 "pylibjpeg-libjpeg", "pylibjpeg-openjpeg"}
 DEV_TOOLS = {"ruff", "playwright", "transformers", "sentence-transformers", "jupytext", "dicom-anonymizer"}
 
 
@@ -79,6 +83,13 @@ def test_every_imported_module_comes_from_the_runtime_set():
     missing = {module: where for module, where in imports.items()
                if not {_canonical(d) for d in owners.get(module, [])} & provided}
     assert not missing, f"imported but not provided by the run-time files (or their dependencies): {missing}"
+
+
+def test_the_runtime_set_holds_only_what_the_notebooks_use():
+    owners = md.packages_distributions()
+    imported = {_canonical(d) for module in _third_party_imports() for d in owners.get(module, [])}
+    unused = set(RUNTIME) - imported - RUNTIME_TOOLS  # requirements-data.txt: files only, by definition
+    assert not unused, f"in the run-time files but imported by no helper or notebook: {unused} (requirements-dev.txt?)"
 
 
 def test_dev_tools_stay_out_of_the_runtime_set():
