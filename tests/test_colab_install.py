@@ -1,9 +1,11 @@
 """tools/colab_install.py: what the Colab bootstrap installs, and when it asks for a restart."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+from helpers.environment import LOCAL_FRONT_END
 from tools import colab_install
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,3 +31,14 @@ def test_a_failing_install_shows_pips_message(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(colab_install, "CLONE", tmp_path)
     assert colab_install.main([]) != 0
     assert "no-such-package-xyz-course" in capsys.readouterr().out
+
+
+def _names(path: Path) -> set[str]:
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return {re.split(r"[<>=]", line)[0].lower() for line in lines if line}
+
+
+def test_the_colab_list_is_exactly_what_colab_lacks_of_the_runtime_set():
+    colab_has = _names(ROOT / "tests" / "colab" / "colab-versions.txt")
+    runtime = (_names(ROOT / "requirements.txt") | _names(ROOT / "requirements-data.txt")) - LOCAL_FRONT_END
+    assert _names(ROOT / "requirements-colab.txt") == runtime - colab_has
