@@ -51,8 +51,8 @@ test: install-dev browser-deps
 
 # The course on Google Colab's package versions (tests/colab/colab-versions.txt) in a throwaway Python 3.13 venv:
 # the notebooks' bootstrap must not change any of Colab's packages, then the viewer and sample tests and every
-# notebook run there (tests/colab/run.py). Here: about 11 minutes the first time (building the 5.5 GB venv),
-# about 4 on an existing one; not part of `make test` (README, "The Colab test").
+# notebook run there (tests/colab/run.py). Here: about 7 minutes from nothing (building the 5.7 GB venv), about
+# 4 on an existing one; not part of `make test` (README, "The Colab test").
 PY313 ?= $(shell pyenv root 2>/dev/null)/versions/3.13.0/bin/python
 test-colab: install-dev
 	$(PY) tests/colab/run.py $(PY313)
