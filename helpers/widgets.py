@@ -1,4 +1,4 @@
-"""Interactive viewers: ipywidgets 8 controls driving a matplotlib figure, with a static fallback.
+"""Interactive viewers: ipywidgets controls (7.7 as on Colab, or 8) driving a matplotlib figure, with a static fallback.
 
 Each viewer is a thin widget layer over a renderer from :mod:`helpers.viz`, built on the public base
 :class:`Viewer` with the sliders :func:`float_slider` and :func:`int_slider`; topic modules (``helpers.classical``,

@@ -24,8 +24,10 @@ if "google.colab" in sys.modules:
     if not os.path.isdir("medimg-course"):
         subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", COURSE_REF, COURSE_REPO,
                         "medimg-course"], check=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",
-                        "medimg-course/requirements-colab.txt"], check=True)
+        installed = subprocess.run([sys.executable, "medimg-course/tools/colab_install.py", *sys.modules],
+                                   capture_output=True, text=True)
+        print(installed.stdout, end="")
+        installed.check_returncode()
     sys.path.insert(0, os.path.abspath("medimg-course"))
 # --- end of Colab bootstrap ---
 import numpy as np
@@ -93,7 +95,12 @@ display(Markdown(course_table_markdown()))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Environment check
-# Every package the course needs, with the version installed and a fix for anything missing or too old:
+# Every package the notebooks use at run time (`requirements.txt`, and `requirements-data.txt` for the sample files
+# and weights; the test tools are not needed), with the version installed. For anything missing or too old, the
+# `fix` column is the command that installs it: paste it into a cell, run it, then restart the kernel. On Colab the
+# local JupyterLab packages (`jupyterlab`, `nbval` ...) are not checked. On Binder (about 2 GB of memory for the
+# server and every kernel) the status bar shows the memory in use: shut down the kernels of notebooks you have
+# finished (*Kernel → Shut Down Kernel*).
 
 # %% slideshow={"slide_type": "fragment"}
 packages, assets = environment_report()

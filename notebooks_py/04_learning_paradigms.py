@@ -32,8 +32,10 @@ if "google.colab" in sys.modules:
     if not os.path.isdir("medimg-course"):
         subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", COURSE_REF, COURSE_REPO,
                         "medimg-course"], check=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",
-                        "medimg-course/requirements-colab.txt"], check=True)
+        installed = subprocess.run([sys.executable, "medimg-course/tools/colab_install.py", *sys.modules],
+                                   capture_output=True, text=True)
+        print(installed.stdout, end="")
+        installed.check_returncode()
     sys.path.insert(0, os.path.abspath("medimg-course"))
 # --- end of Colab bootstrap ---
 import numpy as np

@@ -46,9 +46,10 @@ def badges_markdown(notebook_name: str, settings: dict | None = None) -> str:
 def bootstrap_code(settings: dict | None = None) -> str:
     """Return the Colab bootstrap block that opens every notebook's setup cell.
 
-    Inside Google Colab it clones the course repository (the stamped ref), installs what Colab lacks from
-    ``requirements-colab.txt`` and puts the clone on ``sys.path`` so ``import helpers`` works. Elsewhere it does
-    nothing: JupyterLab and Binder already have the package installed.
+    Inside Google Colab, the first time, it clones the course repository (the stamped ref) and runs
+    ``tools/colab_install.py``, which installs what Colab lacks (``requirements-colab.txt``, ``--no-deps``) and
+    says once to restart if that changed a module already imported; then it puts the clone on ``sys.path`` so
+    ``import helpers`` works. Elsewhere it does nothing: JupyterLab and Binder already have the package installed.
     """
     s = settings or course_settings()
     return "\n".join([
@@ -61,8 +62,10 @@ def bootstrap_code(settings: dict | None = None) -> str:
         f'    if not os.path.isdir("{CLONE_DIR}"):',
         '        subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", COURSE_REF, COURSE_REPO,',
         f'                        "{CLONE_DIR}"], check=True)',
-        '        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",',
-        f'                        "{CLONE_DIR}/requirements-colab.txt"], check=True)',
+        f'        installed = subprocess.run([sys.executable, "{CLONE_DIR}/tools/colab_install.py", *sys.modules],',
+        "                                   capture_output=True, text=True)",
+        '        print(installed.stdout, end="")',
+        "        installed.check_returncode()",
         f'    sys.path.insert(0, os.path.abspath("{CLONE_DIR}"))',
         BOOT_END,
     ])
