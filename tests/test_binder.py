@@ -144,3 +144,11 @@ class _Recorder:
 
     def __setattr__(self, name, value):
         self.store[name] = value
+
+
+def test_root_environment_is_binders_without_the_binder_extras():
+    root = yaml.safe_load((BINDER.parent / "environment.yml").read_text())
+    binder = yaml.safe_load((BINDER / "environment.yml").read_text())
+    assert root["channels"] == binder["channels"] == ["conda-forge"]
+    # the status-bar memory indicator matters on Binder's 2 GB only
+    assert [d for d in binder["dependencies"] if d != "jupyter-resource-usage"] == root["dependencies"]
