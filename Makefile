@@ -11,7 +11,7 @@ PORT ?= 8888
 # a CPU build of torch installed first (e.g. 2.14.1+cpu) satisfies `torch==2.14.1` in constraints.txt, so it stays.
 PIP_INSTALL = $(PY) -m pip install -q -c constraints.txt
 
-.PHONY: install install-dev browser-deps lab test test-fast test-colab test-student test-assignment bench site \
+.PHONY: install install-dev system-deps browser-deps dicom-deps lab test test-fast test-colab test-student test-assignment bench site \
 	site-student student assignment lint check-notebooks sync stamp lock clean
 
 # Re-install only when the dependency files change: a second `make lab` or `make test` costs seconds, not minutes.
@@ -44,9 +44,19 @@ browser-deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 		{ echo "Chromium is missing: run 'sudo apt-get install chromium' (Debian/Ubuntu), then make test"; exit 1; }
 
+# Debian's dicom3tools for dciodvfy, the independent DICOM validator that checks every file the course writes
+# (tests/test_dicom_validation.py); installed when missing and we are root.
+dicom-deps:
+	@command -v dciodvfy >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dicom3tools >/dev/null; } || \
+		{ echo "dciodvfy is missing: run 'sudo apt-get install dicom3tools' (Debian/Ubuntu), then make test"; exit 1; }
+
+# The system packages the tests need (Debian): Chromium and dicom3tools.
+system-deps: browser-deps dicom-deps
+
 # Everything: unit tests, docstring Examples, the real-browser test, then every notebook re-executed by nbval;
 # writes reports/notebook_budget.json. The editions' whole-course runs have their own targets (below).
-test: install-dev browser-deps
+test: install-dev system-deps
 	$(PY) -m pytest -m "not editions"
 
 # The course on Google Colab's package versions (tests/colab/colab-versions.txt) in a throwaway Python 3.13 venv:
@@ -58,7 +68,7 @@ test-colab: install-dev
 	$(PY) tests/colab/run.py $(PY313)
 
 # The everyday subset (under two minutes): unit tests and docstring Examples; no notebooks, browser or servers.
-test-fast: install-dev
+test-fast: install-dev dicom-deps
 	$(PY) -m pytest tests helpers -m "not slow and not browser"
 
 # The student edition: build/student/notebooks/*.ipynb, the notebooks without their solution cells.

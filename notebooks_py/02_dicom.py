@@ -712,7 +712,10 @@ messages
 # Profile** ([PS3.15 Annex E](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part15/chapter_E.html)) lists, attribute by attribute, what to do: **X** remove,
 # **Z** empty, **D** replace by a dummy, **U** replace a UID consistently, **K** keep, **C** clean. `hd.deidentify`
 # applies it at
-# every nesting level, removes all private tags and records each action. On the real `CT_small.dcm`:
+# every nesting level, removes all private tags and records each action. Some attributes carry a compound code such
+# as **X/Z/D**: the first (most protective) action, unless the object's definition (its IOD) requires the attribute,
+# then **Z** where it must be present and **D** where it must have a value. An enhanced MR's Content Date is Type 1,
+# so it gets the dummy 19000101 rather than an empty value, and the file stays valid. On the real `CT_small.dcm`:
 
 # %% slideshow={"slide_type": "fragment"}
 original = ds_small

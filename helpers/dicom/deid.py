@@ -64,9 +64,23 @@ _EDITION, _PROFILE = _load_profile()
 #: Edition of the DICOM standard that :data:`BASIC_PROFILE` comes from, e.g. "2024b".
 BASIC_PROFILE_EDITION: str = _EDITION
 #: PS3.15 Table E.1-1 basic profile: "(gggg,eeee)" -> (action code, attribute name). Compound codes
-#: such as "X/Z" are kept as in the standard; :func:`deidentify` applies the first one.
+#: such as "X/Z" are kept as in the standard; :func:`deidentify` resolves them (see its Notes).
 BASIC_PROFILE: Mapping[str, tuple[str, str]] = MappingProxyType(_PROFILE)
 _EXACT_ACTIONS = {int(key[1:5] + key[6:10], 16): code for key, (code, _) in BASIC_PROFILE.items() if "x" not in key}
+
+# Compound codes keep the IOD valid (PS3.15 E.1.1: "X/D: X unless D is required to maintain IOD conformance
+# (Type 1)", "X/Z/D", "Z/D" likewise for Type 2 versus Type 1). The course cannot encode every IOD, so it lists
+# the profile's compound-coded attributes that are Type 1 or 1C (need a value: D) or Type 2 (need the element:
+# Z) in a module of the IODs it reads, writes or de-identifies (CT, MR, enhanced CT/MR, US, CR, SC), from the
+# PS3.3 2024b module tables:
+_NEEDS_VALUE = frozenset({
+    0x00080023, 0x00080033,  # Content Date/Time: Type 1, Multi-frame Functional Groups Module (C.7.6.16)
+    0x00181000,  # Device Serial Number: Type 1, Enhanced General Equipment Module (C.7.5.2)
+    0x0008002A,  # Acquisition DateTime: Type 1C, Enhanced MR Image (C.8.13.1) and Enhanced CT Image (C.8.15.2)
+})
+_NEEDS_ELEMENT = frozenset({
+    0x00400555,  # Acquisition Context Sequence: Type 2, Acquisition Context Module (C.7.6.14)
+})
 
 # Dummy values for action D, one per VR (PS3.5 Table 6.2-1 limits respected: CS <= 16 chars, AE <= 16).
 _DUMMIES: Mapping[str, Any] = MappingProxyType({
@@ -192,9 +206,18 @@ def deidentify(
     -----
     The profile table (:data:`BASIC_PROFILE`, PS3.15 Table E.1-1, DICOM 2024b) gives an action per
     attribute: D dummy, Z empty, X remove, K keep, C clean, U new UID [1]_. It is applied at
-    every nesting level, inside sequences. For compound codes ("X/Z", "Z/D", "X/Z/D", ...) the first
-    (most protective) code is applied, as PS3.15 says unless the IOD needs the attribute; a D/Z/X on a
-    sequence empties or removes it, D on a sequence cleans its items. All private tags (odd groups)
+    every nesting level, inside sequences. For a compound code ("X/Z", "Z/D", "X/Z/D", ...) PS3.15
+    E.1.1 applies the first (most protective) code unless the IOD needs the attribute: Z where it is
+    Type 2, D where it is Type 1 [1]_. The course cannot encode every IOD, so its rule is a list: the
+    compound-coded attributes that are Type 1/1C in a module of the IODs it handles (CT, MR, enhanced
+    CT/MR, US, CR, SC) get D when the source has a value, Content Date/Time (Multi-frame Functional
+    Groups, PS3.3 C.7.6.16 [3]_), Device Serial Number (Enhanced General Equipment, C.7.5.2 [4]_) and
+    Acquisition DateTime (Type 1C, Enhanced MR/CT Image, C.8.13.1 [5]_, C.8.15.2 [6]_); those that are
+    Type 2 get Z, Acquisition Context Sequence (C.7.6.14 [7]_); every other compound gets its first
+    code. The dummies are fixed values per VR: date 19000101, time 000000, datetime 19000101000000,
+    text "ANONYMIZED", numbers 0. A dummy where a Type 3 attribute would do is still valid and
+    reveals nothing. A D/Z/X on a sequence empties or removes it, D on a sequence cleans its items.
+    All private tags (odd groups)
     are removed. Then (0012,0062) Patient Identity Removed = YES, (0012,0063) De-identification
     Method and (0012,0064) De-identification Method Code Sequence (DCM 113100) are set, and
     (0028,0303) Longitudinal Temporal Information Modified = REMOVED. New UIDs are UUID-derived
@@ -206,6 +229,16 @@ def deidentify(
        https://dicom.nema.org/medical/dicom/2024b/output/chtml/part15/chapter_E.html
     .. [2] NEMA. DICOM PS3.5 2024b, B.2 UUID Derived UID.
        https://dicom.nema.org/medical/dicom/2024b/output/chtml/part05/sect_B.2.html
+    .. [3] NEMA. DICOM PS3.3 2024b, C.7.6.16 Multi-frame Functional Groups Module.
+       https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.16.html
+    .. [4] NEMA. DICOM PS3.3 2024b, C.7.5.2 Enhanced General Equipment Module.
+       https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.5.2.html
+    .. [5] NEMA. DICOM PS3.3 2024b, C.8.13.1 Enhanced MR Image Module.
+       https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.8.13.html
+    .. [6] NEMA. DICOM PS3.3 2024b, C.8.15.2 Enhanced CT Image Module.
+       https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.8.15.2.html
+    .. [7] NEMA. DICOM PS3.3 2024b, C.7.6.14 Acquisition Context Module.
+       https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.14.html
 
     Examples
     --------
@@ -282,8 +315,18 @@ def _recurse(elem: DataElement, where: str, ctx: _DeidContext) -> None:
             _deid_dataset(item, f"{where}[{i}].", ctx)
 
 
+def _compound_code(rule: str, elem: DataElement) -> str:
+    """The code to apply: D or Z where the IOD may need them (see :data:`_NEEDS_VALUE`), else the first one."""
+    codes = [code.rstrip("*") for code in rule.split("/")]
+    if "D" in codes and int(elem.tag) in _NEEDS_VALUE and not elem.is_empty:
+        return "D"  # an empty source value stays empty: a dummy would invent a value the source never had
+    if "Z" in codes and int(elem.tag) in _NEEDS_VALUE | _NEEDS_ELEMENT:
+        return "Z"
+    return codes[0]
+
+
 def _apply_action(ds: Dataset, elem: DataElement, where: str, rule: str, ctx: _DeidContext) -> None:
-    code = rule.split("/")[0].rstrip("*")  # first code of a compound (PS3.15 E.1.1)
+    code = _compound_code(rule, elem)
     if code == "C":  # "clean" needs judgement of the content; a dummy is the safe stand-in
         code = "D"
     if code == "U" and elem.VR != "UI":

@@ -255,6 +255,7 @@ def _new_dataset(arr: np.ndarray, is_rgb: bool, n_frames: int) -> Dataset:
     for keyword in ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
                     "StudyID", "AccessionNumber", "ReferringPhysicianName", "PatientOrientation"):
         setattr(ds, keyword, "")
+    ds.Laterality = ""  # General Series, Type 2C (PS3.3 C.7.3.1): unknown for a derived image, so present and empty
     ds.SeriesNumber, ds.InstanceNumber = 1, 1
     ds.ConversionType = "WSD"  # workstation (PS3.3 C.8.6.1)
     _set_pixel_module(ds, arr, is_rgb, n_frames)
@@ -269,12 +270,23 @@ def _set_pixel_module(ds: Dataset, arr: np.ndarray, is_rgb: bool, n_frames: int)
         ds.PlanarConfiguration = 0  # R1 G1 B1 R2 ... (colour-by-pixel)
     if n_frames > 1 or arr.ndim == (4 if is_rgb else 3):
         ds.NumberOfFrames = n_frames
+        _set_multiframe_sc(ds, n_frames, is_rgb)
     rows, cols = arr.shape[-3:-1] if is_rgb else arr.shape[-2:]
     ds.Rows, ds.Columns = int(rows), int(cols)
     ds.BitsAllocated, ds.BitsStored, ds.HighBit = bits, bits, bits - 1
     ds.PixelRepresentation = 1 if arr.dtype.kind == "i" else 0
     ds.PixelData = arr.tobytes()
     ds["PixelData"].VR = "OB" if bits == 8 else "OW"
+
+
+def _set_multiframe_sc(ds: Dataset, n_frames: int, is_rgb: bool) -> None:
+    """The Multi-frame SC Image Module's required attributes (PS3.3 C.8.6.3), checked by dciodvfy in the tests."""
+    ds.BurnedInAnnotation = "NO"  # Type 1; the course writes processed pixels, not screenshots
+    ds.FrameIncrementPointer = 0x00182002  # Type 1C: frames are told apart by (0018,2002) Frame Label Vector
+    ds.FrameLabelVector = [str(k + 1) for k in range(n_frames)]
+    if not is_rgb:  # Type 1C for grayscale: identity rescale ("US": unspecified units) and presentation
+        ds.RescaleIntercept, ds.RescaleSlope, ds.RescaleType = "0", "1", "US"
+        ds.PresentationLUTShape = "IDENTITY"
 
 
 def _copy_like(ds: Dataset, like: Dataset) -> None:
