@@ -961,6 +961,15 @@ def test_write_like_joins_the_study(tmp_path):
     assert first.SOPInstanceUID != second.SOPInstanceUID and second.Modality == "OT"
 
 
+def test_write_keeps_the_sources_burned_in_annotation(tmp_path):
+    # a multi-frame write says NO burned-in text by default; derived from a source that has some, it must say YES
+    source = hd.read(tf("CT_small.dcm"))
+    source.BurnedInAnnotation = "YES"
+    frames = np.zeros((3, 4, 4), np.uint8)
+    assert hd.write(tmp_path / "plain.dcm", frames).BurnedInAnnotation == "NO"
+    assert hd.write(tmp_path / "derived.dcm", frames, like=source).BurnedInAnnotation == "YES"
+
+
 def test_write_series_with_geometry_loads_back_as_a_volume(tmp_path):
     rng = np.random.default_rng(0)
     volume = rng.integers(0, 4000, size=(6, 5, 7)).astype(np.uint16)

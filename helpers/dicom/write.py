@@ -23,7 +23,7 @@ _WRITE_DTYPES = ("uint8", "int8", "uint16", "int16", "uint32", "int32")
 _LIKE_KEYWORDS = (
     "PatientName", "PatientID", "PatientBirthDate", "PatientSex", "PatientAge", "PatientIdentityRemoved",
     "DeidentificationMethod", "StudyInstanceUID", "StudyDate", "StudyTime", "StudyID", "AccessionNumber",
-    "ReferringPhysicianName", "StudyDescription",
+    "ReferringPhysicianName", "StudyDescription", "BurnedInAnnotation",
 )
 
 
@@ -281,7 +281,7 @@ def _set_pixel_module(ds: Dataset, arr: np.ndarray, is_rgb: bool, n_frames: int)
 
 def _set_multiframe_sc(ds: Dataset, n_frames: int, is_rgb: bool) -> None:
     """The Multi-frame SC Image Module's required attributes (PS3.3 C.8.6.3), checked by dciodvfy in the tests."""
-    ds.BurnedInAnnotation = "NO"  # Type 1; the course writes processed pixels, not screenshots
+    ds.BurnedInAnnotation = "NO"  # Type 1; processed pixels, not screenshots (like= copies the source's answer)
     ds.FrameIncrementPointer = 0x00182002  # Type 1C: frames are told apart by (0018,2002) Frame Label Vector
     ds.FrameLabelVector = [str(k + 1) for k in range(n_frames)]
     if not is_rgb:  # Type 1C for grayscale: identity rescale ("US": unspecified units) and presentation
