@@ -267,10 +267,11 @@ table.loc[shown_rows]
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Things to notice, all real-world:
-# - the two **CR** radiographs of pydicom-data (`RG1`, `RG3`) store *Pixel Spacing* as `[0, 0]`: a header quirk
-#   that leaves no physical scale (and they are `MONOCHROME1`: bone is *low* values, shown white);
-# - **ultrasound** has no *Pixel Spacing* at all: its calibration lives in the *Sequence of Ultrasound Regions*
-#   (0018,6011), per region, and in **centimetres** ([PS3.3 C.8.5.5](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.8.5.5.html));
+# - neither **CR** radiograph of pydicom-data gives a physical scale: `RG1` (shown here) stores *Pixel Spacing* as
+#   `[0, 0]`, a header quirk, and `RG3` has no *Pixel Spacing* element at all (both are `MONOCHROME1`: bone is *low*
+#   values, shown white);
+# - our two **ultrasound** files carry no *Pixel Spacing* (an ultrasound object may, but need not): their
+#   calibration lives in the *Sequence of Ultrasound Regions* (0018,6011), per region, and in **centimetres** ([PS3.3 C.8.5.5](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.8.5.5.html));
 # - the **MR** values are stored integers with a *Rescale Slope* of 3.77: "nominally integer, scaling possible";
 # - the MR header's TR = 350 ms and TE = 27 ms (short/short) make it a [T1](../GLOSSARY.md#t1)-weighted spin echo
 #   (short TR and TE weight by T1: [Elster, *Questions and Answers in MRI*](https://mriquestions.com/image-contrast-trte.html)),
