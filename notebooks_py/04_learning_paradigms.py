@@ -62,7 +62,7 @@ blas_limit = threadpool_limits(1)  # the same for numpy/scikit-learn (BLAS)
 #
 # | Paradigm | Labels available | Here |
 # | --- | --- | --- |
-# | Supervised | every image (or pixel) | the baseline in every section |
+# | Supervised | every image (or pixel) | the baseline of § 2 and § 3 (§ 1 has no labels to compare with) |
 # | Unsupervised anomaly detection | none; only images known to be normal | § 1: an autoencoder on normal MRI slices |
 # | Semi-supervised | a few images, plus many unlabelled ones | § 2: 1%, 5%, 20% of labels, with **pseudo-labels** (the model's own guesses for the unlabelled images, used as labels) |
 # | Multiple-instance learning | one label per bag of patches (a whole slide) | § 3: max and attention pooling |
