@@ -284,6 +284,10 @@ assert radiograph[20, 64] < radiograph[20, 40], "less light passes through the s
 # A patient is 20 cm thick. (a) What fraction `water_fraction` of the X-rays passes through 20 cm of water at
 # 60 keV? Take μ = 0.2059 cm⁻¹ from [NIST SRD 126](https://physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html). (b) How many centimetres `bone_cm` of cortical bone
 # (μ = `mod.MU_60KEV_PER_CM["cortical bone"]`) attenuate as much as those 20 cm of water?
+#
+# This is not the phantom's bone: the phantom uses a typical CT number of bone in patients (+1000 HU, i.e.
+# 0.41 cm⁻¹), an average over voxels that mix compact bone with marrow and soft tissue, whereas NIST's 0.60 cm⁻¹ is
+# solid ICRU cortical bone (1.92 g/cm³) at exactly 60 keV, which a CT would put near +1900 HU.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 water_fraction = None  # your answer: fraction (0 to 1) of the X-rays through 20 cm of water
