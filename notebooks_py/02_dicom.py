@@ -900,7 +900,13 @@ sop_name
 # ([`nifti1.h`, the format's definition](https://nifti.nimh.nih.gov/pub/dist/src/niftilib/nifti1.h)). Two conventions differ
 # from DICOM: NIfTI's world axes are **RAS+** (x increases towards the patient's Right, y Anterior, z Superior),
 # DICOM's are **LPS** (Left, Posterior, Superior); and NIfTI arrays are indexed (i, j, k), usually x first, while
-# ours are (z, y, x). Converting our series volume with nibabel:
+# ours are (z, y, x).
+#
+# The header is fixed but not closed. After its 348 bytes, a 4-byte *extender* can announce **header extensions**:
+# blocks of any length, each tagged with a code (`ecode`); code 2 holds DICOM attributes, so a converter can keep
+# the original DICOM header inside the NIfTI file ([`nifti1.h`](https://nifti.nimh.nih.gov/pub/dist/src/niftilib/nifti1.h)). **NIfTI-2** carries the same fields but
+# stores the dimensions as 64-bit integers, lifting NIfTI-1's limit of 32,767 voxels per axis
+# ([NIfTI-2 format page](https://nifti.nimh.nih.gov/nifti-2/index_html)). Converting our series volume with nibabel:
 
 # %% slideshow={"slide_type": "fragment"}
 to_xyz = np.array([[0, 0, 1, 0], [0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]])  # NIfTI (i, j, k) = our (x, y, z)
@@ -1076,7 +1082,8 @@ origin_voxel
 # - [Hounsfield 1973](https://doi.org/10.1259/0007-1285-46-552-1016): computerized transverse axial scanning (§4).
 # - [Larobina and Murino 2014](https://doi.org/10.1007/s10278-013-9657-9): medical image file formats (further reading).
 # - [Mildenberger et al. 2002](https://doi.org/10.1007/s003300101100): introduction to the DICOM standard (further reading).
-# - [NIfTI-1 header definition, `nifti1.h`](https://nifti.nimh.nih.gov/pub/dist/src/niftilib/nifti1.h): 348-byte header, affine, RAS+ (§11).
+# - [NIfTI-1 header definition, `nifti1.h`](https://nifti.nimh.nih.gov/pub/dist/src/niftilib/nifti1.h): 348-byte header, affine, RAS+, header extensions (§11).
+# - [NIfTI-2 format page](https://nifti.nimh.nih.gov/nifti-2/index_html): 64-bit dimensions (§11).
 # - [Radiopaedia, *Windowing (CT)*](https://radiopaedia.org/articles/windowing-ct): window width and level presets (§5).
 # - [Schwarz et al. 2019](https://doi.org/10.1056/NEJMc1908881): face recognition of research MRI participants (§9).
 # - [Schwarz et al. 2021](https://doi.org/10.1016/j.neuroimage.2021.117845): de-facing compared (§9).
