@@ -130,7 +130,7 @@ catalogue[["name", "modality", "axes", "shape", "dtype", "units", "source_packag
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # `load_sample(name)` returns the pixel array and its metadata (spacing in mm, units, modality, source, licence).
 # *Figure:* a grid of thumbnails, one per catalogue sample: radiographs of a chest and a tibia, CT slices of a head
-# and an abdomen, MR images, an echocardiography frame, a Doppler ultrasound still, a whole-body bone scan, the
+# and an abdomen, MR images, an echocardiography frame, a power-Doppler ultrasound still, a whole-body bone scan, the
 # MNI152 brain and its tissue maps, an fMRI slice, an immunohistochemistry tile, a retina photograph and the
 # Shepp–Logan phantom.
 

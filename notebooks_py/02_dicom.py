@@ -773,7 +773,7 @@ np.testing.assert_array_equal(hd.pixels(hd.read(deid_path)), hd.pixels(original)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### What a tag-based method misses
 # The profile only changes *attributes*. Ultrasound machines, screenshots and scanned documents often write text
-# **into the pixels** ("burned-in annotation"). The real Doppler ultrasound image of pydicom-data shows the
+# **into the pixels** ("burned-in annotation"). The real power-Doppler ultrasound image of pydicom-data shows the
 # hospital's name in its top-left corner: `deidentify` removes (0008,0080) *Institution Name* from the header,
 # warns about the modality, and leaves the pixels as they were.
 
@@ -787,7 +787,7 @@ print("Institution Name before:", us.InstitutionName, "| after:", us_result.data
 print("Flag:", us_result.flags[0].split(": ", 1)[1])
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# *Figure:* the de-identified Doppler ultrasound image (real, a lymph node) with an orange frame around its
+# *Figure:* the de-identified power-Doppler ultrasound image (real, a lymph node) with an orange frame around its
 # top-left corner, and a zoom on that corner where the hospital name "BAPTIST MED CTR" is still written in white.
 
 # %% slideshow={"slide_type": "fragment"}
