@@ -117,7 +117,7 @@ CONCEPTS = (
     Concept("mr_abdomen", "mr_abdomen_overlay", "MR", "abdomen"),
     Concept("xray_chest", "xray_chest", "CR", "chest"),
     Concept("xray_leg", "xray_tibia", "CR", "lower leg"),
-    Concept("us_lymph_node", "us_doppler", "US", "lymph node", ", with colour Doppler"),
+    Concept("us_lymph_node", "us_doppler", "US", "lymph node", ", with power Doppler"),
     Concept("nm_body", "nm_bone_scan", "NM", "whole body", ", a bone scan"),
     Concept("brain_normal", "lesion_slices", "MR", "brain", ", normal"),
     Concept("brain_lesion", "lesion_slices", "MR", "brain", ", with a lesion"),

@@ -172,7 +172,7 @@ def anomaly_maps(images, reconstructions, *, sigma_px: float = 1.0, bright_only:
 
 PATCH_FEATURE_NAMES: tuple[str, ...] = (
     "haematoxylin_mean", "haematoxylin_std",  # nuclei stain (blue): dense, dark nuclei in tumour
-    "eosin_mean", "eosin_std",                # counterstain channel of the deconvolution
+    "residual_mean", "residual_std",          # rgb2hed's eosin axis: no eosin in H-DAB, so what H and DAB leave
     "dab_mean", "dab_std", "dab_p90",         # DAB (brown): the immunohistochemistry marker
     "brightness_mean",                        # mean RGB: tumour regions are darker overall
 )
@@ -181,8 +181,10 @@ PATCH_FEATURE_NAMES: tuple[str, ...] = (
 def patch_features(patches) -> np.ndarray:
     """Colour features of RGB pathology patches from stain separation (colour deconvolution).
 
-    ``skimage.color.rgb2hed`` splits each pixel into haematoxylin, eosin and DAB stain amounts (Ruifrok &
-    Johnston 2001); the features are their means and spreads per patch (see :data:`PATCH_FEATURE_NAMES`).
+    ``skimage.color.rgb2hed`` splits each pixel along the haematoxylin, eosin and DAB stain vectors (Ruifrok &
+    Johnston 2001). The patches are H-DAB immunohistochemistry, which has no eosin: the middle axis keeps only
+    the absorbance that haematoxylin and DAB do not explain, hence its name ``residual``. The features are the
+    means and spreads of the three channels per patch (see :data:`PATCH_FEATURE_NAMES`).
 
     Parameters
     ----------
@@ -208,9 +210,9 @@ def patch_features(patches) -> np.ndarray:
     lead, p_h, p_w = arr.shape[:-3], arr.shape[-3], arr.shape[-2]
     flat = arr.reshape(-1, p_h * p_w, 3)
     hed = rgb2hed(flat.reshape(-1, p_w, 3)).reshape(flat.shape)
-    h, e, dab = hed[..., 0], hed[..., 1], hed[..., 2]
-    columns = [h.mean(1), h.std(1), e.mean(1), e.std(1), dab.mean(1), dab.std(1), np.percentile(dab, 90, axis=1),
-               flat.mean(axis=(1, 2))]
+    h, residual, dab = hed[..., 0], hed[..., 1], hed[..., 2]
+    columns = [h.mean(1), h.std(1), residual.mean(1), residual.std(1), dab.mean(1), dab.std(1),
+               np.percentile(dab, 90, axis=1), flat.mean(axis=(1, 2))]
     return np.stack(columns, axis=-1).astype(np.float32).reshape(*lead, len(PATCH_FEATURE_NAMES))
 
 

@@ -284,6 +284,10 @@ assert radiograph[20, 64] < radiograph[20, 40], "less light passes through the s
 # A patient is 20 cm thick. (a) What fraction `water_fraction` of the X-rays passes through 20 cm of water at
 # 60 keV? Take μ = 0.2059 cm⁻¹ from [NIST SRD 126](https://physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html). (b) How many centimetres `bone_cm` of cortical bone
 # (μ = `mod.MU_60KEV_PER_CM["cortical bone"]`) attenuate as much as those 20 cm of water?
+#
+# This is not the phantom's bone: the phantom uses a typical CT number of bone in patients (+1000 HU, i.e.
+# 0.41 cm⁻¹), an average over voxels that mix compact bone with marrow and soft tissue, whereas NIST's 0.60 cm⁻¹ is
+# solid ICRU cortical bone (1.92 g/cm³) at exactly 60 keV, which a CT would put near +1900 HU.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 water_fraction = None  # your answer: fraction (0 to 1) of the X-rays through 20 cm of water
@@ -689,7 +693,10 @@ pd.DataFrame({"T1w (TR 500, TE 15)": t1_mean, "T2w (TR 4000, TE 100)": t2_mean})
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 4D: functional MRI
-# fMRI repeats a fast 3D acquisition every few seconds: a (t, z, y, x) array. Each voxel's values over time are its
+# fMRI repeats a fast acquisition of the whole brain every few seconds: a (t, z, y, x) array. The usual BOLD
+# sequence, echo-planar imaging (EPI), is 2D multi-slice: it records one slice after another within each TR, so
+# the slices of one volume are measured at slightly different times
+# ([Sladky et al. 2011](https://doi.org/10.1016/j.neuroimage.2011.06.078)). Each voxel's values over time are its
 # time course. The real example from nibabel holds only 2 volumes (TR = 2 s); real runs have hundreds.
 #
 # *Figure:* the real 4D fMRI example, by time point and axial slice (drag the sliders).
@@ -1132,6 +1139,7 @@ largest_category
 # - [Radiopaedia. Windowing (CT)](https://radiopaedia.org/articles/windowing-ct)
 # - [Ruifrok AC, Johnston DA. Quantification of histochemical staining by color deconvolution. *Anal Quant Cytol Histol* 2001](https://pubmed.ncbi.nlm.nih.gov/11531144/)
 # - [Shepp LA, Logan BF. The Fourier reconstruction of a head section. *IEEE Trans Nucl Sci* 1974](https://doi.org/10.1109/TNS.1974.6499235)
+# - [Sladky R, et al. Slice-timing effects and their correction in functional MRI. *NeuroImage* 2011](https://doi.org/10.1016/j.neuroimage.2011.06.078)
 # - [Strickland NH. Multidetector CT: what do we do with all the images generated? *Br J Radiol* 2004](https://doi.org/10.1259/bjr/95034282)
 # - [Thompson HK Jr, et al. Indicator transit time considered as a gamma variate. *Circ Res* 1964](https://doi.org/10.1161/01.RES.14.6.502)
 # - [Wagner RF, Smith SW, Sandrik JM, Lopez H. Statistics of speckle in ultrasound B-scans. *IEEE Trans Sonics Ultrason* 1983](https://doi.org/10.1109/T-SU.1983.31404)

@@ -267,10 +267,11 @@ table.loc[shown_rows]
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Things to notice, all real-world:
-# - the two **CR** radiographs of pydicom-data (`RG1`, `RG3`) store *Pixel Spacing* as `[0, 0]`: a header quirk
-#   that leaves no physical scale (and they are `MONOCHROME1`: bone is *low* values, shown white);
-# - **ultrasound** has no *Pixel Spacing* at all: its calibration lives in the *Sequence of Ultrasound Regions*
-#   (0018,6011), per region, and in **centimetres** ([PS3.3 C.8.5.5](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.8.5.5.html));
+# - neither **CR** radiograph of pydicom-data gives a physical scale: `RG1` (shown here) stores *Pixel Spacing* as
+#   `[0, 0]`, a header quirk, and `RG3` has no *Pixel Spacing* element at all (both are `MONOCHROME1`: bone is *low*
+#   values, shown white);
+# - our two **ultrasound** files carry no *Pixel Spacing* (an ultrasound object may, but need not): their
+#   calibration lives in the *Sequence of Ultrasound Regions* (0018,6011), per region, and in **centimetres** ([PS3.3 C.8.5.5](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.8.5.5.html));
 # - the **MR** values are stored integers with a *Rescale Slope* of 3.77: "nominally integer, scaling possible";
 # - the MR header's TR = 350 ms and TE = 27 ms (short/short) make it a [T1](../GLOSSARY.md#t1)-weighted spin echo
 #   (short TR and TE weight by T1: [Elster, *Questions and Answers in MRI*](https://mriquestions.com/image-contrast-trte.html)),
@@ -775,7 +776,7 @@ np.testing.assert_array_equal(hd.pixels(hd.read(deid_path)), hd.pixels(original)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### What a tag-based method misses
 # The profile only changes *attributes*. Ultrasound machines, screenshots and scanned documents often write text
-# **into the pixels** ("burned-in annotation"). The real Doppler ultrasound image of pydicom-data shows the
+# **into the pixels** ("burned-in annotation"). The real power-Doppler ultrasound image of pydicom-data shows the
 # hospital's name in its top-left corner: `deidentify` removes (0008,0080) *Institution Name* from the header,
 # warns about the modality, and leaves the pixels as they were.
 
@@ -789,7 +790,7 @@ print("Institution Name before:", us.InstitutionName, "| after:", us_result.data
 print("Flag:", us_result.flags[0].split(": ", 1)[1])
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# *Figure:* the de-identified Doppler ultrasound image (real, a lymph node) with an orange frame around its
+# *Figure:* the de-identified power-Doppler ultrasound image (real, a lymph node) with an orange frame around its
 # top-left corner, and a zoom on that corner where the hospital name "BAPTIST MED CTR" is still written in white.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -902,7 +903,13 @@ sop_name
 # ([`nifti1.h`, the format's definition](https://nifti.nimh.nih.gov/pub/dist/src/niftilib/nifti1.h)). Two conventions differ
 # from DICOM: NIfTI's world axes are **RAS+** (x increases towards the patient's Right, y Anterior, z Superior),
 # DICOM's are **LPS** (Left, Posterior, Superior); and NIfTI arrays are indexed (i, j, k), usually x first, while
-# ours are (z, y, x). Converting our series volume with nibabel:
+# ours are (z, y, x).
+#
+# The header is fixed but not closed. After its 348 bytes, a 4-byte *extender* can announce **header extensions**:
+# blocks of any length, each tagged with a code (`ecode`); code 2 holds DICOM attributes, so a converter can keep
+# the original DICOM header inside the NIfTI file ([`nifti1.h`](https://nifti.nimh.nih.gov/pub/dist/src/niftilib/nifti1.h)). **NIfTI-2** carries the same fields but
+# stores the dimensions as 64-bit integers, lifting NIfTI-1's limit of 32,767 voxels per axis
+# ([NIfTI-2 format page](https://nifti.nimh.nih.gov/nifti-2/index_html)). Converting our series volume with nibabel:
 
 # %% slideshow={"slide_type": "fragment"}
 to_xyz = np.array([[0, 0, 1, 0], [0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]])  # NIfTI (i, j, k) = our (x, y, z)
@@ -1078,7 +1085,8 @@ origin_voxel
 # - [Hounsfield 1973](https://doi.org/10.1259/0007-1285-46-552-1016): computerized transverse axial scanning (§4).
 # - [Larobina and Murino 2014](https://doi.org/10.1007/s10278-013-9657-9): medical image file formats (further reading).
 # - [Mildenberger et al. 2002](https://doi.org/10.1007/s003300101100): introduction to the DICOM standard (further reading).
-# - [NIfTI-1 header definition, `nifti1.h`](https://nifti.nimh.nih.gov/pub/dist/src/niftilib/nifti1.h): 348-byte header, affine, RAS+ (§11).
+# - [NIfTI-1 header definition, `nifti1.h`](https://nifti.nimh.nih.gov/pub/dist/src/niftilib/nifti1.h): 348-byte header, affine, RAS+, header extensions (§11).
+# - [NIfTI-2 format page](https://nifti.nimh.nih.gov/nifti-2/index_html): 64-bit dimensions (§11).
 # - [Radiopaedia, *Windowing (CT)*](https://radiopaedia.org/articles/windowing-ct): window width and level presets (§5).
 # - [Schwarz et al. 2019](https://doi.org/10.1056/NEJMc1908881): face recognition of research MRI participants (§9).
 # - [Schwarz et al. 2021](https://doi.org/10.1016/j.neuroimage.2021.117845): de-facing compared (§9).

@@ -113,8 +113,9 @@ scores = pd.DataFrame({name: {"PSNR (dB)": psnr(truth, up),
 scores.round(3)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# *Figure:* a 130 × 130 mm detail of the real abdominal CT (liver, aorta, left kidney, a vertebra) — the original,
-# the 2 × 2-averaged version enlarged with nearest-neighbour and bicubic interpolation, and the learned upsampler.
+# *Figure:* a 130 × 130 mm detail of the real abdominal CT (liver, aorta, the patient's right kidney — image left is
+# the patient's right — and a vertebra): the original, the 2 × 2-averaged version enlarged with nearest-neighbour
+# and bicubic interpolation, and the learned upsampler.
 
 # %% slideshow={"slide_type": "fragment"}
 crop = np.s_[180:330, 150:300]

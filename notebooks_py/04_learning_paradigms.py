@@ -62,7 +62,7 @@ blas_limit = threadpool_limits(1)  # the same for numpy/scikit-learn (BLAS)
 #
 # | Paradigm | Labels available | Here |
 # | --- | --- | --- |
-# | Supervised | every image (or pixel) | the baseline in every section |
+# | Supervised | every image (or pixel) | the baseline of § 2 and § 3 (§ 1 has no labels to compare with) |
 # | Unsupervised anomaly detection | none; only images known to be normal | § 1: an autoencoder on normal MRI slices |
 # | Semi-supervised | a few images, plus many unlabelled ones | § 2: 1%, 5%, 20% of labels, with **pseudo-labels** (the model's own guesses for the unlabelled images, used as labels) |
 # | Multiple-instance learning | one label per bag of patches (a whole slide) | § 3: max and attention pooling |
@@ -77,8 +77,10 @@ blas_limit = threadpool_limits(1)  # the same for numpy/scikit-learn (BLAS)
 # squeezes each image through a narrow bottleneck and rebuilds it; trained on normal slices only, it learns to
 # rebuild normal anatomy and fails on anything else. Where it fails, the **reconstruction error** lights up.
 # (MADGAN, on the lecture's slide, does the same with a GAN that predicts the next 3 MRI slices from 3 healthy
-# neighbours; it reached an AUC of 0.921 for brain metastases,
-# [Han et al. 2021](https://doi.org/10.1186/s12859-020-03936-1).)
+# neighbours. Its AUC depends on how visible the anomaly is: 0.727 for mild cognitive impairment, the earliest stage
+# of Alzheimer's disease, 0.894 for late Alzheimer's and 0.921 for brain metastases,
+# [Han et al. 2021](https://doi.org/10.1186/s12859-020-03936-1). The subtler the change from normal anatomy, the
+# less a "normal only" model can tell it apart.)
 
 # %% slideshow={"slide_type": "fragment"}
 data = datasets.lesion_slices(1000, positive_fraction=0.3, seed=11)  # synthetic lesions on real MNI152 T1 slices
@@ -373,7 +375,8 @@ plt.show()
 # The bright patches sit inside the outlined tumour regions: the model learned *where* to look from *which slides*
 # were positive. That is what makes MIL attractive for whole-slide images (the CAMELYON collection of lymph-node slides
 # holds 1,399 slides in 3 terabytes, about 2 GB per slide, [Litjens et al. 2018](https://doi.org/10.1093/gigascience/giy065); each slide is cut into
-# thousands of patches).
+# tens of thousands of patches or more: notebook 01 counts ≈ 150,000 tiles of 256 × 256 pixels in a 100,000 ×
+# 100,000-pixel slide).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -492,7 +495,7 @@ round(naive_patch_auc, 3)
 # Every source this notebook cites, in the order of first use; the full entries are in the course bibliography, [REFERENCES.md](../REFERENCES.md).
 #
 # - [Cheplygina et al. 2019](https://doi.org/10.1016/j.media.2019.03.009) — the lecture's figure of learning paradigms (header).
-# - [Han et al. 2021](https://doi.org/10.1186/s12859-020-03936-1) — MADGAN, AUC 0.921 for brain metastases (§1).
+# - [Han et al. 2021](https://doi.org/10.1186/s12859-020-03936-1) — MADGAN: AUC 0.727 (MCI), 0.894 (late AD), 0.921 (brain metastases) (§1).
 # - [Arazo et al. 2020](https://doi.org/10.1109/IJCNN48605.2020.9207304) — confirmation bias of pseudo-labels (§2).
 # - [Dietterich et al. 1997](https://doi.org/10.1016/S0004-3702(96)00034-3) — origin of multiple-instance learning (§3).
 # - [Ilse et al. 2018](https://proceedings.mlr.press/v80/ilse18a.html) — attention-based MIL pooling (§3).

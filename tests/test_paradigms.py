@@ -89,6 +89,15 @@ def test_patch_features_separate_brown_from_blue():
     assert f[0, 0, paradigms.PATCH_FEATURE_NAMES.index("dab_std")] == pytest.approx(0.0, abs=1e-6)
 
 
+def test_patch_features_residual_channel_is_empty_on_the_h_dab_sample():
+    from skimage import data
+
+    ihc = data.immunohistochemistry().astype(np.float32) / 255.0  # haematoxylin + DAB, no eosin
+    f = paradigms.patch_features(ihc[None])[0]
+    name = paradigms.PATCH_FEATURE_NAMES.index
+    assert abs(f[name("residual_mean")]) < 0.01 * min(f[name("haematoxylin_mean")], f[name("dab_mean")])
+
+
 def test_patch_features_match_a_direct_computation():
     from skimage.color import rgb2hed
 
