@@ -156,12 +156,12 @@ def attention_params(n_attention, SelfAttention2d):  # noqa: N803 (the notebook'
     return integer(n_attention, expected=int(expected), unit="weights and biases")
 
 
-def _motif_accuracy(onehot, dna_y, batches, *, kernel_size: int, epochs: int = 20) -> float:
+def _motif_accuracy(onehot, dna_y, batches, *, kernel_size: int, epochs: int = 20, seed: int = 0) -> float:
     """Test accuracy of section 5's motif detector with kernels of ``kernel_size`` bases, trained as there."""
     trained = torch.cat(list(batches))
     test = torch.from_numpy(np.setdiff1d(np.arange(len(onehot)), trained.numpy()))
     with preserved_random_state():
-        torch.manual_seed(0)
+        torch.manual_seed(seed)
         net = nn.Sequential(nn.Conv1d(onehot.shape[1], 8, kernel_size=kernel_size), nn.ReLU(),
                             nn.AdaptiveMaxPool1d(1), nn.Flatten(), nn.Linear(8, 2))
         opt = torch.optim.Adam(net.parameters(), lr=0.03)
@@ -179,8 +179,11 @@ def _motif_accuracy(onehot, dna_y, batches, *, kernel_size: int, epochs: int = 2
 def motif_kernel4(dna_acc_k4, onehot, dna_y, batches, dna_acc):
     """Test accuracy of the motif detector retrained with kernels of 4 bases (shorter than the motif)."""
     key = ("06-motif-kernel4", fingerprint(onehot), fingerprint(dna_y), tuple(fingerprint(b) for b in batches))
-    expected = memo(key, lambda: _motif_accuracy(onehot, dna_y, batches, kernel_size=4))
-    problem = number(dna_acc_k4, expected=expected, atol=0.02, rtol=0, unit="fraction correct")
+    # the accuracy depends on the initialisation (the student's seed), which varies it by more than 0.1 here: accept
+    # the span of five initialisations with a margin, not one seed's value
+    runs = memo(key, lambda: [_motif_accuracy(onehot, dna_y, batches, kernel_size=4, seed=s) for s in range(5)])
+    low, high = max(min(runs) - 0.05, 0.0), min(max(runs) + 0.05, 1.0)
+    problem = number(dna_acc_k4, expected=(low + high) / 2, atol=(high - low) / 2, rtol=0, unit="fraction correct")
     if problem is not None and _same_number(dna_acc_k4, dna_acc, 1e-6):
         return hint("that is the accuracy of `net1d`, whose kernels are 6 bases wide: retrain with kernel_size=4")
     return problem
