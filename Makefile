@@ -67,6 +67,12 @@ PY313 ?= $(shell pyenv root 2>/dev/null)/versions/3.13.0/bin/python
 test-colab: install-dev
 	$(PY) tests/colab/run.py $(PY313)
 
+# Every notebook re-executed with all its seeds shifted (tools/seedshift.py): each claim must hold for any seed.
+SHIFT ?= 3
+test-seeds: install-dev
+	$(PY) -m tools.seedshift --shift $(SHIFT)
+	$(PY) -m pytest build/seeds$(shell printf '%+d' $(SHIFT))
+
 # The everyday subset (under two minutes): unit tests and docstring Examples; no notebooks, browser or servers.
 test-fast: install-dev dicom-deps
 	$(PY) -m pytest tests helpers -m "not slow and not browser"
