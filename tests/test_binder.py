@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
 CONDA_TO_PIP = {"pytorch-cpu": "torch", "matplotlib-base": "matplotlib"}
 NOT_PYTHON_PACKAGES = {"python", "pip"}
-BINDER_ONLY = {"jupyter-resource-usage", "jupyterlab-mathjax3"}  # memory indicator; jupyterlab-rise's MathJax
+BINDER_ONLY = {"jupyter-resource-usage", "jupyterlab-mathjax3",  # memory indicator; jupyterlab-rise's MathJax
+               "anywidget", "psygnal"}  # ipyniivue's dependencies, which the conda list does not bring
 TORCH = {"torch", "torchvision"}
 
 

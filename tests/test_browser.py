@@ -6,6 +6,8 @@ answering. It opens two notebooks and runs all their cells:
 - ``tests/fixtures/viewers.py`` (made a notebook with jupytext): one viewer of each kind on small data. Each must
   render without error, and moving its first slider must change the image; a screenshot per viewer goes to
   reports/browser/. A test without the browser checks that every viewer class in ``helpers`` has a cell there.
+- ``tests/fixtures/viewer3d.py``: the WebGL 3D viewer (NiiVue) on the MNI152 template with two overlays. Its
+  canvas must draw non-blank pixels, and moving the overlay opacity slider must change them.
 - ``00_start_here``, end to end, as a student meets it: no error output, the viewers render, a slider moves the
   image; and its RISE slideshow opens.
 
@@ -36,6 +38,7 @@ from helpers import widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEWERS = ROOT / "tests" / "fixtures" / "viewers.py"
+VIEWER_3D = ROOT / "tests" / "fixtures" / "viewer3d.py"
 VIEWER_LINE = re.compile(r"^# viewer: (\w+)", re.M)
 SHOTS = ROOT / "reports" / "browser"
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
@@ -79,7 +82,8 @@ def lab(tmp_path_factory, free_port):
     """A JupyterLab server on 127.0.0.1 serving a temporary copy of notebooks/; yields its base URL."""
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
-    jupytext.write(jupytext.read(VIEWERS), root / "notebooks" / "viewers.ipynb")
+    for fixture in (VIEWERS, VIEWER_3D):
+        jupytext.write(jupytext.read(fixture), root / "notebooks" / f"{fixture.stem}.ipynb")
     settings = root / "settings"
     for name, value in SETTINGS.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
@@ -191,6 +195,52 @@ def test_every_viewer_renders_and_its_slider_moves_the_image(browser, lab):
         for i, name in enumerate(names):
             cells.nth(i).screenshot(path=str(SHOTS / f"viewer_{name}.png"))
         assert still == [], f"moving the first slider did not change the image of {still}"
+    finally:
+        _close(page)
+
+
+def _canvas_pixels(canvas):
+    """The canvas as drawn on screen: an (h, w, 3) uint8 array from an element screenshot."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB"))
+
+
+def _wait_for_change(page, canvas, before, timeout_s: float = 30):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        after = _canvas_pixels(canvas)
+        if after.shape != before.shape or (after != before).any():
+            return after
+    return before
+
+
+@pytest.mark.browser
+def test_3d_viewer_draws_and_its_opacity_slider_changes_the_drawing(browser, lab):
+    page = _open_and_run(browser, lab, "viewer3d.ipynb")
+    try:
+        _assert_no_errors(page, "viewer3d.ipynb")
+        cell = page.locator(".jp-CodeCell", has=page.locator("canvas")).last
+        canvas = cell.locator("canvas").first
+        canvas.wait_for(timeout=60_000)
+        cell.scroll_into_view_if_needed()
+        blank = _canvas_pixels(canvas)
+        drawn = _wait_for_change(page, canvas, blank)  # NiiVue loads the volumes, then draws
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        cell.screenshot(path=str(SHOTS / "viewer3d_drawn.png"))
+        grey_levels = len({tuple(p) for p in drawn.reshape(-1, 3)[::7]})
+        assert grey_levels > 50, f"the 3D viewer's canvas shows only {grey_levels} colours: nothing drawn"
+        handle = cell.locator(".widget-slider .noUi-handle").first
+        handle.focus()
+        for _ in range(5):
+            handle.press("ArrowRight")
+        moved = _wait_for_change(page, canvas, drawn)
+        cell.screenshot(path=str(SHOTS / "viewer3d_opacity_moved.png"))
+        assert (moved != drawn).mean() > 0.01, "moving the overlay opacity slider did not change the 3D viewer"
     finally:
         _close(page)
 

@@ -39,8 +39,8 @@ CUDA_STAND_INS = ("nvidia-", "cuda-", "triton")  # libraries of the CUDA build t
 # ipython 7.34 requires jedi (and jedi parso), which Colab's list leaves out: pip brings them, as it would on Colab
 REQUIRED_BUT_UNLISTED = ("jedi", "parso")
 TOOLS = ["nbval", "coverage"]  # the test runner; not part of Colab
-TESTS = ["tests/test_widgets.py", "tests/test_data.py", "tests/test_environment.py", "tests/test_colab_install.py",
-         "notebooks"]
+TESTS = ["tests/test_widgets.py", "tests/test_viewer3d.py", "tests/test_data.py", "tests/test_environment.py",
+         "tests/test_colab_install.py", "notebooks"]
 # nilearn is installed without its dependencies on Colab (only its files are read): its own loaders, the
 # reference of this one test, need a newer pandas than Colab's
 DESELECT = ["tests/test_data.py::test_brain_maps_match_nilearn"]

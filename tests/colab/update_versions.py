@@ -67,13 +67,16 @@ def dependencies(name: str, extras: frozenset[str] = frozenset()) -> set[tuple[s
 
 
 def touched(colab: dict[str, str]) -> set[str]:
-    """The course's packages and their dependencies (data packages without theirs), as far as Colab has them."""
+    """The course's packages and their dependencies (data packages without theirs), as far as Colab has them.
+
+    A package Colab lacks (the bootstrap installs it without dependencies) is followed too: Colab must have what it
+    needs (ipyniivue's anywidget, for example)."""
     data = requirement_names(ROOT / "requirements-data.txt")
     roots = (requirement_names(ROOT / "requirements.txt") - LOCAL_FRONT_END) | RUNS_NOTEBOOKS
     todo, seen = {(name, frozenset()) for name in roots}, set()
     while todo:
         item = todo.pop()
-        if item in seen or item[0] not in colab:
+        if item in seen:
             continue
         seen.add(item)
         found = dependencies(*item)

@@ -1,0 +1,250 @@
+"""A real 3D / multiplanar viewer for the course's volumes: NiiVue (WebGL) in the notebook, slices as the fallback.
+
+:class:`VolumeViewer3D` hands a ``(z, y, x)`` volume, its affine and optional overlays to NiiVue through the
+``ipyniivue`` widget, as in-memory NIfTI files: NiiVue then places every voxel in world (RAS+) millimetres
+itself, so orientation and spacing come from the same affine as everywhere else in the course
+(:func:`helpers.geometry.nifti_to_zyx`). Three course controls (view, overlay opacity, time frame) drive it.
+
+Where NiiVue cannot draw, the course's PNG slice viewer (:class:`helpers.widgets.OrthoViewer`) is shown
+instead, chosen automatically, with a one-line note:
+
+- ``ipyniivue`` is not installed: the fallback is displayed directly;
+- the front end has no widget manager (the static site, nbviewer, GitHub): the output's PNG is what they show
+  (every display carries the PNG next to the widget; the site keeps only the PNG);
+- the browser has no WebGL2: a small companion widget checks ``getContext("webgl2")`` in the browser and shows
+  the PNG instead.
+
+On Colab, third-party widgets need Colab's custom widget manager; anywidget switches it on at the first display.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+from collections.abc import Mapping
+
+import numpy as np
+
+from . import widgets
+
+__all__ = ["VolumeViewer3D", "nifti_gz_bytes", "zyx_to_nifti", "VIEWS"]
+
+# NiiVue's slice types (niivue SLICE_TYPE): axial, coronal, sagittal, multiplanar (with a 3D render), render only
+VIEWS = {"axial": 0, "coronal": 1, "sagittal": 2, "multiplanar": 3, "3D render": 4}
+FALLBACK_NOTE = "3D view unavailable here ({reason}): showing the slice viewer instead."
+
+WEBGL_CHECK_ESM = """
+function render({ model, el }) {
+  const canvas = document.createElement("canvas");
+  if (canvas.getContext("webgl2")) { return; }  // NiiVue can draw: show nothing
+  const note = document.createElement("p");
+  note.textContent = model.get("note");
+  const img = document.createElement("img");
+  img.src = "data:image/png;base64," + model.get("png_base64");
+  img.alt = model.get("alt");
+  el.append(note, img);
+}
+export default { render };
+"""
+
+
+def zyx_to_nifti(volume: np.ndarray, affine_zyx: np.ndarray):
+    """Wrap a course-convention volume as a NIfTI image without resampling.
+
+    Parameters
+    ----------
+    volume : ndarray, shape (z, y, x) or (t, z, y, x)
+        In the course's convention (:mod:`helpers.geometry`).
+    affine_zyx : ndarray, shape (4, 4)
+        Maps ``(z, y, x, 1)`` voxel indices to RAS+ world coordinates in mm.
+
+    Returns
+    -------
+    nibabel.Nifti1Image
+        Axes ``(x, y, z[, t])`` with the affine permuted to match: the same voxel has the same world position.
+    """
+    import nibabel as nib
+
+    volume = np.asarray(volume)
+    if volume.ndim not in (3, 4):
+        raise ValueError(f"need a (z, y, x) or (t, z, y, x) volume, got shape {volume.shape}")
+    affine_zyx = np.asarray(affine_zyx, dtype=float)
+    if affine_zyx.shape != (4, 4):
+        raise ValueError(f"affine_zyx must be 4x4, got shape {affine_zyx.shape}")
+    order = (2, 1, 0) if volume.ndim == 3 else (3, 2, 1, 0)
+    data = np.ascontiguousarray(volume.transpose(order))
+    if data.dtype == bool:
+        data = data.astype(np.uint8)
+    xyz_to_zyx = np.array([[0, 0, 1, 0], [0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]], dtype=float)
+    img = nib.Nifti1Image(data, affine_zyx @ xyz_to_zyx)
+    img.header.set_xyzt_units("mm", "sec")
+    return img
+
+
+def nifti_gz_bytes(volume: np.ndarray, affine_zyx: np.ndarray) -> bytes:
+    """The gzipped NIfTI-1 file of :func:`zyx_to_nifti`, in memory (what NiiVue loads)."""
+    img = zyx_to_nifti(volume, affine_zyx)
+    return gzip.compress(img.to_bytes(), compresslevel=1)
+
+
+class VolumeViewer3D:
+    """NiiVue's multiplanar and 3D rendering of a volume, with overlays and time frames.
+
+    Parameters
+    ----------
+    volume : ndarray, shape (z, y, x) or (t, z, y, x)
+        The base image, course convention.
+    affine_zyx : ndarray, shape (4, 4)
+        Voxel ``(z, y, x, 1)`` → RAS+ mm (``meta.extra["affine_zyx"]`` of a sample, or built from DICOM).
+    overlays : mapping of str to (ndarray, str), optional
+        Name → ``(map, colormap)``; each map has the base image's spatial shape; colormaps are NiiVue's
+        (``"red"``, ``"green"``, ``"warm"``, ...).
+    window : (low, high), optional
+        Display range of the base image (default: NiiVue's robust range).
+    view : str
+        One of :data:`VIEWS`.
+    title : str, optional
+    height : int
+        Canvas height in pixels.
+
+    Attributes
+    ----------
+    view, opacity, frame : ipywidgets widgets
+        The controls (``frame`` only for a 4D volume; ``opacity`` only with overlays).
+    fallback : helpers.widgets.OrthoViewer
+        The slice viewer shown where NiiVue cannot draw.
+    nv : ipyniivue.NiiVue or None
+        The widget (None when ipyniivue is missing).
+    """
+
+    def __init__(self, volume, affine_zyx, *, overlays: Mapping | None = None, window=None,
+                 view: str = "multiplanar", title: str | None = None, height: int = 360):
+        volume = np.asarray(volume)
+        if volume.ndim not in (3, 4):
+            raise ValueError(f"VolumeViewer3D needs a (z, y, x) or (t, z, y, x) volume, got shape {volume.shape}")
+        if view not in VIEWS:
+            raise ValueError(f"view must be one of {sorted(VIEWS)}, got {view!r}")
+        self.volume, self.affine_zyx, self.title = volume, np.asarray(affine_zyx, dtype=float), title
+        self.overlays = dict(overlays or {})
+        for name, (data, _) in self.overlays.items():
+            if np.shape(data) != volume.shape[-3:]:
+                raise ValueError(f"overlay {name!r} has shape {np.shape(data)}, the volume {volume.shape[-3:]}")
+        self.window = None if window is None else tuple(float(v) for v in window)
+        self.fallback = self._make_fallback()
+        self.missing = None
+        try:
+            import ipyniivue
+        except ImportError:
+            self.missing = "the package ipyniivue is not installed (pip install ipyniivue)"
+            self.nv = None
+        else:
+            self.nv = self._make_niivue(ipyniivue, view, height)
+        self._make_controls(view)
+
+    # ---- construction -------------------------------------------------------------------------------------
+    def _make_fallback(self) -> widgets.OrthoViewer:
+        base = self.volume if self.volume.ndim == 3 else self.volume[0]
+        overlay = None
+        if self.overlays:
+            data, _ = next(iter(self.overlays.values()))
+            overlay = np.asarray(data) > 0.5 * float(np.max(data))
+        spacing = tuple(float(s) for s in np.linalg.norm(self.affine_zyx[:3, :3], axis=0))
+        window = None if self.window is None else ((self.window[0] + self.window[1]) / 2,
+                                                   self.window[1] - self.window[0])
+        return widgets.OrthoViewer(base, spacing_mm=spacing, window=window, overlay=overlay, title=self.title)
+
+    def _volume_dicts(self) -> list[dict]:
+        base = {"name": "image.nii.gz", "data": nifti_gz_bytes(self.volume, self.affine_zyx), "colormap": "gray"}
+        if self.window is not None:
+            base["cal_min"], base["cal_max"] = self.window
+        layers = [base]
+        for name, (data, colormap) in self.overlays.items():
+            data = np.asarray(data, dtype=np.float32)
+            layers.append({"name": f"{name}.nii.gz", "data": nifti_gz_bytes(data, self.affine_zyx),
+                           "colormap": colormap, "opacity": 0.5,
+                           "cal_min": 0.5 * float(data.max()), "cal_max": float(data.max())})
+        return layers
+
+    def _make_niivue(self, ipyniivue, view: str, height: int):
+        # radiological convention: the patient's right on the screen's left, as in every course figure
+        nv = ipyniivue.NiiVue(height=height, is_radiological_convention=True, back_color=(0, 0, 0, 1),
+                              multiplanar_show_render=ipyniivue.ShowRender.ALWAYS)
+        nv.load_volumes(self._volume_dicts())
+        nv.set_slice_type(ipyniivue.SliceType(VIEWS[view]))
+        return nv
+
+    def _make_controls(self, view: str) -> None:
+        import ipywidgets as w
+
+        self.view = w.Dropdown(options=list(VIEWS), value=view, description="view")
+        self.view.observe(self._on_view, names="value")
+        self.opacity = widgets.float_slider("overlay", 0.5, 0.0, 1.0) if self.overlays else None
+        if self.opacity is not None:
+            self.opacity.observe(self._on_opacity, names="value")
+        self.frame = None
+        if self.volume.ndim == 4:
+            self.frame = widgets.int_slider("frame", 0, 0, self.volume.shape[0] - 1)
+            self.frame.observe(self._on_frame, names="value")
+
+    # ---- control → NiiVue ---------------------------------------------------------------------------------
+    def _on_view(self, change) -> None:
+        if self.nv is not None:
+            import ipyniivue
+
+            self.nv.set_slice_type(ipyniivue.SliceType(VIEWS[change["new"]]))
+
+    def _on_opacity(self, change) -> None:
+        if self.nv is not None:
+            for layer in self.nv.volumes[1:]:
+                layer.opacity = float(change["new"])
+
+    def _on_frame(self, change) -> None:
+        if self.nv is not None:
+            self.nv.volumes[0].frame_4d = int(change["new"])
+        self.fallback.volume = self.volume[int(change["new"])]
+        self.fallback.redraw()
+
+    @property
+    def controls(self) -> list:
+        """The course controls, in display order."""
+        return [c for c in (self.view, self.opacity, self.frame) if c is not None]
+
+    @property
+    def state(self) -> dict:
+        """What the viewer shows: view, overlay opacity, frame, and whether NiiVue or the fallback draws."""
+        return {"view": self.view.value, "opacity": None if self.opacity is None else self.opacity.value,
+                "frame": None if self.frame is None else self.frame.value,
+                "renderer": "niivue" if self.nv is not None else "slices"}
+
+    def world_mm(self, index_zyx) -> np.ndarray:
+        """RAS+ world coordinates (mm) of voxel ``(z, y, x)``, as NiiVue places it."""
+        return (self.affine_zyx @ np.append(np.asarray(index_zyx, dtype=float), 1.0))[:3]
+
+    # ---- display ------------------------------------------------------------------------------------------
+    def _webgl_check(self):
+        import anywidget
+        import traitlets as t
+
+        class WebGLCheck(anywidget.AnyWidget):
+            _esm = WEBGL_CHECK_ESM
+            note = t.Unicode().tag(sync=True)
+            png_base64 = t.Unicode().tag(sync=True)
+            alt = t.Unicode().tag(sync=True)
+
+        return WebGLCheck(note=FALLBACK_NOTE.format(reason="this browser has no WebGL2"),
+                          png_base64=base64.b64encode(self.fallback.png).decode("ascii"),
+                          alt=f"Slices of {self.title or 'the volume'}")
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import ipywidgets as w
+
+        if self.nv is None:
+            box = w.VBox([w.HTML(FALLBACK_NOTE.format(reason=self.missing)), *self.fallback.controls])
+        else:
+            box = w.VBox([*self.controls, self.nv, self._webgl_check()])
+        bundle = box._repr_mimebundle_(include=include, exclude=exclude)
+        # front ends without a widget manager (static site, nbviewer) show the PNG and the note instead
+        bundle["image/png"] = base64.b64encode(self.fallback.png).decode("ascii")
+        reason = self.missing or "no live widgets in this view"
+        bundle["text/plain"] = FALLBACK_NOTE.format(reason=reason)
+        return bundle
