@@ -1,9 +1,9 @@
 """A real 3D / multiplanar viewer for the course's volumes: NiiVue (WebGL) in the notebook, slices as the fallback.
 
-:class:`VolumeViewer3D` hands a ``(z, y, x)`` volume, its affine and optional overlays to NiiVue through the
-``ipyniivue`` widget, as in-memory NIfTI files: NiiVue then places every voxel in world (RAS+) millimetres
-itself, so orientation and spacing come from the same affine as everywhere else in the course
-(:func:`helpers.geometry.nifti_to_zyx`). Three course controls (view, overlay opacity, time frame) drive it.
+:class:`VolumeViewer3D` hands each :class:`Scene` (a ``(z, y, x)`` volume, its affine and optional overlays) to
+NiiVue through the ``ipyniivue`` widget, as in-memory NIfTI files: NiiVue then places every voxel in world (RAS+)
+millimetres itself, so orientation and spacing come from the same affine as everywhere else in the course
+(:func:`helpers.geometry.nifti_to_zyx`). Course controls (scene, view, overlay opacity, time frame) drive it.
 
 Where NiiVue cannot draw, the course's PNG slice viewer (:class:`helpers.widgets.OrthoViewer`) is shown
 instead, chosen automatically, with a one-line note:
@@ -22,12 +22,13 @@ from __future__ import annotations
 import base64
 import gzip
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import widgets
 
-__all__ = ["VolumeViewer3D", "nifti_gz_bytes", "zyx_to_nifti", "VIEWS"]
+__all__ = ["Scene", "VolumeViewer3D", "nifti_gz_bytes", "zyx_to_nifti", "VIEWS"]
 
 # NiiVue's slice types (niivue SLICE_TYPE): axial, coronal, sagittal, multiplanar (with a 3D render), render only
 VIEWS = {"axial": 0, "coronal": 1, "sagittal": 2, "multiplanar": 3, "3D render": 4}
@@ -87,73 +88,47 @@ def nifti_gz_bytes(volume: np.ndarray, affine_zyx: np.ndarray) -> bytes:
     return gzip.compress(img.to_bytes(), compresslevel=1)
 
 
-class VolumeViewer3D:
-    """NiiVue's multiplanar and 3D rendering of a volume, with overlays and time frames.
+@dataclass
+class Scene:
+    """One thing to look at in :class:`VolumeViewer3D`: a base volume, its affine, overlays and display range.
 
     Parameters
     ----------
     volume : ndarray, shape (z, y, x) or (t, z, y, x)
-        The base image, course convention.
+        The base image, course convention (:mod:`helpers.geometry`).
     affine_zyx : ndarray, shape (4, 4)
         Voxel ``(z, y, x, 1)`` → RAS+ mm (``meta.extra["affine_zyx"]`` of a sample, or built from DICOM).
     overlays : mapping of str to (ndarray, str), optional
         Name → ``(map, colormap)``; each map has the base image's spatial shape; colormaps are NiiVue's
-        (``"red"``, ``"green"``, ``"warm"``, ...).
+        (``"red"``, ``"green"``, ``"warm"``, ...). Shown from half the map's maximum up.
     window : (low, high), optional
         Display range of the base image (default: NiiVue's robust range).
-    view : str
-        One of :data:`VIEWS`.
-    title : str, optional
-    height : int
-        Canvas height in pixels.
-
-    Attributes
-    ----------
-    view, opacity, frame : ipywidgets widgets
-        The controls (``frame`` only for a 4D volume; ``opacity`` only with overlays).
-    fallback : helpers.widgets.OrthoViewer
-        The slice viewer shown where NiiVue cannot draw.
-    nv : ipyniivue.NiiVue or None
-        The widget (None when ipyniivue is missing).
     """
 
-    def __init__(self, volume, affine_zyx, *, overlays: Mapping | None = None, window=None,
-                 view: str = "multiplanar", title: str | None = None, height: int = 360):
-        volume = np.asarray(volume)
-        if volume.ndim not in (3, 4):
-            raise ValueError(f"VolumeViewer3D needs a (z, y, x) or (t, z, y, x) volume, got shape {volume.shape}")
-        if view not in VIEWS:
-            raise ValueError(f"view must be one of {sorted(VIEWS)}, got {view!r}")
-        self.volume, self.affine_zyx, self.title = volume, np.asarray(affine_zyx, dtype=float), title
-        self.overlays = dict(overlays or {})
+    volume: np.ndarray
+    affine_zyx: np.ndarray
+    overlays: Mapping = field(default_factory=dict)
+    window: tuple | None = None
+
+    def __post_init__(self):
+        self.volume = np.asarray(self.volume)
+        if self.volume.ndim not in (3, 4):
+            raise ValueError(f"a 3D view needs a (z, y, x) or (t, z, y, x) volume, got shape {self.volume.shape}")
+        self.affine_zyx = np.asarray(self.affine_zyx, dtype=float)
+        self.overlays = dict(self.overlays or {})
         for name, (data, _) in self.overlays.items():
-            if np.shape(data) != volume.shape[-3:]:
-                raise ValueError(f"overlay {name!r} has shape {np.shape(data)}, the volume {volume.shape[-3:]}")
-        self.window = None if window is None else tuple(float(v) for v in window)
-        self.fallback = self._make_fallback()
-        self.missing = None
-        try:
-            import ipyniivue
-        except ImportError:
-            self.missing = "the package ipyniivue is not installed (pip install ipyniivue)"
-            self.nv = None
-        else:
-            self.nv = self._make_niivue(ipyniivue, view, height)
-        self._make_controls(view)
+            if np.shape(data) != self.volume.shape[-3:]:
+                raise ValueError(f"overlay {name!r} has shape {np.shape(data)}, the volume {self.volume.shape[-3:]}")
+        if self.window is not None:
+            self.window = tuple(float(v) for v in self.window)
 
-    # ---- construction -------------------------------------------------------------------------------------
-    def _make_fallback(self) -> widgets.OrthoViewer:
-        base = self.volume if self.volume.ndim == 3 else self.volume[0]
-        overlay = None
-        if self.overlays:
-            data, _ = next(iter(self.overlays.values()))
-            overlay = np.asarray(data) > 0.5 * float(np.max(data))
-        spacing = tuple(float(s) for s in np.linalg.norm(self.affine_zyx[:3, :3], axis=0))
-        window = None if self.window is None else ((self.window[0] + self.window[1]) / 2,
-                                                   self.window[1] - self.window[0])
-        return widgets.OrthoViewer(base, spacing_mm=spacing, window=window, overlay=overlay, title=self.title)
+    @property
+    def spacing_mm(self) -> tuple[float, float, float]:
+        """Voxel size along (z, y, x) in mm, from the affine."""
+        return tuple(float(s) for s in np.linalg.norm(self.affine_zyx[:3, :3], axis=0))
 
-    def _volume_dicts(self) -> list[dict]:
+    def layers(self) -> list[dict]:
+        """NiiVue volume descriptions: the base image, then each overlay, as in-memory ``.nii.gz`` files."""
         base = {"name": "image.nii.gz", "data": nifti_gz_bytes(self.volume, self.affine_zyx), "colormap": "gray"}
         if self.window is not None:
             base["cal_min"], base["cal_max"] = self.window
@@ -165,28 +140,111 @@ class VolumeViewer3D:
                            "cal_min": 0.5 * float(data.max()), "cal_max": float(data.max())})
         return layers
 
+    def fallback(self, frame: int = 0, title: str | None = None) -> widgets.OrthoViewer:
+        """The course's slice viewer of this scene (first overlay above half its maximum as the outline)."""
+        base = self.volume if self.volume.ndim == 3 else self.volume[frame]
+        overlay = None
+        if self.overlays:
+            data, _ = next(iter(self.overlays.values()))
+            overlay = np.asarray(data) > 0.5 * float(np.max(data))
+        window = None if self.window is None else ((self.window[0] + self.window[1]) / 2,
+                                                   self.window[1] - self.window[0])
+        return widgets.OrthoViewer(base, spacing_mm=self.spacing_mm, window=window, overlay=overlay, title=title)
+
+
+class VolumeViewer3D:
+    """NiiVue's multiplanar and 3D rendering of one or several scenes, with overlays and time frames.
+
+    Parameters
+    ----------
+    scenes : Scene or mapping of str to Scene
+        What to show; with several, a dropdown switches between them (ipyniivue draws every viewer of a page into
+        one shared canvas, so a notebook shows one 3D viewer and switches scenes in it).
+    view : str
+        One of :data:`VIEWS`.
+    title : str, optional
+    height : int
+        Canvas height in pixels.
+
+    Attributes
+    ----------
+    scene, view, opacity, frame : ipywidgets widgets
+        The controls: the scene dropdown (several scenes only), view, overlay opacity, time frame (the latter two
+        disabled when the scene has no overlay / a single frame).
+    fallback : helpers.widgets.OrthoViewer
+        The slice viewer of the current scene, shown where NiiVue cannot draw.
+    nv : ipyniivue.NiiVue or None
+        The widget (None when ipyniivue is missing).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ball = np.fromfunction(lambda z, y, x: ((z - 8) ** 2 + (y - 8) ** 2 + (x - 8) ** 2 < 30) * 1.0, (16, 16, 16))
+    >>> viewer = VolumeViewer3D(Scene(ball, np.diag([2.0, 1.0, 1.0, 1.0])), view="3D render")
+    >>> viewer.view.value = "axial"  # what a student's choice does
+    >>> viewer.state["view"], viewer.world_mm((1, 2, 3)).tolist()
+    ('axial', [2.0, 2.0, 3.0])
+    """
+
+    def __init__(self, scenes, *, view: str = "multiplanar", title: str | None = None, height: int = 360):
+        self.scenes = {"volume": scenes} if isinstance(scenes, Scene) else scenes
+        if not isinstance(self.scenes, Mapping) or not self.scenes or not all(
+                isinstance(s, Scene) for s in self.scenes.values()):
+            raise TypeError("scenes must be a Scene or a non-empty mapping of names to Scene objects")
+        if view not in VIEWS:
+            raise ValueError(f"view must be one of {sorted(VIEWS)}, got {view!r}")
+        self.scenes, self.title = dict(self.scenes), title
+        self.current = next(iter(self.scenes.values()))
+        self.fallback = self.current.fallback(title=title)
+        self.missing = None
+        try:
+            import ipyniivue
+        except ImportError:
+            self.missing = "the package ipyniivue is not installed (pip install ipyniivue)"
+            self.nv = None
+        else:
+            self.nv = self._make_niivue(ipyniivue, view, height)
+        self._make_controls(view)
+
+    # ---- construction -------------------------------------------------------------------------------------
     def _make_niivue(self, ipyniivue, view: str, height: int):
         # radiological convention: the patient's right on the screen's left, as in every course figure
         nv = ipyniivue.NiiVue(height=height, is_radiological_convention=True, back_color=(0, 0, 0, 1),
                               multiplanar_show_render=ipyniivue.ShowRender.ALWAYS)
-        nv.load_volumes(self._volume_dicts())
+        nv.load_volumes(self.current.layers())
         nv.set_slice_type(ipyniivue.SliceType(VIEWS[view]))
         return nv
 
     def _make_controls(self, view: str) -> None:
         import ipywidgets as w
 
+        self.scene = w.Dropdown(options=list(self.scenes), description="scene") if len(self.scenes) > 1 else None
         self.view = w.Dropdown(options=list(VIEWS), value=view, description="view")
-        self.view.observe(self._on_view, names="value")
-        self.opacity = widgets.float_slider("overlay", 0.5, 0.0, 1.0) if self.overlays else None
-        if self.opacity is not None:
-            self.opacity.observe(self._on_opacity, names="value")
-        self.frame = None
-        if self.volume.ndim == 4:
-            self.frame = widgets.int_slider("frame", 0, 0, self.volume.shape[0] - 1)
-            self.frame.observe(self._on_frame, names="value")
+        self.opacity = widgets.float_slider("overlay", 0.5, 0.0, 1.0)
+        self.frame = widgets.int_slider("frame", 0, 0, 1)
+        self._fit_controls()
+        for control, handler in ((self.scene, self._on_scene), (self.view, self._on_view),
+                                 (self.opacity, self._on_opacity), (self.frame, self._on_frame)):
+            if control is not None:
+                control.observe(handler, names="value")
+
+    def _fit_controls(self) -> None:
+        """Enable the opacity and frame controls only where the current scene has overlays / frames."""
+        frames = self.current.volume.shape[0] if self.current.volume.ndim == 4 else 1
+        self.frame.value = 0
+        self.frame.max = max(frames - 1, 1)
+        self.frame.disabled = frames == 1
+        self.opacity.disabled = not self.current.overlays
 
     # ---- control → NiiVue ---------------------------------------------------------------------------------
+    def _on_scene(self, change) -> None:
+        self.current = self.scenes[change["new"]]
+        self._fit_controls()
+        self.fallback = self.current.fallback(title=self.title)
+        if self.nv is not None:
+            self.nv.load_volumes(self.current.layers())
+            self._on_opacity({"new": self.opacity.value})
+
     def _on_view(self, change) -> None:
         if self.nv is not None:
             import ipyniivue
@@ -199,26 +257,28 @@ class VolumeViewer3D:
                 layer.opacity = float(change["new"])
 
     def _on_frame(self, change) -> None:
+        if self.current.volume.ndim != 4:
+            return
         if self.nv is not None:
             self.nv.volumes[0].frame_4d = int(change["new"])
-        self.fallback.volume = self.volume[int(change["new"])]
+        self.fallback.volume = self.current.volume[int(change["new"])]
         self.fallback.redraw()
 
     @property
     def controls(self) -> list:
         """The course controls, in display order."""
-        return [c for c in (self.view, self.opacity, self.frame) if c is not None]
+        return [c for c in (self.scene, self.view, self.opacity, self.frame) if c is not None]
 
     @property
     def state(self) -> dict:
-        """What the viewer shows: view, overlay opacity, frame, and whether NiiVue or the fallback draws."""
-        return {"view": self.view.value, "opacity": None if self.opacity is None else self.opacity.value,
-                "frame": None if self.frame is None else self.frame.value,
+        """What the viewer shows: scene, view, overlay opacity, frame, and whether NiiVue or the fallback draws."""
+        return {"scene": None if self.scene is None else self.scene.value, "view": self.view.value,
+                "opacity": self.opacity.value, "frame": self.frame.value,
                 "renderer": "niivue" if self.nv is not None else "slices"}
 
     def world_mm(self, index_zyx) -> np.ndarray:
-        """RAS+ world coordinates (mm) of voxel ``(z, y, x)``, as NiiVue places it."""
-        return (self.affine_zyx @ np.append(np.asarray(index_zyx, dtype=float), 1.0))[:3]
+        """RAS+ world coordinates (mm) of voxel ``(z, y, x)`` of the current scene, as NiiVue places it."""
+        return (self.current.affine_zyx @ np.append(np.asarray(index_zyx, dtype=float), 1.0))[:3]
 
     # ---- display ------------------------------------------------------------------------------------------
     def _webgl_check(self):

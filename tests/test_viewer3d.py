@@ -37,14 +37,14 @@ def test_world_mm_of_a_voxel_matches_nibabel(mni):
     t1, _, affine = mni
     img = viewer3d.zyx_to_nifti(t1, affine)
     z, y, x = 40, 50, 30
-    assert np.allclose(viewer3d.VolumeViewer3D(t1, affine).world_mm((z, y, x)),
+    assert np.allclose(viewer3d.VolumeViewer3D(viewer3d.Scene(t1, affine)).world_mm((z, y, x)),
                        nib.affines.apply_affine(img.affine, (x, y, z)))
     assert img.get_fdata()[x, y, z] == pytest.approx(t1[z, y, x])
 
 
 def test_controls_drive_niivue(mni):
     t1, mask, affine = mni
-    viewer = viewer3d.VolumeViewer3D(t1, affine, overlays={"brain": (mask, "red")})
+    viewer = viewer3d.VolumeViewer3D(viewer3d.Scene(t1, affine, {"brain": (mask, "red")}))
     viewer.opacity.value = 0.8
     viewer.view.value = "3D render"
     assert [v.opacity for v in viewer.nv.volumes[1:]] == [pytest.approx(0.8)]
@@ -54,7 +54,8 @@ def test_controls_drive_niivue(mni):
 
 def test_time_frames_move_niivue_and_the_fallback():
     series, meta = load_sample("fmri_4d")
-    viewer = viewer3d.VolumeViewer3D(series, meta.extra["affine_zyx"])
+    viewer = viewer3d.VolumeViewer3D(viewer3d.Scene(series, meta.extra["affine_zyx"]))
+    assert not viewer.frame.disabled and viewer.opacity.disabled
     before = viewer.fallback.png
     viewer.frame.value = 1
     assert viewer.nv.volumes[0].frame_4d == 1
@@ -63,7 +64,7 @@ def test_time_frames_move_niivue_and_the_fallback():
 
 def test_every_display_carries_the_png_fallback(mni):
     t1, _, affine = mni
-    bundle = viewer3d.VolumeViewer3D(t1, affine)._repr_mimebundle_()
+    bundle = viewer3d.VolumeViewer3D(viewer3d.Scene(t1, affine))._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["image/png"] and "slice viewer" in bundle["text/plain"]
 
@@ -71,7 +72,7 @@ def test_every_display_carries_the_png_fallback(mni):
 def test_without_ipyniivue_the_slices_are_shown_with_a_note(mni, monkeypatch):
     t1, _, affine = mni
     monkeypatch.setitem(sys.modules, "ipyniivue", None)
-    viewer = viewer3d.VolumeViewer3D(t1, affine)
+    viewer = viewer3d.VolumeViewer3D(viewer3d.Scene(t1, affine))
     assert viewer.nv is None and viewer.state["renderer"] == "slices"
     assert "pip install ipyniivue" in viewer._repr_mimebundle_()["text/plain"]
 
@@ -86,17 +87,28 @@ def test_on_colab_the_custom_widget_manager_is_switched_on(mni, monkeypatch):
     monkeypatch.setitem(sys.modules, "google.colab", colab)
     monkeypatch.setitem(sys.modules, "google.colab.output", output)
     t1, _, affine = mni
-    viewer3d.VolumeViewer3D(t1, affine)._repr_mimebundle_()
+    viewer3d.VolumeViewer3D(viewer3d.Scene(t1, affine))._repr_mimebundle_()
     assert calls, "NiiVue would stay blank on Colab"
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"volume": np.zeros((4, 4))}, "volume"),
-    ({"overlays": {"x": (np.zeros((2, 2, 2)), "red")}}, "overlay 'x'"),
-    ({"view": "oblique"}, "view must be one of"),
+def test_switching_scenes_reloads_niivue_and_the_fallback(mni):
+    t1, mask, affine = mni
+    series, meta = load_sample("fmri_4d")
+    viewer = viewer3d.VolumeViewer3D({"brain": viewer3d.Scene(t1, affine, {"mask": (mask, "red")}),
+                                      "fMRI": viewer3d.Scene(series, meta.extra["affine_zyx"])})
+    png, first = viewer.fallback.png, viewer.nv.volumes[0].data
+    viewer.scene.value = "fMRI"
+    assert viewer.nv.volumes[0].data != first and len(viewer.nv.volumes) == 1
+    assert viewer.fallback.png != png and not viewer.frame.disabled
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda t1, a: viewer3d.Scene(t1[0], a), ValueError, "volume"),
+    (lambda t1, a: viewer3d.Scene(t1, a, {"x": (np.zeros((2, 2, 2)), "red")}), ValueError, "overlay 'x'"),
+    (lambda t1, a: viewer3d.VolumeViewer3D(viewer3d.Scene(t1, a), view="oblique"), ValueError, "view must be"),
+    (lambda t1, a: viewer3d.VolumeViewer3D(t1), TypeError, "Scene"),
 ])
-def test_bad_input_says_what_is_wrong(mni, kwargs, message):
+def test_bad_input_says_what_is_wrong(mni, make, error, message):
     t1, _, affine = mni
-    args = {"volume": t1, **kwargs}
-    with pytest.raises(ValueError, match=message):
-        viewer3d.VolumeViewer3D(args.pop("volume"), affine, **args)
+    with pytest.raises(error, match=message):
+        make(t1, affine)
