@@ -8,6 +8,7 @@ answering. It opens two notebooks and runs all their cells:
   reports/browser/. A test without the browser checks that every viewer class in ``helpers`` has a cell there.
 - ``tests/fixtures/viewer3d.py``: the WebGL 3D viewer (NiiVue) on the MNI152 template with two overlays. Its
   canvas must draw non-blank pixels, and moving the overlay opacity slider must change them.
+- the static site's kernel-free ``3d.html`` (tools/site3d.py), opened from disk: it draws and follows its control.
 - ``00_start_here``, end to end, as a student meets it: no error output, the viewers render, a slider moves the
   image; and its RISE slideshow opens.
 
@@ -243,6 +244,30 @@ def test_3d_viewer_draws_and_its_opacity_slider_changes_the_drawing(browser, lab
         assert (moved != drawn).mean() > 0.01, "moving the overlay opacity slider did not change the 3D viewer"
     finally:
         _close(page)
+
+
+@pytest.mark.browser
+def test_the_sites_3d_page_draws_without_a_kernel_and_follows_its_opacity_control(browser, tmp_path):
+    from tools import site3d
+
+    page_path = site3d.write_page(tmp_path)
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(page_path.as_uri())
+        canvas = page.locator("#viewer")
+        drawn = _wait_for_change(page, canvas, _canvas_pixels(canvas))
+        grey_levels = len({tuple(p) for p in drawn.reshape(-1, 3)[::7]})
+        assert not errors, errors
+        assert grey_levels > 50, f"the 3D page's canvas shows only {grey_levels} colours: nothing drawn"
+        page.evaluate("const s = document.getElementById('opacity'); s.value = 1; s.dispatchEvent(new Event('input'))")
+        moved = _wait_for_change(page, canvas, drawn)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "site_3d_page.png"))
+        assert (moved != drawn).mean() > 0.01, "the 3D page did not follow its opacity control"
+    finally:
+        page.close()
 
 
 @pytest.fixture(scope="module")

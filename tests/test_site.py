@@ -20,9 +20,10 @@ def site(tmp_path_factory):
 @pytest.mark.slow  # executes 00_start_here
 def test_site_has_index_and_executed_page_with_figures(site):
     out, pages = site
-    assert [p.name for p in pages] == ["index.html", "00_start_here.html"]
+    assert [p.name for p in pages] == ["index.html", "00_start_here.html", "3d.html"]
     index = (out / "index.html").read_text()
-    assert 'href="00_start_here.html"' in index and "Course map" in index
+    assert 'href="00_start_here.html"' in index and "Course map" in index and 'href="3d.html"' in index
+    assert (out / "assets" / "niivue.umd.js").stat().st_size > 1_000_000  # NiiVue's browser build, bundled
     page = (out / "00_start_here.html").read_text()
     assert page.count("data:image/png;base64") >= 4  # gallery, CT viewer, brain viewer, cine snapshots
     assert "Traceback" not in page
@@ -60,3 +61,27 @@ def test_figure_captions_follow_the_markdown():
                 nbformat.v4.new_markdown_cell("Some prose without a caption."),
                 nbformat.v4.new_code_cell("z", outputs=[image])]
     assert build_site.figure_captions(nb) == ["a chest radiograph."] * 2 + ["Figure of the section 'A'"]
+
+
+def test_the_site_keeps_the_png_of_a_live_widget_and_drops_anywidget_state():
+    widget = {"application/vnd.jupyter.widget-view+json": {"model_id": "a"}}
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("viewer")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={**widget, "image/png": "iVBOR", "text/plain": "x"}),
+                    nbformat.v4.new_output("display_data", data=dict(widget))]
+    nb.cells = [cell]
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {
+        "a": {"model_module": "anywidget", "state": {}}, "b": {"model_module": "@jupyter-widgets/controls"}}}}
+    build_site.keep_static_views(nb)
+    first, second = cell.outputs
+    assert "image/png" in first.data and "application/vnd.jupyter.widget-view+json" not in first.data
+    assert "application/vnd.jupyter.widget-view+json" in second.data  # an ordinary widget stays
+    assert list(nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]) == ["b"]
+
+
+def test_without_network_the_3d_page_says_how_to_get_niivue(tmp_path, monkeypatch):
+    from tools import site3d
+
+    monkeypatch.setattr(site3d, "NIIVUE_URL", "http://127.0.0.1:9/niivue.tgz")  # nothing listens on port 9
+    with pytest.raises(RuntimeError, match="could not fetch NiiVue .* put package/dist/niivue.umd.js"):
+        site3d.niivue_script(tmp_path)

@@ -8,7 +8,8 @@ Usage::
     python -m tools.build_site --only 00_start_here.ipynb --out /tmp/site
 
 Each page shows the executed notebook with its figures; the viewers leave their current image as a static PNG, so
-widget snapshots appear without a running kernel. Every figure gets alt text from the "*Figure:*" sentence of the
+widget snapshots appear without a running kernel (the 3D viewer too: its PNG replaces the widget). ``3d.html`` is a
+kernel-free live 3D view (tools/site3d.py). Every figure gets alt text from the "*Figure:*" sentence of the
 markdown cell before it (the notebooks' accessibility convention).
 """
 
@@ -24,6 +25,7 @@ from pathlib import Path
 import nbformat
 
 from helpers.course import COURSE_MAP
+from tools import site3d
 from tools.editions import student_edition
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +83,25 @@ def execute(nb: nbformat.NotebookNode, *, timeout: int = 120) -> nbformat.Notebo
     return nb
 
 
+def keep_static_views(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Show the PNG of every output that carries a live widget and a PNG (the 3D viewer), in place.
+
+    A page has no kernel: the 3D viewer's widget would load NiiVue and its volumes into the page and still could
+    not follow a control. The PNG it carries for such front ends is kept instead, and the widget states of
+    anywidget models (NiiVue's code and volumes, megabytes) are dropped from the stored state.
+    """
+    widget = "application/vnd.jupyter.widget-view+json"
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if widget in data and "image/png" in data:
+                del data[widget]
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    for model_id in [k for k, v in state.items() if v.get("model_module") == "anywidget"]:
+        del state[model_id]
+    return nb
+
+
 def to_html(nb: nbformat.NotebookNode, title: str) -> str:
     """Render an executed notebook with nbconvert's JupyterLab template."""
     from nbconvert import HTMLExporter
@@ -104,7 +125,8 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:.3em .6em;
 <h1>Medical imaging, hands-on: a course companion{variant}</h1>
 <p>Executed notebooks of the course, one per topic of Lecture 3, <em>Medical Imaging</em>, in lecture order.
 Built {time.strftime("%Y-%m-%d")}. Interactive viewers are shown as their initial image; run the notebooks
-in JupyterLab, Binder or Colab to move the sliders.</p>
+in JupyterLab, Binder or Colab to move the sliders. One volume is live without a kernel:
+<a href="3d.html">the MNI152 template in 3D</a> (NiiVue, WebGL).</p>
 <h2>Course map</h2>
 <table><thead><tr><th scope="col">Notebook</th><th scope="col">Topic</th><th scope="col">Lecture slides</th></tr>
 </thead><tbody>
@@ -130,13 +152,14 @@ def build(out: Path, *, student: bool = False, only: list[str] | None = None, ru
             start = time.perf_counter()
             execute(nb)
             print(f"executed {chapter.notebook} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+        keep_static_views(nb)
         page = out / chapter.notebook.replace(".ipynb", ".html")
         page.write_text(apply_alt_text(to_html(nb, f"{chapter.notebook}: {chapter.title}"), figure_captions(nb)))
         pages.append((page.name, chapter.notebook, chapter.title, chapter.lecture))
         written.append(page)
     index = out / "index.html"
     index.write_text(index_html(pages, student=student))
-    return [index, *written]
+    return [index, *written, site3d.write_page(out)]
 
 
 def main(argv: list[str] | None = None) -> int:
