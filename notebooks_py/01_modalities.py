@@ -897,7 +897,8 @@ ghost_share  # share of the error energy outside the head: along y (phase-encode
 # *Figure:* the real slice (MNI152, brain only), its k-space (log magnitude), the image from the 16 × 16 central
 # k-space samples only (blurred but with the right contrast), and the image when a quarter of the lines were
 # recorded with the head shifted sideways: ghosts repeat the head along the phase-encode direction (vertical here),
-# outside the head, although the head moved horizontally.
+# outside the head, although the head moved horizontally (the last panel's grey scale is stretched to show the
+# faint ghosts, so the head itself is saturated white).
 
 # %% slideshow={"slide_type": "fragment"}
 fig, axes = plt.subplots(1, 4, figsize=(14, 3.8), layout="constrained")
@@ -1455,6 +1456,10 @@ largest_category
 #     and what does compounding give up in exchange for a smoother image?
 # 12. A 100,000 × 100,000 slide is analysed tile by tile (§4). What bounds the memory this needs, and what becomes the
 #     limit on how long it takes?
+# 13. In §7 the head moved sideways, yet its ghosts repeat it up and down the image. Why? What could the technologist
+#     change so that the ghosts of breathing do not fall across the liver?
+# 14. Without attenuation correction (§8) the lungs of the simulated PET look hotter than the soft tissue between
+#     them, although they hold less tracer. Explain it with the survival factor e^(−∫ μ dl).
 
 # %% [markdown] jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
 # **Answers** (instructor edition)
@@ -1496,6 +1501,15 @@ largest_category
 # 12. Memory is bounded by one decoded tile (256 × 256 × 3 bytes ≈ 0.2 MB) plus the result map, whatever the slide's
 #     size. The time grows with the number of tiles (about 150,000 here): decoding and processing them, and reading
 #     the file from disk or network, become the limit.
+# 13. Each phase-encode line is recorded after its own excitation, at its own time, so motion makes k-space
+#     inconsistent from one line to the next, i.e. along k_y; along k_x (one read-out, a few milliseconds) the data
+#     stay consistent. Errors that vary along k_y spread along y in the image, whatever the direction of the motion.
+#     Swapping the phase-encode and read-out directions turns the ghosts by 90°, for example to run left–right
+#     instead of across the liver (respiratory gating or breath-holding removes them instead).
+# 14. Lines of response through the lungs cross less attenuating tissue (lung μ is about a fifth of soft tissue's),
+#     so more of their photon pairs survive than on lines through the mediastinum, which also cross the spine and
+#     heart. Without the correction, the image shows surviving counts, not activity: the lungs' lines are boosted
+#     relative to the others.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further reading
