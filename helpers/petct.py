@@ -94,7 +94,8 @@ def hu_to_mu_511kev(hu, *, mu_water_ct: float = mod.MU_60KEV_PER_CM["water"],
     -----
     One scale factor for all tissues (μ511/μCT of water) would overestimate bone at 511 keV: bone's extra
     attenuation at CT energies comes from the photoelectric effect on calcium, which has all but vanished at
-    511 keV. Kinahan et al. proposed this split into two linear pieces [1]_.
+    511 keV. Kinahan et al. scaled bone and non-bone voxels by different factors for this reason [1]_; such
+    piecewise-linear ("bilinear") scalings are what PET/CT scanners use.
 
     References
     ----------

@@ -601,9 +601,10 @@ pd.DataFrame({"mSv": dose_msv, "chest radiographs": dose_msv / dose_msv.iloc[0],
               "months of background": 12 * dose_msv / background_msv_per_year}).round(1)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The lecture says a CT study holds 1000–5000 slices. Multidetector CT reconstructs thin sections, 0.5–1.25 mm,
-# often overlapping, over the whole length scanned, often in several contrast phases and with more than one
-# reconstruction kernel ([Strickland 2004](https://doi.org/10.1259/bjr/95034282)). The count is a product:
+# The lecture says a CT study holds 1000–5000 slices. A multidetector scanner can reconstruct thin sections, about a
+# millimetre or less, over the whole length scanned, and a study may hold several contrast phases and more than one
+# reconstruction of each; hence the flood of images ([Strickland 2004](https://doi.org/10.1259/bjr/95034282)). The
+# count is a product:
 
 # %% slideshow={"slide_type": "fragment"}
 coverage_mm = 700  # chest, abdomen and pelvis of an adult
@@ -1108,8 +1109,9 @@ patients.round(2)
 # (μ_water ≈ 0.096 cm⁻¹, [NIST SRD 126](https://physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html), against
 # 0.21 cm⁻¹ at 60 keV) gives the correction factor of each line. The conversion is bilinear: air-to-water and
 # water-to-bone mixtures scale differently, because bone's extra attenuation at CT energies (the photoelectric
-# effect on calcium) has almost vanished at 511 keV
-# ([Kinahan et al. 1998](https://doi.org/10.1118/1.598392)). The HU → μ₅₁₁ mapping, shown inline, matches the
+# effect on calcium) has almost vanished at 511 keV; [Kinahan et al. 1998](https://doi.org/10.1118/1.598392)
+# scaled bone and the other tissues by different factors for this reason. Here bone's μ₅₁₁ comes from water's,
+# scaled by electron density (at 511 keV nearly all attenuation is Compton scattering off electrons). The HU → μ₅₁₁ mapping, shown inline, matches the
 # helper `petct.hu_to_mu_511kev`:
 
 # %% slideshow={"slide_type": "fragment"}
