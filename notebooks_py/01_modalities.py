@@ -13,6 +13,19 @@
 # - load, view and process real data of each kind (radiographs, whole slides tile by tile, CT in [HU](../GLOSSARY.md#hu), MRI volumes,
 #   cine loops) and recognise where this notebook has to simulate instead (PET, fluoroscopy).
 #
+# **Contents.** The notebook is long; paragraphs marked *optional* are asides you can skip on a first pass.
+# 1. [One patient, many modalities](#sec-patient): how many bytes one patient's imaging makes
+# 2. [1D "image data"](#sec-1d): a plate reader turns an image into numbers
+# 3. [X-ray](#sec-xray): Beer–Lambert, and why soft tissues hardly differ
+# 4. [Whole-slide imaging](#sec-wsi): pyramids and tiles
+# 5. [CT](#sec-ct): sinograms and filtered back-projection, Hounsfield units, [dose and the number of slices](#sec-ct-dose)
+# 6. [Fluoroscopy](#sec-fluoro): 2D + time, subtraction angiography
+# 7. [MRI](#sec-mri): PD, T1, T2, TR and TE, [the signal against TR and TE](#sec-mri-contrast),
+#    [k-space and motion ghosts](#sec-kspace), fMRI
+# 8. [PET](#sec-pet): resolution, decay, [SUV](#sec-suv), [attenuation correction from CT](#sec-ac)
+# 9. [Ultrasound](#sec-us): echoes, speckle, [the Doppler equation](#sec-doppler)
+# 10. [Overview](#sec-overview): the arrays side by side; then Recap, questions, further reading and references.
+#
 # <!-- badges -->
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/medimg-course/medical-imaging-companion/blob/main/notebooks/01_modalities.ipynb) [![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/medimg-course/medical-imaging-companion/main?urlpath=lab/tree/notebooks/01_modalities.ipynb)
 # <!-- /badges -->
@@ -34,6 +47,7 @@ if "google.colab" in sys.modules:
     sys.path.insert(0, os.path.abspath("medimg-course"))
 # --- end of Colab bootstrap ---
 import tempfile
+import tracemalloc
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -43,6 +57,7 @@ from scipy.signal import hilbert
 from skimage.color import rgb2hed
 from skimage.transform import iradon, radon, resize
 
+from helpers import ct, mri, petct, ultrasound
 from helpers import modalities as mod
 from helpers import viz, widgets
 from helpers.data import load_sample
@@ -52,6 +67,8 @@ rng = np.random.default_rng(0)  # one seeded generator for the simulations below
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · One patient, many modalities
+# <a id="sec-patient"></a>
+#
 # The lecture follows a 45-year-old man with abdominal pain through nine steps: ultrasound in Emergency, CT, a
 # pre-operative MRI, PET-CT staging, whole-slide images of the resected tumour, follow-up PET-CT, a return to
 # Emergency, a spine MRI and CT-guided radiotherapy. The slides say this adds up to "100–1000s of GB".
@@ -131,6 +148,8 @@ total_on_disk_gb
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · 1D "image data": a picture reduced to a number
+# <a id="sec-1d"></a>
+#
 # Many laboratory tests take an image and keep only a few numbers: a plate reader shines light through each well
 # of a 96-well plate and reports one optical density (OD = −log₁₀ I/I₀) per well; a growth curve is one well's OD
 # over time. The image is an intermediate format that nobody stores.
@@ -163,7 +182,7 @@ fig.colorbar(im, ax=ax2, label="OD")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# A growth curve is the 1D signal of one well, read every 30 minutes. The "analysis" is built into the reader:
+# *Optional aside.* A growth curve is the 1D signal of one well, read every 30 minutes. The "analysis" is built into the reader:
 # a threshold (here OD > 0.1 = growth) turns it into the answer the clinician wants.
 #
 # *Figure:* simulated growth curves (OD against time) of one isolate at three antibiotic concentrations, with the
@@ -204,6 +223,8 @@ t_mid_h
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · X-ray: a 2D grayscale projection
+# <a id="sec-xray"></a>
+#
 # Radiography is cheap, quick and low-dose, and shows bone well. A radiograph is a 2D matrix of intensities (stored
 # here as 16-bit DICOM). Below are two real computed
 # radiography (CR) images from `pydicom-data`. Both are stored **MONOCHROME1**: low values are meant to be shown
@@ -254,30 +275,54 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Why X-ray's tissue contrast is limited
 # Fat, muscle, blood and water attenuate within about ±15 % of each other; only air (lungs) and bone stand out.
-# And a radiograph adds up everything along the ray, so overlapping organs blur together. The real chest
-# radiograph's histogram shows the consequence: most pixels fall in a narrow band of values.
-#
-# *Figure:* left, μ at 60 keV of each phantom tissue (soft tissues cluster near water); right, the histogram of the
-# real chest radiograph's stored values.
+# What does that mean for what a radiograph can show? Put a 1 cm nodule of some tissue inside 20 cm of soft tissue.
+# The rays through it are attenuated by e^(−Δμ·1 cm) more or less than their neighbours, with Δμ the difference
+# from soft tissue: that relative change is the nodule's **contrast** C = 1 − e^(−Δμ·1 cm). Photons arrive one by
+# one (Poisson), so a pixel that receives N photons fluctuates by √N, i.e. by 1/√N relatively: the nodule stands out
+# by its **contrast-to-noise ratio**, CNR = C·√N. We compute C for each tissue, then simulate noisy pixels behind
+# the nodules at the same dose to measure the CNR.
 
 # %% slideshow={"slide_type": "fragment"}
-tissues = ["lung", "fat", "soft tissue", "blood", "cancellous bone", "cortical bone"]
+tissues = ["lung", "fat", "blood", "cancellous bone", "cortical bone"]
 mu_tissue = mod.hu_to_mu([mod.TISSUE_HU[t] for t in tissues])
+delta_mu = mu_tissue - mod.hu_to_mu(mod.TISSUE_HU["soft tissue"])  # cm⁻¹, relative to the surrounding tissue
+nodule_contrast = 1 - np.exp(-delta_mu * 1.0)  # a 1 cm nodule; < 0 means more light passes (brighter on film)
+photons = 2000  # photons per pixel behind 20 cm of soft tissue (a low-dose radiograph; scale it and re-run)
+n_behind = photons * np.exp(-delta_mu * 1.0)  # expected photons behind each nodule
+pixels = rng.poisson(np.append(n_behind, photons)[:, None], size=(len(tissues) + 1, 4096))  # last row: no nodule
+measured_cnr = (pixels[-1].mean() - pixels[:-1].mean(axis=1)) / pixels[-1].std()
+pd.DataFrame({"Δμ (cm⁻¹)": delta_mu, "contrast C": nodule_contrast, "CNR = C·√N": nodule_contrast * np.sqrt(photons),
+              "CNR simulated": measured_cnr}, index=tissues).round(3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* left, μ at 60 keV of each phantom tissue (soft tissues cluster near water); right, the contrast-to-noise
+# ratio of a 1 cm nodule of each tissue inside soft tissue, at 2000 photons per pixel (simulated).
+
+# %% slideshow={"slide_type": "fragment"}
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.4), layout="constrained")
 ax1.barh(tissues, mu_tissue, color="#0072B2")
 ax1.axvline(mod.MU_60KEV_PER_CM["water"], c="k", ls="--", label="water")
 ax1.set(xlabel="μ at 60 keV (cm⁻¹)", title="Attenuation of the phantom's tissues")
 ax1.legend()
-ax2.hist(chest.ravel()[::16], bins=200, color="gray")
-ax2.set(xlabel="stored value (a.u.)", ylabel="pixels (1 in 16)", title="Histogram of the real chest CR")
+ax2.barh(tissues, np.abs(measured_cnr), color="#E69F00")
+ax2.set(xscale="log", xlabel="|CNR| of a 1 cm nodule (log scale)", title="Simulated: what 2000 photons can show")
 plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# A nodule of blood in soft tissue has no contrast at all (both +40 HU), fat has a few percent, bone tens of
+# percent. Because CNR grows only with √N, seeing fat as well as we see cortical bone would take
+# (C_bone / C_fat)² times as many photons, and dose grows with the photons. On top of that a radiograph adds up
+# everything along the ray, so overlapping organs blur together: the reasons CT was invented (§5).
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
 assert np.allclose(radiograph, mod.xray_projection(mu, spacing_cm=dl_cm, axis=1)), "helper = inline Beer–Lambert"
-soft = mod.hu_to_mu([mod.TISSUE_HU[t] for t in ("fat", "soft tissue", "blood")])
-assert np.all(np.abs(soft / mod.MU_60KEV_PER_CM["water"] - 1) < 0.15), "soft tissues are within 15 % of water"
-assert mod.hu_to_mu(mod.TISSUE_HU["cortical bone"]) > 1.9 * mod.MU_60KEV_PER_CM["water"], "bone stands out"
 assert radiograph[20, 64] < radiograph[20, 40], "less light passes through the spine than through a lung"
+cnr = dict(zip(tissues, measured_cnr, strict=True))
+predicted = dict(zip(tissues, nodule_contrast * np.sqrt(photons), strict=True))
+for t in ("fat", "cancellous bone", "cortical bone"):  # the simulated noise follows CNR = C·√N (±25 %)
+    assert abs(cnr[t] / predicted[t] - 1) < 0.25, f"{t}: simulated CNR {cnr[t]:.2f} vs C·√N {predicted[t]:.2f}"
+assert abs(cnr["blood"]) < 0.5, "a blood nodule in soft tissue is invisible on a radiograph"
+assert abs(cnr["cortical bone"]) > 5 * abs(cnr["fat"]), "bone stands out far more than fat at the same dose"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -304,6 +349,8 @@ water_fraction, bone_cm
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Whole-slide imaging: 2D colour, and very large
+# <a id="sec-wsi"></a>
+#
 # A digitised microscope slide is a colour image: an (H, W, 3) tensor of red, green and blue intensities, usually
 # 8-bit. Here a real immunohistochemistry (IHC) image from scikit-image: haematoxylin stains nuclei blue, the
 # brown DAB chromogen marks the protein the antibody detects. `rgb2hed` separates the two stains by colour
@@ -364,14 +411,20 @@ level_shapes = mod.write_pyramid_tiff(slide_path, mod.slide_tiles(ihc, shape=mos
 print(f"{slide_path.stat().st_size / 2**20:.0f} MiB on disk; pyramid levels {level_shapes}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Now the tiled analysis: each tile is decoded, stain-separated, thresholded and forgotten.
+# Now the tiled analysis: each tile is decoded, stain-separated, thresholded and forgotten. Python's `tracemalloc`
+# records the most memory the loop ever held, to compare with the size of the whole mosaic.
 
 # %% slideshow={"slide_type": "fragment"}
 dab_threshold = 0.05  # DAB optical density above which a pixel counts as brown (chosen by eye on the image above)
 dab_map = np.zeros((mosaic_shape[0] // 256, mosaic_shape[1] // 256))
+tracemalloc.start()
 for top, left, t in mod.iter_tiles(slide_path):  # t: one (256, 256, 3) uint8 tile
     dab_map[top // 256, left // 256] = (rgb2hed(t)[..., 2] > dab_threshold).mean()
-print(f"read and analysed {dab_map.size} tiles of {mod.human_bytes(256 * 256 * 3)} each")
+loop_peak_bytes = tracemalloc.get_traced_memory()[1]
+tracemalloc.stop()
+mosaic_bytes = mosaic_shape[0] * mosaic_shape[1] * 3
+print(f"read and analysed {dab_map.size} tiles of {mod.human_bytes(256 * 256 * 3)} each; the loop held at most "
+      f"{mod.human_bytes(loop_peak_bytes)}, the decoded mosaic would take {mod.human_bytes(mosaic_bytes)}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # *Figure:* the mosaic's level-2 overview (1024 × 1024, read from the pyramid), and the DAB-positive fraction of
@@ -388,9 +441,7 @@ fig.colorbar(im, ax=ax2, label="fraction of pixels")
 plt.show()
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-assert ihc.ndim == 3 and ihc.shape[2] == 3 and ihc.dtype == np.uint8, "a slide is an (H, W, 3) uint8 tensor"
-assert full_bytes == 30_000_000_000, "100k x 100k x 3 bytes = 30 GB uncompressed"
-assert level_shapes[-1] == (512, 512, 3) and overview.shape == (1024, 1024, 3)
+assert loop_peak_bytes < 0.2 * mosaic_bytes, "tile by tile, memory holds a few tiles, not the slide"
 whole = (hed[..., 2] > dab_threshold).mean()  # the same measurement on the small real image at once
 assert abs(dab_map.mean() - whole) < 0.05, "tile-by-tile processing agrees with processing the image at once"
 
@@ -415,6 +466,8 @@ n_tiles
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · CT: from projections to slices
+# <a id="sec-ct"></a>
+#
 # CT buys anatomical detail in every direction with a higher radiation dose than a radiograph. It takes X-ray
 # projections of a slice from many angles. Stacked side by side they form a **sinogram** (the Radon
 # transform of the slice: each column is one projection, each value one ∫ μ dl). **Filtered back-projection** (FBP)
@@ -460,6 +513,18 @@ ax.plot(views, errors, "o-")
 ax.set(xscale="log", xlabel="number of projection angles", ylabel="RMSE (HU)",
        title="Simulated FBP error against the phantom")
 plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Sweep it yourself: the viewer below rescans the slice with the number of views and the arc you choose (each
+# change reruns `ct.fbp_sweep`, the same scan-and-reconstruct as above). Few views leave streaks; a short arc
+# leaves edges missing, however many views it holds.
+#
+# *Figure:* the FBP reconstruction of the phantom slice (HU, window W2000 L0) for the chosen number of views and
+# arc, with its RMSE against the phantom in the title.
+
+# %% slideshow={"slide_type": "fragment"}
+fbp_viewer = ct.FBPViewer(slice_mu, hu[28], pixel_cm=dl_cm, n_views=60, arc_deg=180)
+fbp_viewer
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Hounsfield units on real CT
@@ -520,6 +585,52 @@ ct_stack = ct_stack.astype(np.float32)  # (20, 128, 128) HU
 widgets.OrthoViewer(ct_stack, spacing_mm=(10.0, 2.5, 2.5), window=(0, 2000),
                     title="Simulated CT volume: 20 reconstructed slices (HU)")
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Dose, and why a CT study holds 1000–5000 slices
+# <a id="sec-ct-dose"></a>
+#
+# CT's detail costs radiation. Typical effective doses (the whole-body risk-weighted dose, in millisievert) from
+# [Mettler et al. 2008](https://doi.org/10.1148/radiol.2481071451), compared with the about 3 mSv a year everyone
+# receives from natural background radiation (same source):
+
+# %% slideshow={"slide_type": "fragment"}
+dose_msv = pd.Series({"chest radiograph (PA + lateral)": 0.1, "head CT": 2.0, "pelvis CT": 6.0, "chest CT": 7.0,
+                      "abdomen CT": 8.0}, name="effective dose (mSv)")  # Mettler et al. 2008
+background_msv_per_year = 3.0
+pd.DataFrame({"mSv": dose_msv, "chest radiographs": dose_msv / dose_msv.iloc[0],
+              "months of background": 12 * dose_msv / background_msv_per_year}).round(1)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The lecture says a CT study holds 1000–5000 slices. A multidetector scanner can reconstruct thin sections, about a
+# millimetre or less, over the whole length scanned, and a study may hold several contrast phases and more than one
+# reconstruction of each; hence the flood of images ([Strickland 2004](https://doi.org/10.1259/bjr/95034282)). The
+# count is a product:
+
+# %% slideshow={"slide_type": "fragment"}
+coverage_mm = 700  # chest, abdomen and pelvis of an adult
+studies = {"5 mm slices, 1 phase (an older scanner)": ct.slices_per_study(coverage_mm, increment_mm=5.0),
+           "1 mm, 1 phase": ct.slices_per_study(coverage_mm, increment_mm=1.0),
+           "0.625 mm, 3 contrast phases": ct.slices_per_study(coverage_mm, increment_mm=0.625, n_phases=3),
+           "0.625 mm, 3 phases, soft-tissue + lung kernels": ct.slices_per_study(coverage_mm, increment_mm=0.625,
+                                                                                  n_phases=3, n_kernels=2)}
+pd.Series(studies, name="slices").to_frame().assign(size=lambda t: (t.slices * 512 * 512 * 2).map(mod.human_bytes))
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Why not thick slices at a lower dose? Each pixel of a thin slice is reconstructed from fewer photons, and photon
+# noise only averages out as √N. We simulate it: photon counts with Poisson noise in every detector bin (noise lives
+# in the projections, not in the image), at a dose and at four times that dose, then FBP. Quadrupling the photons
+# should halve the noise.
+
+# %% slideshow={"slide_type": "fragment"}
+sino_true, theta_180 = mod.ct_scan(slice_mu, n_views=180)  # noiseless line integrals
+soft_slice = labels[28] == mod.CHEST_LABELS.index("soft tissue")
+noise_hu = {}
+for n0 in (2e5, 8e5):  # photons per detector bin without the patient
+    counts = rng.poisson(n0 * np.exp(-sino_true))  # what the detectors count
+    noisy_fbp = to_hu(mod.fbp(-np.log(np.clip(counts, 1, None) / n0), theta_180))
+    noise_hu[n0] = float(np.std((noisy_fbp - to_hu(fbp_180))[soft_slice]))  # noise SD in soft tissue, HU
+pd.Series(noise_hu, name="noise SD in soft tissue (HU)").rename_axis("photons per bin")
+
 # %% slideshow={"slide_type": "skip"} tags=["check"]
 assert errors[-1] < errors[1], "FBP with 180 views beats 20 views in RMSE"
 assert mod.rmse(to_hu(fbp_180), hu[28]) < 0.6 * mod.rmse(to_hu(fbp_20), hu[28])
@@ -527,6 +638,9 @@ air_recon = np.median(ct_stack[labels[::2] == 0])
 assert abs(air_recon + 1000) < 20, f"reconstructed air should be ≈ −1000 HU, got {air_recon:.0f}"
 assert abs(air_head + 1000) < 50, f"air in the real head CT should be ≈ −1000 HU, got {air_head:.0f}"
 assert -130 <= fat_peak <= -50, f"the real abdomen's fat peak should be near −50 to −100 HU, got {fat_peak}"
+thin = ct.slices_per_study(coverage_mm, increment_mm=0.625, n_phases=3)
+assert 1000 <= thin <= 5000 and studies["5 mm slices, 1 phase (an older scanner)"] < 200, "thin slices make thousands"
+assert 1.7 < noise_hu[2e5] / noise_hu[8e5] < 2.3, f"4x the photons halves the noise, got {noise_hu}"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -547,6 +661,8 @@ rmse_limited, rmse_full
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · Fluoroscopy: 2D + time
+# <a id="sec-fluoro"></a>
+#
 # Fluoroscopy takes X-ray frames continuously (a (T, H, W) tensor) to guide procedures in real time, at a higher
 # total dose than one radiograph; in angiography a contrast agent flows through the vessels. No real angiogram ships with our packages, so we **simulate** one: a branching vessel tree over a
 # real chest radiograph as background anatomy, an iodine bolus whose arrival is delayed along the tree and whose
@@ -599,7 +715,7 @@ axes[1].set_title("Simulated DSA at 4 s")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# A real time series from our packages is the echocardiography cine in `pydicom-data`: 120 colour frames, a
+# *Optional aside.* A real time series from our packages is the echocardiography cine in `pydicom-data`: 120 colour frames, a
 # (T, H, W, 3) uint8 tensor. It is ultrasound, not fluoroscopy, but has the same "2D + time" shape.
 #
 # *Figure:* the real echocardiography cine, frame by frame (play or drag the slider).
@@ -609,9 +725,12 @@ echo, echo_meta = load_sample("us_echo_cine")
 widgets.TimeViewer(echo, frame_time_ms=echo_meta.frame_time_ms, title="Real echo cine")
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-assert frames.ndim == 3 and echo.ndim == 4 and echo.shape[-1] == 3, "fluoroscopy is (T,H,W); colour cine (T,H,W,3)"
 background = thickness_mm == 0
 assert abs(np.median(dsa[:, background])) < 0.02, "subtraction removes the static anatomy"
+anatomy_sd, dsa_sd = np.std(np.log(frames[16][background])), np.std(dsa[16][background])
+assert dsa_sd < 0.3 * anatomy_sd, f"outside the vessels DSA leaves noise only: SD {dsa_sd:.3f} vs {anatomy_sd:.3f}"
+vessel_dsa = dsa[16][thickness_mm > 3].mean()  # mean over the thick vessels at 4 s
+assert vessel_dsa > 5 * dsa_sd, "the contrast-filled vessels stand far above what is left of the background"
 peak_prox, peak_dist = (t_s[np.argmax(dsa[:, roi].mean(axis=1))] for roi in (proximal, distal))
 assert peak_dist > peak_prox, "contrast peaks later downstream"
 
@@ -637,9 +756,21 @@ speed_mm_s
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 · MRI: 3D volumes, and 4D
-# MRI reconstructs a 3D grid of voxels from radio-frequency signals: excellent soft-tissue contrast and no ionising
-# radiation, but slow, expensive and sensitive to motion. Our real volume is the MNI152 template (an
-# average of many [T1](../GLOSSARY.md#t1)-weighted brain MRIs, bundled with nilearn; [Fonov et al. 2011](https://doi.org/10.1016/j.neuroimage.2010.07.033)), resampled to 2 mm voxels: a (z, y, x) float
+# <a id="sec-mri"></a>
+#
+# MRI reconstructs a 3D grid of voxels from radio-frequency signals of the hydrogen nuclei (protons) of water and
+# fat: excellent soft-tissue contrast and no ionising radiation, but slow, expensive and sensitive to motion. Five
+# quantities decide what an MR image shows; three belong to the tissue, two are settings of the scanner:
+# - [PD](../GLOSSARY.md#pd), the proton density: how many mobile protons a voxel holds, relative to water;
+# - [T1](../GLOSSARY.md#t1), the longitudinal relaxation time: how quickly the magnetisation grows back after an
+#   excitation (ms; long for fluid);
+# - [T2](../GLOSSARY.md#t2), the transverse relaxation time: how quickly the signal of one excitation dies away (ms;
+#   long for fluid);
+# - [TR](../GLOSSARY.md#tr), the repetition time between two excitations of the same slice (ms);
+# - [TE](../GLOSSARY.md#te), the echo time: how long after the excitation the signal is read (ms).
+#
+# An image is "T1-weighted" when its contrast comes mostly from T1 differences. Our real volume is the MNI152
+# template (an average of many T1-weighted brain MRIs, bundled with nilearn; [Fonov et al. 2011](https://doi.org/10.1016/j.neuroimage.2010.07.033)), resampled to 2 mm voxels: a (z, y, x) float
 # array.
 #
 # *Figure:* the real MNI152 T1 template in axial, coronal and sagittal planes (drag the sliders).
@@ -650,6 +781,8 @@ widgets.OrthoViewer(t1, spacing_mm=t1_meta.spacing_mm, title=f"Real MNI152 T1 te
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### T1 and T2 contrast from the signal equation
+# <a id="sec-mri-contrast"></a>
+#
 # The same brain gives different images depending on the timing of the pulse sequence. A spin echo's signal is
 # **S = PD · (1 − e^(−TR/T1)) · e^(−TE/T2)** ([Elster, Questions and Answers in MRI](https://mriquestions.com/image-contrast-trte.html)), where
 # [PD](../GLOSSARY.md#pd) is the tissue's proton density, [TR](../GLOSSARY.md#tr) the repetition time between excitations,
@@ -673,6 +806,28 @@ t1w, t2w = synthesise(tr=500, te=15), synthesise(tr=4000, te=100)
 pd.DataFrame(mod.RELAXATION_3T, index=["PD", "T1 (ms)", "T2 (ms)"])
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
+# Before the images, the equation itself. Sweep TR at a short TE, and TE at a long TR, for the three tissues.
+#
+# *Figure:* left, spin-echo signal against TR (TE 15 ms): white matter (shortest T1) recovers first, CSF (T1 ≈
+# 3.8 s) last, and at very long TR each tissue tends to its PD. Right, signal against TE (TR 4000 ms): white
+# matter (shortest T2) decays first, CSF (T2 ≈ 500 ms) last, so at long TE CSF is brightest. Dashed lines: the
+# TR and TE of the T1- and T2-weighted images below.
+
+# %% slideshow={"slide_type": "fragment"}
+tr_grid, te_grid = np.linspace(50, 10_000, 400), np.linspace(0, 400, 401)  # ms
+by_tr, by_te = mri.signal_vs_tr(tr_grid, te_ms=15), mri.signal_vs_te(te_grid, tr_ms=4000)
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.4), layout="constrained")
+for name, colour in [("wm", "#0072B2"), ("gm", "#E69F00"), ("csf", "#009E73")]:
+    ax1.plot(tr_grid, by_tr[name], c=colour, label=name.upper())
+    ax2.plot(te_grid, by_te[name], c=colour, label=name.upper())
+ax1.axvline(500, c="gray", ls="--")
+ax2.axvline(100, c="gray", ls="--")
+ax1.set(xlabel="TR (ms)", ylabel="signal (× PD of water)", title="Spin echo, TE 15 ms: T1 recovery")
+ax2.set(xlabel="TE (ms)", ylabel="signal (× PD of water)", title="Spin echo, TR 4000 ms: T2 decay")
+ax1.legend()
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # *Figure:* the real T1 template beside synthetic T1-weighted (TR 500, TE 15 ms) and T2-weighted (TR 4000,
 # TE 100 ms) spin-echo images of the same axial slice.
 
@@ -690,6 +845,73 @@ pure = {k: f > 0.9 for k, f in [("gm", gm), ("wm", wm), ("csf", csf)]}  # voxels
 t1_mean = {k: t1w[m].mean() for k, m in pure.items()}
 t2_mean = {k: t2w[m].mean() for k, m in pure.items()}
 pd.DataFrame({"T1w (TR 500, TE 15)": t1_mean, "T2w (TR 4000, TE 100)": t2_mean}).round(3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Sweep TR and TE yourself: the viewer synthesises the slice with `mri.spin_echo_pair` (the same equation on the
+# same tissue maps) and ranks the tissues by their mean signal.
+#
+# *Figure:* the synthetic spin-echo slice at the chosen TR and TE, and the mean signal of pure grey matter, white
+# matter and CSF as bars.
+
+# %% slideshow={"slide_type": "fragment"}
+spin_echo_viewer = mri.SpinEchoViewer({"gm": gm[50], "wm": wm[50], "csf": csf[50]}, tr_ms=500, te_ms=15,
+                                      spacing_mm=(2.0, 2.0))
+spin_echo_viewer
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### k-space, and why MRI is sensitive to motion
+# <a id="sec-kspace"></a>
+#
+# The scanner does not record voxels. Magnetic field gradients make each position precess at its own frequency and
+# phase, so what the receiver records are spatial-frequency components of the image: its 2D Fourier transform,
+# called [**k-space**](../GLOSSARY.md#k-space) ([Twieg 1983](https://doi.org/10.1118/1.595331)). One excitation (one TR) records one row of
+# k-space, a *phase-encode line*; a 256-row image needs 256 excitations, which is why MRI is slow. The image is the
+# inverse FFT. Here is k-space of a real slice, and what the centre of k-space alone holds:
+
+# %% slideshow={"slide_type": "fragment"}
+slice_t1 = np.where(brain[50], t1[50], 0.0).astype(float)  # (117, 99): rows = phase-encode (y), columns = read-out (x)
+kspace = mri.to_kspace(slice_t1)  # fftshift(fft2(...)): the centre (k = 0) in the middle
+ny, nx = kspace.shape
+centre_only = np.zeros_like(kspace)
+centre_only[ny // 2 - 8:ny // 2 + 8, nx // 2 - 8:nx // 2 + 8] = kspace[ny // 2 - 8:ny // 2 + 8, nx // 2 - 8:nx // 2 + 8]
+low_res = np.abs(mri.from_kspace(centre_only))  # 16 × 16 central frequencies: contrast, no detail
+np.abs(mri.from_kspace(kspace) - slice_t1).max()  # the inverse FFT gives the image back
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Now the patient moves. Suppose the head lies 3 pixels (6 mm) to the side while a quarter of the phase-encode
+# lines, chosen at random, are recorded. By the Fourier shift theorem, a shift by d multiplies k-space by
+# e^(−2πi k·d), but only on those rows. The error jumps from row to row along k_y, so it spreads along y, the
+# phase-encode direction, across the whole field of view: **ghosts**, whatever the direction of the motion
+# ([Wood & Henkelman 1986](https://doi.org/10.1118/1.595851)).
+
+# %% slideshow={"slide_type": "fragment"}
+line_rng = np.random.default_rng(0)
+moved_lines = np.sort(line_rng.choice(ny, size=round(0.25 * ny), replace=False))  # recorded while shifted
+kx = np.fft.fftshift(np.fft.fftfreq(nx))  # cycles per pixel along the read-out
+k_moved = kspace.copy()
+k_moved[moved_lines] *= np.exp(-2j * np.pi * kx * 3.0)  # shift by 3 pixels along x on those rows only
+ghosted = np.abs(mri.from_kspace(k_moved))
+ghost_share = mri.ghost_energy_outside(ghosted - slice_t1, brain[50], margin_px=4)
+ghost_share  # share of the error energy outside the head: along y (phase-encode) and along x (read-out)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the real slice (MNI152, brain only), its k-space (log magnitude), the image from the 16 × 16 central
+# k-space samples only (blurred but with the right contrast), and the image when a quarter of the lines were
+# recorded with the head shifted sideways: ghosts repeat the head along the phase-encode direction (vertical here),
+# outside the head, although the head moved horizontally (the last panel's grey scale is stretched to show the
+# faint ghosts, so the head itself is saturated white).
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 4, figsize=(14, 3.8), layout="constrained")
+viz.render_image(axes[0], slice_t1, spacing_mm=(2, 2))
+axes[1].imshow(np.log1p(np.abs(kspace)), cmap="gray")
+axes[1].set(xlabel="k_x (read-out)", ylabel="k_y (phase-encode line)")
+viz.render_image(axes[2], low_res, spacing_mm=(2, 2))
+viz.render_image(axes[3], ghosted, spacing_mm=(2, 2), window=(0.15, 0.3))
+for ax, title in zip(axes, ["Real slice", "Its k-space, log |F|", "Centre of k-space only",
+                            "25 % of lines moved (ghosts)"], strict=True):
+    ax.set_title(title)
+plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 4D: functional MRI
@@ -716,10 +938,22 @@ pd.Series(fmri[:, z_mid, y, x], index=np.arange(fmri.shape[0]) * fmri_meta.frame
           name=f"voxel (z={z_mid}, y={y}, x={x})").rename_axis("time (s)")
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-assert t1.ndim == 3 and fmri.ndim == 4, "MRI: 3D volume; fMRI: 4D (t, z, y, x)"
 assert t1_mean["wm"] > t1_mean["gm"] > t1_mean["csf"], f"T1w: WM > GM > CSF, got {t1_mean}"
 assert t2_mean["csf"] > t2_mean["gm"] > t2_mean["wm"], f"T2w: CSF > GM > WM, got {t2_mean}"
 assert np.allclose(t1w, mod.synthesise_spin_echo({"gm": gm, "wm": wm, "csf": csf}, tr_ms=500, te_ms=15), rtol=1e-5)
+# the curves: short TR ranks by T1 (WM first), very long TR by PD (CSF first); at long TE CSF is brightest
+first, last = (max(by_tr, key=lambda k, i=i: by_tr[k][i]) for i in (0, -1))
+assert (first, last) == ("wm", "csf"), f"brightest at TR 50 ms and at TR 10 s: {first}, {last}"
+assert all(by_te["csf"][te_grid >= 100] > np.maximum(by_te["gm"], by_te["wm"])[te_grid >= 100]), "T2w: CSF brightest"
+# motion ghosts: the inline k-space edit is the helper's, and for any choice of moved lines and any direction of
+# motion, the error lies along the phase-encode direction (y) only
+assert np.allclose(ghosted, mri.motion_ghost(slice_t1, shift_px=(0, 3), fraction=0.25, seed=0)[0])
+seeds = range(0, 5)  # which lines the motion hits
+for line_seed in seeds:
+    for shift in [(0, 3), (3, 0), (2, 2)]:
+        moved, _ = mri.motion_ghost(slice_t1, shift_px=shift, fraction=0.25, seed=line_seed)
+        share = mri.ghost_energy_outside(moved - slice_t1, brain[50], margin_px=4)
+        assert share["y"] > 0.05 and share["x"] < 1e-6, f"seed {line_seed}, shift {shift}: {share}"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -743,6 +977,8 @@ ratio
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8 · PET: function, blurred and noisy (simulated)
+# <a id="sec-pet"></a>
+#
 # PET counts the photon pairs from positron annihilations of a radiotracer such as ¹⁸F-FDG, so it maps metabolism,
 # not anatomy; its resolution is poor, so it is fused with CT or MRI. No real PET ships with our packages, so everything in this section is **simulated**: FDG-like
 # uptake from the real grey/white-matter maps (grey matter ≈ 4× white matter, an illustrative ratio) plus a small
@@ -826,7 +1062,100 @@ ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The only real nuclear-medicine image in our packages is a planar bone scan (a gamma camera, not PET): counts per
+# ### SUV: uptake that can be compared between patients
+# <a id="sec-suv"></a>
+#
+# A PET scanner measures activity concentration, in kBq per mL of tissue. That number depends on how much tracer
+# was injected, how large the patient is and how long ago the injection was. The body-weight
+# [SUV](../GLOSSARY.md#suv) divides these out ([Boellaard et al. 2015](https://doi.org/10.1007/s00259-014-2961-x)):
+#
+# **SUV = C_tissue [kBq/mL] / (A_injected [MBq] · 2^(−t/T½) / body weight [kg])**,
+#
+# with the injected activity decayed to the time of the scan (1 g of tissue ≈ 1 mL, so MBq/kg = kBq/mL). If the
+# tracer spread evenly through the body, every voxel would have SUV 1. A worked number: 370 MBq of FDG, a 75 kg
+# patient, the lesion measures 18 kBq/mL at 60 minutes.
+
+# %% slideshow={"slide_type": "fragment"}
+injected_mbq, weight_kg, scan_min, lesion_kbq_ml = 370.0, 75.0, 60.0, 18.0
+activity_at_scan = injected_mbq * mod.decay_factor(scan_min)  # MBq still in the patient at 9:00
+suv_lesion = lesion_kbq_ml / (activity_at_scan / weight_kg)
+suv_no_decay = lesion_kbq_ml / (injected_mbq / weight_kg)  # the mistake: forgetting the decay
+pd.Series({"activity at the scan (MBq)": activity_at_scan, "SUV": suv_lesion,
+           "SUV without decay correction": suv_no_decay}).round(2)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Two patients with the same disease: a heavier patient given less tracer, scanned later, has a much lower kBq/mL
+# in the lesion, yet the same SUV. That is what makes SUVs comparable between patients and visits.
+
+# %% slideshow={"slide_type": "fragment"}
+# (injected MBq, weight kg, minutes after injection); the lesion takes up the same fraction of the dose per kg
+patients = pd.DataFrame([(370.0, 75.0, 60.0), (300.0, 110.0, 90.0)], columns=["MBq", "kg", "min"],
+                        index=["patient A", "patient B"])
+uptake_per_kg = suv_lesion  # kBq/mL per (MBq/kg) left at the scan: the tissue's true SUV
+patients["kBq/mL measured"] = uptake_per_kg * patients.MBq * mod.decay_factor(patients["min"]) / patients.kg
+patients["SUV"] = [float(petct.suv_bw(c, injected_mbq=a, weight_kg=w, minutes_after_injection=t))
+                   for c, a, w, t in zip(patients["kBq/mL measured"], patients.MBq, patients.kg, patients["min"],
+                                         strict=True)]
+patients.round(2)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Attenuation correction: the other reason for PET-CT
+# <a id="sec-ac"></a>
+#
+# The two 511 keV photons of an annihilation fly off in opposite directions, and both must leave the body to be
+# counted. The chance that they do is e^(−∫ μ dl) along the **whole** line through the body, wherever on the line
+# the annihilation happened. Deep in the body most pairs are lost, so an uncorrected PET image looks darker in the
+# centre than at the skin. The CT of a PET-CT scanner measures μ along every line; converting its HU to 511 keV
+# (μ_water ≈ 0.096 cm⁻¹, [NIST SRD 126](https://physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html), against
+# 0.21 cm⁻¹ at 60 keV) gives the correction factor of each line. The conversion is bilinear: air-to-water and
+# water-to-bone mixtures scale differently, because bone's extra attenuation at CT energies (the photoelectric
+# effect on calcium) has almost vanished at 511 keV; [Kinahan et al. 1998](https://doi.org/10.1118/1.598392)
+# scaled bone and the other tissues by different factors for this reason. Here bone's μ₅₁₁ comes from water's,
+# scaled by electron density (at 511 keV nearly all attenuation is Compton scattering off electrons). The HU → μ₅₁₁ mapping, shown inline, matches the
+# helper `petct.hu_to_mu_511kev`:
+
+# %% slideshow={"slide_type": "fragment"}
+mu_water_511, mu_bone_511 = petct.MU_511KEV_PER_CM["water"], petct.MU_511KEV_PER_CM["cortical bone"]
+hu_bone_ct = mod.mu_to_hu(mod.MU_60KEV_PER_CM["cortical bone"])  # cortical bone's CT number at 60 keV, ≈ +1930
+hu_axis = np.array([-1000.0, -100.0, 0.0, 400.0, 1000.0])
+mu_511 = np.where(hu_axis <= 0, mu_water_511 * (1 + hu_axis / 1000),  # air-water mixtures
+                  mu_water_511 + (mu_bone_511 - mu_water_511) * hu_axis / hu_bone_ct)  # water-bone mixtures
+one_scale = mod.hu_to_mu(hu_axis) * mu_water_511 / mod.MU_60KEV_PER_CM["water"]  # one factor for all: wrong
+pd.DataFrame({"μ at 60 keV": mod.hu_to_mu(hu_axis), "μ at 511 keV (bilinear)": mu_511,
+              "one scale factor": one_scale}, index=pd.Index(hu_axis, name="HU")).round(4)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Now the effect on an image: a uniform FDG-like activity in the soft tissue of the chest phantom's slice (less in
+# the lungs), its PET sinogram attenuated line by line with μ₅₁₁ from the phantom's CT, Poisson counts, and FBP
+# without and with the correction (dividing every line by its survival factor).
+
+# %% slideshow={"slide_type": "fragment"}
+activity = np.where(labels[28] == mod.CHEST_LABELS.index("lung"), 0.3, 1.0) * (labels[28] > 0)  # air has none
+survival = petct.attenuation_factors(petct.hu_to_mu_511kev(hu[28]) * dl_cm, theta_180)  # (bins, views)
+emission = mod.ct_scan(activity, n_views=180)[0] * survival  # what reaches the detectors
+pet_counts = rng.poisson(emission * 100) / 100  # counting noise
+pet_nac = mod.fbp(pet_counts, theta_180)  # no attenuation correction
+pet_ac = mod.fbp(pet_counts / survival, theta_180)  # CT-based attenuation correction
+r_mm = np.hypot(*(np.mgrid[:128, :128] - 63.5)) * 2.5  # distance from the centre of the slice
+deep, shallow = soft_slice & (r_mm < 60), soft_slice & (r_mm > 110)  # soft tissue near the centre / near the skin
+ac_ratio = {name: img[deep].mean() / img[shallow].mean() for name, img in [("no correction", pet_nac),
+                                                                              ("CT-based correction", pet_ac)]}
+pd.Series(ac_ratio, name="deep / shallow soft tissue (true: 1)").round(2)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* simulated PET of a uniform soft-tissue activity without attenuation correction (the centre is
+# falsely dark) and with CT-based correction (uniform again), same colour scale.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 2, figsize=(9, 4), layout="constrained")
+for ax, img, title in [(axes[0], pet_nac / pet_nac[shallow].mean(), "Simulated PET, no attenuation correction"),
+                       (axes[1], pet_ac / pet_ac[shallow].mean(), "Simulated PET, CT-based correction")]:
+    viz.render_image(ax, img, spacing_mm=(2.5, 2.5), window=(0.75, 1.5), cmap="magma")
+    ax.set_title(title, fontsize=10)
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# *Optional aside.* The only real nuclear-medicine image in our packages is a planar bone scan (a gamma camera, not PET): counts per
 # pixel, low resolution, bright where bone turnover is high.
 #
 # *Figure:* the real whole-body bone scintigram from pydicom-data (counts).
@@ -838,13 +1167,21 @@ fig = viz.show_image(nm, spacing_mm=nm_meta.spacing_mm, window=viz.auto_window(n
 plt.show()
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-assert np.isclose(mod.decay_factor(109.8), 0.5), "after one half-life half the ¹⁸F is left"
 assert blurred[lesion].max() < 0.8 * uptake[lesion].max(), "the PSF smears a small lesion: its peak drops"
 contrast = pet[lesion].mean() / pet[(gm > 0.9) & ~lesion].mean()  # true lesion : grey matter = 12 : 4
 assert 1.2 < contrast < 3.0, f"the lesion stays hotter, but blurring lowers its 3:1 contrast; got {contrast:.2f}"
-assert pet_4d.ndim == 4, "dynamic PET is 4D (t, z, y, x)"
 corrected = pet_4d[:, lesion_roi].mean(axis=1) / mod.decay_factor(t_min)
 assert corrected[-1] > corrected[0] * 2, "decay-corrected lesion activity keeps rising"
+assert np.isclose(float(petct.suv_bw(lesion_kbq_ml, injected_mbq=injected_mbq, weight_kg=weight_kg,
+                                     minutes_after_injection=scan_min)), suv_lesion), "helper = inline SUV"
+assert suv_no_decay < 0.75 * suv_lesion, "forgetting decay correction underestimates SUV by 2^(-60/109.8)"
+measured_kbq = patients["kBq/mL measured"]
+assert measured_kbq.max() > 1.5 * measured_kbq.min(), "the raw kBq/mL of the same disease differ between patients"
+assert np.allclose(patients.SUV, suv_lesion), "their SUVs agree: SUV makes patients comparable"
+assert np.allclose(mu_511, petct.hu_to_mu_511kev(hu_axis)), "helper = inline bilinear conversion"
+assert one_scale[-1] > 1.2 * mu_511[-1], "one scale factor overestimates bone's attenuation at 511 keV"
+assert ac_ratio["no correction"] < 0.6, f"without correction the centre looks too dark: {ac_ratio}"
+assert abs(ac_ratio["CT-based correction"] - 1) < 0.1, f"CT-based correction restores uniformity: {ac_ratio}"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -865,6 +1202,8 @@ mbq_at_scan, minutes_to_10pct
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9 · Ultrasound: echoes, speckle and B-mode
+# <a id="sec-us"></a>
+#
 # Ultrasound is real-time, portable and free of ionising radiation, but depends on the operator's skill. The probe
 # sends short pulses (here 5 MHz) and records the echoes of each scan line: the **RF signal**. An echo's
 # arrival time gives its depth through the speed of sound that scanners assume in soft tissue, 1540 m/s
@@ -923,7 +1262,48 @@ ax.legend()
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# And the real thing: a real power-Doppler image of a lymph node, where colour encodes the strength of the blood-flow
+# ### Doppler: the speed of blood from a frequency shift
+# <a id="sec-doppler"></a>
+#
+# Ultrasound comes in many types (B-mode, M-mode, colour and power Doppler, elastography...). Doppler modes measure
+# motion. Sound sent at frequency f0 that bounces off blood moving at speed v comes back shifted: the path to the
+# blood and back shortens by 2·v·cos θ every second (θ: the angle between the beam and the flow), so the echo gains
+# 2·v·cos θ / λ cycles per second, with λ = c / f0:
+#
+# **f_D = 2 · f0 · v · cos θ / c**
+#
+# A worked number: 5 MHz, blood at 0.5 m/s, beam at 60° to the vessel, c = 1540 m/s.
+
+# %% slideshow={"slide_type": "fragment"}
+f0_mhz, v_blood, angle_deg = 5.0, 0.5, 60.0
+f_doppler = 2 * f0_mhz * 1e6 * v_blood * np.cos(np.deg2rad(angle_deg)) / mod.SPEED_OF_SOUND_M_S  # Hz
+f_doppler, ultrasound.doppler_shift_hz(v_blood, f0_mhz=f0_mhz, angle_deg=90)  # ≈ 1.6 kHz; none at 90°
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# About 1.6 kHz out of 5 MHz: a shift of 0.03 %, but in the audible range, which is why Doppler scanners can play
+# it as sound. A pulsed-Doppler scanner measures it without ever resolving 5 MHz that finely: it sends a pulse
+# every 1/PRF seconds and samples the echo of one depth once per pulse. The blood moves a little between pulses,
+# so the echo's phase turns steadily, and the spectrum of these samples peaks at f_D. We simulate 64 noisy pulses
+# and read the peak; the beam angle matters as much as the speed.
+#
+# *Figure:* the spectrum of the simulated slow-time echo for beam angles of 0°, 60° and 80°, with the Doppler
+# equation's prediction dashed.
+
+# %% slideshow={"slide_type": "fragment"}
+prf_hz = 10_000.0  # pulses per second: above 2·f_D, or the shift aliases
+fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
+for angle, colour in [(0, "#0072B2"), (60, "#E69F00"), (80, "#009E73")]:
+    echo_iq = ultrasound.slow_time_signal(v_blood, f0_mhz=f0_mhz, angle_deg=angle, prf_hz=prf_hz, n_pulses=64,
+                                          noise=0.5, seed=0)
+    spectrum = np.abs(np.fft.fftshift(np.fft.fft(echo_iq * np.hanning(64), n=512)))
+    ax.plot(np.fft.fftshift(np.fft.fftfreq(512, 1 / prf_hz)), spectrum, c=colour, label=f"{angle}°")
+    ax.axvline(ultrasound.doppler_shift_hz(v_blood, f0_mhz=f0_mhz, angle_deg=angle), c=colour, ls="--")
+ax.set(xlabel="frequency (Hz)", ylabel="|spectrum| (a.u.)", title="Simulated pulsed Doppler, 0.5 m/s at 5 MHz")
+ax.legend(title="beam angle")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# *Optional aside.* And the real thing: a real power-Doppler image of a lymph node, where colour encodes the strength of the blood-flow
 # signal on top of the grayscale B-mode, and the echocardiography cine from section 6 (both stored as RGB).
 #
 # *Figure:* the real power-Doppler ultrasound still (colour flow over B-mode) and one frame of the real echo cine.
@@ -944,12 +1324,24 @@ assert np.allclose(env, mod.envelope(rf)), "helper envelope = inline Hilbert env
 cyst = (z_mm - 18) ** 2 + (x_mm - 12) ** 2 < 3**2
 assert bmode[cyst].mean() < bmode[150:600].mean() - 20, "the cyst is more than 20 dB darker than tissue"
 assert doppler.shape[-1] == 3 and echo.ndim == 4
+# the spectrum of noisy pulsed-Doppler echoes peaks where the Doppler equation says, at any angle and seed
+seeds = range(0, 5)
+for echo_seed in seeds:
+    for angle in (0, 30, 60, 80):
+        iq = ultrasound.slow_time_signal(v_blood, f0_mhz=f0_mhz, angle_deg=angle, prf_hz=prf_hz, n_pulses=64,
+                                         noise=0.5, seed=echo_seed)
+        f_peak = ultrasound.peak_frequency_hz(iq, prf_hz=prf_hz)
+        f_eq = ultrasound.doppler_shift_hz(v_blood, f0_mhz=f0_mhz, angle_deg=angle)
+        assert abs(f_peak - f_eq) < 2 * prf_hz / 64, f"seed {echo_seed}, {angle}°: peak {f_peak:.0f}, eq. {f_eq:.0f}"
+assert np.isclose(f_doppler, ultrasound.doppler_shift_hz(v_blood, f0_mhz=f0_mhz, angle_deg=angle_deg))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # Scanners reduce speckle by **compounding**: averaging envelopes from independent looks (angles or frequencies).
 # Average the envelopes of 4 independent realisations of a uniform medium (`np.ones((800, 128))`, seeds 0–3) and
-# compute `compound_ratio`, the mean/SD of the average. Theory for N independent looks: 1.91 · √N.
+# compute `compound_ratio`, the mean/SD of the average. Leave out the first and last 100 depth samples of each
+# envelope (`[100:-100]`): there the simulated pulse runs off the ends of the field, so the speckle is not fully
+# developed. Theory for N independent looks: 1.91 · √N.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 compound_ratio = None  # your answer: mean/SD of the averaged envelope (no unit)
@@ -965,6 +1357,8 @@ compound_ratio
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 10 · Overview: what the arrays look like
+# <a id="sec-overview"></a>
+#
 # The lecture sorts medical image data into point measures, planar (projection) images, multislice (tomographic)
 # stacks, volumes and dynamic series. Here is that table built from the arrays this notebook actually loaded or
 # simulated: number of dimensions, shape, data type, spacing and memory.
@@ -987,16 +1381,18 @@ overview = pd.DataFrame([{"category": c, "data": name, **mod.describe_array(a, a
 overview
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-assert set(overview.loc[overview.category.str.startswith("planar"), "ndim"]) <= {2, 3}
-assert set(overview.loc[overview.category.isin(["multislice", "volume"]), "ndim"]) == {3}
-assert all(overview.loc[overview.category.str.startswith("dynamic"), "axes"].str.startswith("t"))
-assert all(row.bytes == np.prod(row.shape) * np.dtype(row.dtype).itemsize for row in overview.itertuples())
+# the lecture's claim: a point measure is tiny, and a time axis makes the largest arrays
+by_size = overview.sort_values("bytes")
+assert by_size.iloc[0].category == "point" and by_size.iloc[-1].category.startswith("dynamic"), by_size.category
+assert by_size.iloc[-1].bytes > 100 * by_size.iloc[0].bytes, "the arrays span orders of magnitude in size"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
-# Which category holds the most bytes among the arrays above? Add a row for the simulated B-mode image `bmode`
-# (category "planar", axes "yx", spacing `(dz_mm, pitch_mm)`) to a copy of the table, then compute
-# `largest_category`, the category with the largest total bytes.
+# In the table as it stands the colour cine loop is the heaviest category. But the fMRI example is a stub of 2
+# volumes; a real run of 10 minutes at TR = 2 s holds 300. Which category holds the most bytes once the fMRI row
+# has its real length? In a copy of the table, give the row `"fMRI (real)"` the bytes of a 300-volume run (same
+# volume shape and dtype: `fmri[0].nbytes * 300`), then compute `largest_category`, the category with the largest
+# total bytes.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 largest_category = None  # your answer: one of the table's category names
@@ -1004,11 +1400,11 @@ check("01-largest-category")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
 # %%solution 01-largest-category
-extra = pd.DataFrame([{"category": "planar", "data": "B-mode (simulated)",
-                       **mod.describe_array(bmode, axes="yx", spacing=(dz_mm, pitch_mm))}])
-table = pd.concat([overview, extra], ignore_index=True)
+table = overview.copy()
+table.loc[table["data"] == "fMRI (real)", "bytes"] = fmri[0].nbytes * 300  # a real 10-minute run
 largest_category = table.groupby("category")["bytes"].sum().idxmax()
-assert largest_category == "dynamic 2D+t, colour", largest_category  # the 120-frame colour cine
+as_it_stands = overview.groupby("category")["bytes"].sum().idxmax()
+assert (as_it_stands, largest_category) == ("dynamic 2D+t, colour", "dynamic 4D"), (as_it_stands, largest_category)
 largest_category
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -1017,19 +1413,22 @@ largest_category
 #   radiology together is a few GB, and compression on disk shrinks both (§1 One patient, many modalities); among
 #   the arrays this notebook loaded, the colour cine loop holds the most bytes (§10 Overview).
 # - Many laboratory tests image a sample and keep only a few numbers: a 96-well plate becomes 96 optical densities
-#   and one MIC per isolate (§2 1D "image data").
+#   and one MIC per isolate (§2 1D "image data"). fMRI and dynamic PET add a time axis to a volume (§7, §8).
 # - A radiograph is a 2D projection, I = I₀·e^(−∫ μ dl): soft tissues differ in μ by less than 15 %, so only air and
 #   bone stand out, and overlapping organs add up (§3 X-ray).
 # - A whole-slide image is an (H, W, 3) uint8 tensor too large for memory; a pyramid of tiles lets a viewer and an
 #   analysis read one tile at a time (§4 Whole-slide imaging).
 # - CT turns projections from many angles (a sinogram) into slices by filtered back-projection, in calibrated HU;
-#   angles that were never measured cannot be made up by more views (§5 CT).
+#   angles that were never measured cannot be made up by more views. Thin slices over a long coverage make
+#   thousands of images, and each costs photons: quadrupling the dose halves the noise (§5 CT).
 # - Fluoroscopy and cine loops are 2D + time; DSA subtracts the logarithm of a mask frame so that only the contrast
 #   agent is left (§6 Fluoroscopy).
-# - MRI contrast is chosen through TR and TE, which weight each tissue's PD, T1 and T2; fMRI and dynamic PET add a
-#   time axis (§7 MRI, §8 PET).
-# - PET is blurred by its PSF (FWHM 4–5 mm), noisy and decays with ¹⁸F's 109.8-min half-life; ultrasound's B-mode is
-#   a log-compressed envelope whose speckle has mean/SD ≈ 1.91 (§8 PET, §9 Ultrasound).
+# - MRI contrast is chosen through TR and TE, which weight each tissue's PD, T1 and T2. The scanner records k-space
+#   one phase-encode line per TR, so motion between lines leaves ghosts along the phase-encode direction (§7 MRI).
+# - PET is blurred by its PSF (FWHM 4–5 mm), noisy and decays with ¹⁸F's 109.8-min half-life; SUV normalises uptake
+#   to dose and weight, and the CT of PET-CT corrects the loss of photon pairs deep in the body. Ultrasound's
+#   B-mode is a log-compressed envelope whose speckle has mean/SD ≈ 1.91; Doppler reads blood speed from
+#   f_D = 2·f0·v·cos θ / c (§8 PET, §9 Ultrasound).
 #
 # **Next:** open **02_dicom.ipynb**: the file format almost all of these images travel in.
 
@@ -1059,6 +1458,10 @@ largest_category
 #     and what does compounding give up in exchange for a smoother image?
 # 12. A 100,000 × 100,000 slide is analysed tile by tile (§4). What bounds the memory this needs, and what becomes the
 #     limit on how long it takes?
+# 13. In §7 the head moved sideways, yet its ghosts repeat it up and down the image. Why? What could the technologist
+#     change so that the ghosts of breathing do not fall across the liver?
+# 14. Without attenuation correction (§8) the lungs of the simulated PET look hotter than the soft tissue between
+#     them, although they hold less tracer. Explain it with the survival factor e^(−∫ μ dl).
 
 # %% [markdown] jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
 # **Answers** (instructor edition)
@@ -1100,6 +1503,15 @@ largest_category
 # 12. Memory is bounded by one decoded tile (256 × 256 × 3 bytes ≈ 0.2 MB) plus the result map, whatever the slide's
 #     size. The time grows with the number of tiles (about 150,000 here): decoding and processing them, and reading
 #     the file from disk or network, become the limit.
+# 13. Each phase-encode line is recorded after its own excitation, at its own time, so motion makes k-space
+#     inconsistent from one line to the next, i.e. along k_y; along k_x (one read-out, a few milliseconds) the data
+#     stay consistent. Errors that vary along k_y spread along y in the image, whatever the direction of the motion.
+#     Swapping the phase-encode and read-out directions turns the ghosts by 90°, for example to run left–right
+#     instead of across the liver (respiratory gating or breath-holding removes them instead).
+# 14. Lines of response through the lungs cross less attenuating tissue (lung μ is about a fifth of soft tissue's),
+#     so more of their photon pairs survive than on lines through the mediastinum, which also cross the spine and
+#     heart. Without the correction, the image shows surviving counts, not activity: the lungs' lines are boosted
+#     relative to the others.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further reading
@@ -1130,8 +1542,10 @@ largest_category
 # - [Hounsfield GN. Computerized transverse axial scanning (tomography). *Br J Radiol* 1973](https://doi.org/10.1259/0007-1285-46-552-1016)
 # - [Hubbell JH, Seltzer SM. NIST Standard Reference Database 126, Table 4](https://physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html)
 # - [ICRU Report 61: Tissue substitutes, phantoms and computational modelling in medical ultrasound](https://www.icru.org/report/tissues-substitutes-phantoms-and-computation-modelling-in-medical-ultrasound-report-61)
+# - [Kinahan PE, et al. Attenuation correction for a combined 3D PET/CT scanner. *Med Phys* 1998](https://doi.org/10.1118/1.598392)
 # - [Litjens G, et al. 1399 H&E-stained sentinel lymph node sections of breast cancer patients: the CAMELYON dataset. *GigaScience* 2018](https://doi.org/10.1093/gigascience/giy065)
 # - [Lu H, et al. Routine clinical brain MRI sequences for use at 3.0 Tesla. *J Magn Reson Imaging* 2005](https://doi.org/10.1002/jmri.20356)
+# - [Mettler FA Jr, et al. Effective doses in radiology and diagnostic nuclear medicine: a catalog. *Radiology* 2008](https://doi.org/10.1148/radiol.2481071451)
 # - [Moses WW. Fundamental limits of spatial resolution in PET. *Nucl Instrum Methods Phys Res A* 2011](https://doi.org/10.1016/j.nima.2010.11.092)
 # - [NNDC. NuDat 3, decay radiation of ¹⁸F](https://www.nndc.bnl.gov/nudat3/decaysearchdirect.jsp?nuc=18F&unc=NDS)
 # - [Piechnik SK, et al. Functional changes in CSF volume estimated using measurement of water T2 relaxation. *Magn Reson Med* 2009](https://doi.org/10.1002/mrm.21897)
@@ -1143,6 +1557,8 @@ largest_category
 # - [Strickland NH. Multidetector CT: what do we do with all the images generated? *Br J Radiol* 2004](https://doi.org/10.1259/bjr/95034282)
 # - [Thompson HK Jr, et al. Indicator transit time considered as a gamma variate. *Circ Res* 1964](https://doi.org/10.1161/01.RES.14.6.502)
 # - [Wagner RF, Smith SW, Sandrik JM, Lopez H. Statistics of speckle in ultrasound B-scans. *IEEE Trans Sonics Ultrason* 1983](https://doi.org/10.1109/T-SU.1983.31404)
+# - [Twieg DB. The k-trajectory formulation of the NMR imaging process. *Med Phys* 1983](https://doi.org/10.1118/1.595331)
 # - [Wagner RF, Insana MF, Brown DG. Statistical properties of radio-frequency and envelope-detected signals. *J Opt Soc Am A* 1987](https://doi.org/10.1364/JOSAA.4.000910)
 # - [Wang K. Feasibility of high spatial resolution working modes for clinical PET scanner. *Int J Med Phys Clin Eng Radiat Oncol* 2018](https://doi.org/10.4236/ijmpcero.2018.74045)
+# - [Wood ML, Henkelman RM. Suppression of respiratory motion artifacts in magnetic resonance imaging. *Med Phys* 1986](https://doi.org/10.1118/1.595851)
 # - [Wansapura JP, et al. NMR relaxation times in the human brain at 3.0 tesla. *J Magn Reson Imaging* 1999](https://doi.org/10.1002/(SICI)1522-2586(199904)9:4<531::AID-JMRI4>3.0.CO;2-L)

@@ -68,8 +68,9 @@ def tissues():
 @pytest.fixture
 def arrays():
     overview = pd.DataFrame({"category": ["planar", "volume", "dynamic 4D", "dynamic 4D"],
-                             "bytes": [100, 400, 300, 150]})  # one big volume, two 4D arrays
-    return {"overview": overview, "bmode": np.zeros(10, np.float64)}  # 80 bytes more for "planar"
+                             "data": ["x-ray", "MRI", "fMRI (real)", "PET"],
+                             "bytes": [100, 400, 16, 150]})  # the volume leads until fMRI has 300 volumes
+    return {"overview": overview, "fmri": np.zeros((2, 2, 2, 2), np.uint8)}  # 8 bytes a volume -> 2400 bytes
 
 
 # ------------------------------------------------------------------------------------------------------ the tests
@@ -185,7 +186,9 @@ def test_compounding():
 
 def test_largest_category(arrays):
     assert verdict("01-largest-category", largest_category=None, **arrays).status == "unanswered"
-    fewer = verdict("01-largest-category", largest_category="volume", **arrays)
+    stale = verdict("01-largest-category", largest_category="volume", **arrays)
+    assert stale.status == "wrong" and "as it stands" in stale.message and "dynamic" not in stale.message
+    fewer = verdict("01-largest-category", largest_category="planar", **arrays)
     assert fewer.status == "wrong" and "fewer bytes" in fewer.message and "dynamic" not in fewer.message
     unknown = verdict("01-largest-category", largest_category="4D", **arrays)
     assert unknown.status == "wrong" and "one of" in unknown.message
