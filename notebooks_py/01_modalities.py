@@ -62,6 +62,7 @@ from helpers import modalities as mod
 from helpers import viz, widgets
 from helpers.data import load_sample
 from helpers.exercises import check
+from helpers.viewer3d import Scene, VolumeViewer3D
 
 rng = np.random.default_rng(0)  # one seeded generator for the simulations below
 
@@ -1387,6 +1388,39 @@ assert by_size.iloc[0].category == "point" and by_size.iloc[-1].category.startsw
 assert by_size.iloc[-1].bytes > 100 * by_size.iloc[0].bytes, "the arrays span orders of magnitude in size"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The volumes in 3D
+# Every viewer so far shows planes of a volume. A WebGL viewer draws the whole volume at once: three planes plus a
+# 3D rendering you can rotate ([NiiVue](https://github.com/niivue/niivue), running in the browser). It receives
+# each array with its [**affine**](../GLOSSARY.md#affine), the matrix that maps a voxel index to millimetres in the patient's (here the
+# template's) world coordinates, so it places every voxel itself: spacing and orientation come from the same
+# numbers as in the rest of the course. Choose a scene: the T1 template with grey and white matter, the simulated
+# PET fused on the MRI, or the 4D fMRI (then drag the frame). Where the 3D view cannot run (no WebGL, or a static
+# copy of this notebook) the slice viewer appears instead, with a note saying why.
+#
+# *Figure:* an interactive 3D and multiplanar view of the MNI152 T1 template with tissue overlays, PET on MRI and
+# the fMRI series (drag in a plane to move, in the 3D panel to rotate).
+
+# %% slideshow={"slide_type": "fragment"}
+affine = t1_meta.extra["affine_zyx"]  # (z, y, x, 1) voxel index -> RAS+ millimetres
+viewer_3d = VolumeViewer3D({
+    "T1 with grey (red) and white (blue) matter": Scene(t1, affine, {"grey matter": (gm, "red"),
+                                                                     "white matter": (wm, "blue")}),
+    "PET fused on MRI": Scene(t1, affine, {"PET": (pet, "warm")}),
+    "fMRI, 4D (drag the frame)": Scene(fmri, fmri_meta.extra["affine_zyx"]),
+}, title="Course volumes in 3D")
+viewer_3d
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+# the course's axis convention, read back in world millimetres (RAS+: x grows to the patient's right, y to
+# anterior, z to superior)
+first, last = viewer_3d.world_mm((0, 0, 0)), viewer_3d.world_mm(np.array(t1.shape) - 1)
+assert first[0] > last[0], "column 0 is the patient's right (larger RAS x) in the course's convention"
+assert first[1] > last[1], "row 0 is anterior (larger RAS y)"
+assert first[2] < last[2], "slice 0 is inferior (smaller RAS z)"
+spacing = np.linalg.norm(affine[:3, :3], axis=0)
+assert np.allclose(spacing, t1_meta.spacing_mm), "the affine's columns have the voxel size as their length"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # In the table as it stands the colour cine loop is the heaviest category. But the fMRI example is a stub of 2
 # volumes; a real run of 10 minutes at TR = 2 s holds 300. Which category holds the most bytes once the fMRI row
@@ -1551,6 +1585,7 @@ largest_category
 # - [Piechnik SK, et al. Functional changes in CSF volume estimated using measurement of water T2 relaxation. *Magn Reson Med* 2009](https://doi.org/10.1002/mrm.21897)
 # - [Radiopaedia. Hounsfield unit](https://radiopaedia.org/articles/hounsfield-unit)
 # - [Radiopaedia. Windowing (CT)](https://radiopaedia.org/articles/windowing-ct)
+# - [Rorden C, Hanayik T, et al. NiiVue: a WebGL2 viewer for medical images](https://github.com/niivue/niivue)
 # - [Ruifrok AC, Johnston DA. Quantification of histochemical staining by color deconvolution. *Anal Quant Cytol Histol* 2001](https://pubmed.ncbi.nlm.nih.gov/11531144/)
 # - [Shepp LA, Logan BF. The Fourier reconstruction of a head section. *IEEE Trans Nucl Sci* 1974](https://doi.org/10.1109/TNS.1974.6499235)
 # - [Sladky R, et al. Slice-timing effects and their correction in functional MRI. *NeuroImage* 2011](https://doi.org/10.1016/j.neuroimage.2011.06.078)
