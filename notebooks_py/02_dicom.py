@@ -55,7 +55,7 @@ from scipy import ndimage
 from scipy.special import ndtr
 
 from helpers import dicom as hd
-from helpers import viz, widgets
+from helpers import deface, viz, widgets
 from helpers.data import load_sample, sample_path
 from helpers.exercises import check
 
@@ -932,9 +932,63 @@ assert np.all(us_pixels[:100, :200] == 255, axis=-1).sum() > 300, "white text re
 # research MRI scans to photographs of 70 of 84 volunteers (83 %) with commercial face-recognition software.
 # "De-facing" software removes or replaces the face voxels, but it alters the image and can change automated brain
 # measurements, and it is not airtight: after popular de-facing tools, 28–38 % of 157 scans could still be matched
-# (Schwarz et al., [*NeuroImage* 2021;231:117845](https://doi.org/10.1016/j.neuroimage.2021.117845)). (The MNI152
-# template used above is skull-stripped and an average
-# of 152 people: it has no face to show.)
+# (Schwarz et al., [*NeuroImage* 2021;231:117845](https://doi.org/10.1016/j.neuroimage.2021.117845)).
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### A face in a head_t1 MRI, and what de-facing removes
+# The MNI152 template of §8 is skull-stripped (zero outside the head_brain, checked below): it has no face to show. A
+# template that keeps the face ships with the de-facing tool [pydeface](https://github.com/poldracklab/pydeface):
+# `mean_reg2mean.nii.gz`, an average T1-weighted head_t1 that pydeface registers to each scan, with the mask of the
+# face region it then removes. An average face is nobody's, but it is what every head_t1 MRI contains. We draw its
+# skin surface with marching cubes ([Lorensen and Cline 1987](https://doi.org/10.1145/37402.37422)) at 2 mm, then
+# de-face it with **Quickshear** ([Schimke, Kuehler and Hale 2011](https://doi.org/10.1007/978-3-642-22348-8_26)):
+# in the side view of a head_brain mask, the first edge of the mask's lower convex hull, under the frontal lobe, is
+# lowered by 10 voxels (about 20 mm) and becomes a plane; every voxel below it, on the face side, is set to zero.
+
+# %% slideshow={"slide_type": "fragment"}
+head_t1, face_region, head_spacing = deface.load_head_template()  # (z, y, x), ~2 mm; pydeface's face region
+head_brain = deface.brain_mask(head_t1, head_spacing)  # rough: threshold, erode 10 mm, largest piece, regrow
+kept = deface.quickshear_keep(head_brain, buffer_voxels=10)  # False below the Quickshear plane
+defaced = head_t1 * kept
+in_head = head_t1 > 0.1  # inside the skin (the surface's iso-level)
+skin, skin_triangles = deface.head_surface(head_t1, head_spacing, level=0.1)
+skin_after, skin_after_triangles = deface.head_surface(defaced, head_spacing, level=0.1)
+removed = pd.Series({"head voxels removed (%)": 100 * (in_head & ~kept).sum() / in_head.sum(),
+                     "skin surface removed (%)": 100 * deface.surface_removed(skin, skin_triangles, kept, head_spacing),
+                     "pydeface's face region removed (%)": 100 * (face_region & in_head & ~kept).sum()
+                     / (face_region & in_head).sum(),
+                     "brain voxels removed": int((head_brain & ~kept).sum()),
+                     "closest removed voxel to the brain (mm)":
+                     ndimage.distance_transform_edt(~head_brain, sampling=head_spacing)[~kept].min()})
+removed.round(1)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* left, the skin surface of pydeface's average head template (real MRI, averaged) with its face; middle,
+# the same surface after the Quickshear cut; right, the middle sagittal slice with the rough brain mask (outline)
+# and the removed region (shaded), anterior to the right.
+
+# %% slideshow={"slide_type": "fragment"}
+fig = plt.figure(figsize=(12, 4.2), layout="constrained")
+deface.render_surface(fig.add_subplot(1, 3, 1, projection="3d"), skin, skin_triangles, title="Head MRI: a face")
+deface.render_surface(fig.add_subplot(1, 3, 2, projection="3d"), skin_after, skin_after_triangles,
+                      title="After Quickshear de-facing")
+ax = fig.add_subplot(1, 3, 3)
+middle_x = head_t1.shape[2] // 2
+extent = (0, head_t1.shape[1] * head_spacing[1], 0, head_t1.shape[0] * head_spacing[0])  # y, z in mm
+ax.imshow(head_t1[:, ::-1, middle_x], cmap="gray", origin="lower", extent=extent)  # anterior to the right
+ax.imshow(np.ma.masked_where(kept[:, ::-1, middle_x], np.ones_like(head_t1[:, :, 0])), cmap="autumn", alpha=0.35,
+          origin="lower", extent=extent)
+ax.contour(head_brain[:, ::-1, middle_x], levels=[0.5], colors="#56B4E9", linewidths=1, origin="lower", extent=extent)
+ax.set(xlabel="posterior → anterior (mm)", ylabel="inferior → superior (mm)", title="Removed (shaded), brain (outline)")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+mni_brain, _ = load_sample("mri_brain_mask")
+assert (t1[~mni_brain] > 0.05).mean() < 0.01, "the MNI152 template is skull-stripped: nothing outside the brain"
+assert (defaced[~kept] == 0).all() and removed["brain voxels removed"] == 0, "the cut zeroes the face side only"
+assert removed["closest removed voxel to the brain (mm)"] > 5, "a margin (the 20 mm buffer is vertical)"
+assert removed["pydeface's face region removed (%)"] > 75, "most of what pydeface calls the face is gone"
+assert 15 < removed["skin surface removed (%)"] < 30 and removed["head voxels removed (%)"] < 15  # "a fifth"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -1100,7 +1154,8 @@ origin_voxel
 #   the header says which (§6 Multi-frame, §7 Compressed transfer syntaxes).
 # - A series becomes a volume by sorting on *Image Position (Patient)* along the normal of *Image Orientation
 #   (Patient)*, with the spacing from the positions, not from file names (§8 From a series of files to a 3D volume).
-# - The PS3.15 profile cleans the header provably but not text in the pixels, and no tag touches a face; `hd.write`
+# - The PS3.15 profile cleans the header provably but not text in the pixels, and no tag touches a face: a head
+#   MRI holds one, and a de-facing cut such as Quickshear removes it, with a fifth of the skin surface; `hd.write`
 #   makes new DICOM objects, and NIfTI keeps only the array and one affine in RAS+ instead of LPS (§9
 #   De-identification, §10 Writing a new DICOM file, §11 DICOM vs NIfTI).
 #
@@ -1203,11 +1258,14 @@ origin_voxel
 # - [Fonov et al. 2011](https://doi.org/10.1016/j.neuroimage.2010.07.033): the MNI152 2009 templates (§8).
 # - [Hounsfield 1973](https://doi.org/10.1259/0007-1285-46-552-1016): computerized transverse axial scanning (§4).
 # - [Larobina and Murino 2014](https://doi.org/10.1007/s10278-013-9657-9): medical image file formats (further reading).
+# - [Lorensen and Cline 1987](https://doi.org/10.1145/37402.37422): marching cubes, the surface of a volume (§9).
 # - [Mildenberger et al. 2002](https://doi.org/10.1007/s003300101100): introduction to the DICOM standard (further reading).
 # - [Moses 2011](https://doi.org/10.1016/j.nima.2010.11.092): fundamental limits of spatial resolution in PET (§3).
 # - [NIfTI-1 header definition, `nifti1.h`](https://nifti.nimh.nih.gov/pub/dist/src/niftilib/nifti1.h): 348-byte header, affine, RAS+, header extensions (§11).
 # - [NIfTI-2 format page](https://nifti.nimh.nih.gov/nifti-2/index_html): 64-bit dimensions (§11).
+# - [pydeface](https://github.com/poldracklab/pydeface): de-facing tool; its average head template and face mask (§9).
 # - [Radiopaedia, *Windowing (CT)*](https://radiopaedia.org/articles/windowing-ct): window width and level presets (§5).
+# - [Schimke, Kuehler and Hale 2011](https://doi.org/10.1007/978-3-642-22348-8_26): Quickshear de-facing (§9).
 # - [Schwarz et al. 2019](https://doi.org/10.1056/NEJMc1908881): face recognition of research MRI participants (§9).
 # - [Schwarz et al. 2021](https://doi.org/10.1016/j.neuroimage.2021.117845): de-facing compared (§9).
 # - [Wang 2018](https://doi.org/10.4236/ijmpcero.2018.74045): clinical PET resolution of 4–5 mm (§3).
