@@ -109,9 +109,12 @@ def brain_mask(head: np.ndarray, spacing_mm, *, threshold: float = 0.3, erosion_
 
 def _lower_hull(points: np.ndarray) -> np.ndarray:
     """Lower convex hull of points sorted by (first, second) coordinate: Andrew's monotone chain."""
+    def turn(o, a, b):  # z component of (a - o) × (b - o): > 0 for a left turn
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
     hull: list[np.ndarray] = []
     for p in points:
-        while len(hull) >= 2 and np.cross(hull[-1] - hull[-2], p - hull[-2]) <= 0:
+        while len(hull) >= 2 and turn(hull[-2], hull[-1], p) <= 0:
             hull.pop()
         hull.append(p)
     return np.array(hull)
