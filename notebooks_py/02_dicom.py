@@ -1146,8 +1146,9 @@ origin_voxel
 # - Elements have keywords, VRs and VMs; odd groups are private and start with a private creator; sequences nest
 #   whole data sets inside an element (§2 Elements, tags, VRs and sequences).
 # - The header carries pixel depth, photometric interpretation, spacing, modality and acquisition parameters, and
-#   real files carry quirks: zero *Pixel Spacing*, ultrasound spacing in centimetres inside a region sequence
-#   (§3 The header across modalities).
+#   real files carry quirks: zero *Pixel Spacing*, ultrasound spacing in centimetres valid only inside its region.
+#   Spacing is the sampling grid, not the resolution: the point-spread function decides which details separate;
+#   radiographs give the detector's *Imager Pixel Spacing* (§3 The header across modalities).
 # - Stored integers become physical values through the Modality LUT (CT: HU, air −1000); padding values mark
 #   pixels that are not tissue (§4 Pixel data).
 # - The window (VOI LUT) decides what you see; the standard's LINEAR function differs from the textbook formula by
