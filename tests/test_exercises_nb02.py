@@ -71,7 +71,8 @@ def test_private_creators(ds_small):
 
 
 # --- 02-field-of-view ------------------------------------------------------------------------------------------
-def _header(rows, columns, spacing=None, region_cm=None):
+def _header(rows, columns, spacing=None, region_cm=None, corners=(0, 0, 0, 0)):
+    """A header with Pixel Spacing, or an ultrasound region with deltas in cm and corners (x0, y0, x1, y1)."""
     ds = Dataset()
     ds.Rows, ds.Columns = rows, columns
     if spacing is not None:
@@ -79,6 +80,8 @@ def _header(rows, columns, spacing=None, region_cm=None):
     if region_cm is not None:
         region = Dataset()
         region.PhysicalDeltaY, region.PhysicalDeltaX = region_cm
+        (region.RegionLocationMinX0, region.RegionLocationMinY0,
+         region.RegionLocationMaxX1, region.RegionLocationMaxY1) = corners
         ds.SequenceOfUltrasoundRegions = [region]
     return ds
 
@@ -86,11 +89,12 @@ def _header(rows, columns, spacing=None, region_cm=None):
 @pytest.fixture
 def headers():
     return {"CT": _header(512, 512, [0.5, 0.5]), "CR": _header(100, 80, [0, 0]), "NM": _header(100, 40, [1.5, 2.0]),
-            "US echo": _header(480, 640, region_cm=(0.04, 0.05)), "US Doppler": _header(200, 300)}
+            "US echo": _header(480, 640, region_cm=(0.04, 0.05), corners=(20, 10, 519, 409)),
+            "US Doppler": _header(200, 300)}
 
 
 def test_field_of_view(headers):
-    right = {"CT": (256.0, 256.0), "CR": None, "NM": (150.0, 80.0), "US echo": (192.0, 320.0), "US Doppler": None}
+    right = {"CT": (256.0, 256.0), "CR": None, "NM": (150.0, 80.0), "US echo": (160.0, 250.0), "US Doppler": None}
     assert _verdict("02-field-of-view", fov=None, headers=headers).status == "unanswered"
     assert _verdict("02-field-of-view", fov=right, headers=headers)
     assert "no entry for ['US Doppler']" in _wrong("02-field-of-view", fov={k: v for k, v in right.items()
@@ -99,8 +103,13 @@ def test_field_of_view(headers):
     assert "fov['CR']" in zero_spacing and "usable" in zero_spacing
     assert "order is (height, width)" in _wrong("02-field-of-view", hidden=[150.0, 80.0],
                                                 fov={**right, "NM": (80.0, 150.0)}, headers=headers)
-    assert "in cm" in _wrong("02-field-of-view", hidden=[192.0, 320.0], fov={**right, "US echo": (19.2, 32.0)},
+    assert "in cm" in _wrong("02-field-of-view", hidden=[160.0, 250.0], fov={**right, "US echo": (16.0, 25.0)},
                              headers=headers)
+    whole_screen = _wrong("02-field-of-view", hidden=[160.0, 250.0], fov={**right, "US echo": (192.0, 320.0)},
+                          headers=headers)
+    assert "only inside the region" in whole_screen
+    # the corners are both included: 400 x 500 pixels, not 399 x 499 (within the checker's 1 % tolerance either way)
+    assert _verdict("02-field-of-view", fov={**right, "US echo": (159.6, 249.5)}, headers=headers)
     assert "width is off" in _wrong("02-field-of-view", hidden=[80.0], fov={**right, "NM": (150.0, 60.0)},
                                     headers=headers)
     assert "pair of numbers" in _wrong("02-field-of-view", fov={**right, "CT": "256 mm"}, headers=headers)
@@ -109,10 +118,13 @@ def test_field_of_view(headers):
 
 
 def test_field_of_view_follows_the_headers(headers):
-    right = {"CT": (256.0, 256.0), "CR": None, "NM": (150.0, 80.0), "US echo": (192.0, 320.0), "US Doppler": None}
+    right = {"CT": (256.0, 256.0), "CR": None, "NM": (150.0, 80.0), "US echo": (160.0, 250.0), "US Doppler": None}
     headers["CT"].PixelSpacing = [0.25, 0.25]
     assert _verdict("02-field-of-view", fov=right, headers=headers).status == "wrong"
     assert _verdict("02-field-of-view", fov={**right, "CT": (128, 128)}, headers=headers)
+    headers["US echo"].SequenceOfUltrasoundRegions[0].RegionLocationMaxX1 = 269  # a narrower region
+    assert _verdict("02-field-of-view", fov={**right, "CT": (128, 128)}, headers=headers).status == "wrong"
+    assert _verdict("02-field-of-view", fov={**right, "CT": (128, 128), "US echo": (160.0, 125.0)}, headers=headers)
 
 
 # --- 02-padding ------------------------------------------------------------------------------------------------

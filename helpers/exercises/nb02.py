@@ -74,28 +74,43 @@ def private_creators(creators, n_private, ds_small):
 
 
 # --- §3 The header across modalities -------------------------------------------------------------------------
-def _spacing_mm(ds) -> tuple[float, float] | None:
-    """(row, column) pixel spacing in mm from Pixel Spacing or the first ultrasound region; None if unusable."""
+def _calibrated_area(ds) -> tuple[tuple[int, int], tuple[float, float]] | None:
+    """((rows, columns), (row, column) spacing in mm) of the calibrated area; None if the header gives no spacing.
+
+    An ultrasound object is calibrated only inside its first region (PS3.3 C.8.5.5): the area is the region,
+    its corners' pixel indices both included, and the spacing is the region's Physical Delta Y/X (cm -> mm).
+    Otherwise the area is the whole image with its Pixel Spacing, when present and non-zero.
+    """
     if "SequenceOfUltrasoundRegions" in ds:
         region = ds.SequenceOfUltrasoundRegions[0]
-        return 10.0 * float(region.PhysicalDeltaY), 10.0 * float(region.PhysicalDeltaX)  # cm -> mm
+        size = (int(region.RegionLocationMaxY1) - int(region.RegionLocationMinY0) + 1,
+                int(region.RegionLocationMaxX1) - int(region.RegionLocationMinX0) + 1)
+        return size, (10.0 * float(region.PhysicalDeltaY), 10.0 * float(region.PhysicalDeltaX))
     spacing = [float(v) for v in ds.get("PixelSpacing") or []]
-    return (spacing[0], spacing[1]) if len(spacing) == 2 and min(spacing) > 0 else None
+    if len(spacing) == 2 and min(spacing) > 0:
+        return (int(ds.Rows), int(ds.Columns)), (spacing[0], spacing[1])
+    return None
 
 
-def _fov_entry_problem(label: str, got, spacing: tuple[float, float] | None, shape: tuple[int, int]):
+def _fov_entry_problem(label: str, got, ds):
     """A hint for one entry of ``fov`` (None when right)."""
     where = f"fov[{label!r}]"
-    if spacing is None:
+    area = _calibrated_area(ds)
+    if area is None:
         return None if got is None else hint(f"{where}: is the spacing in this header usable (present, non-zero)?")
     if got is None:
         return hint(f"{where} should be (height_mm, width_mm): this header has a usable spacing")
     pair = _numbers(got, 2)
     if pair is None:
         return hint(f"{where} should be a pair of numbers (height_mm, width_mm), not {_describe(got)}")
-    expected = [shape[0] * spacing[0], shape[1] * spacing[1]]
+    (rows, columns), spacing = area
+    expected = [rows * spacing[0], columns * spacing[1]]
     if np.allclose(pair, expected, rtol=0.01):
         return None
+    whole_screen = [int(ds.Rows) * spacing[0], int(ds.Columns) * spacing[1]]
+    if "SequenceOfUltrasoundRegions" in ds and np.allclose(pair, whole_screen, rtol=0.01):
+        return hint(f"{where} covers the whole screen: the ultrasound spacing holds only inside the region; take "
+                    "its size from RegionLocationMinX0/MinY0/MaxX1/MaxY1")
     if np.allclose(pair[::-1], expected, rtol=0.01):
         return hint(f"{where}: the order is (height, width): Rows with the row spacing first")
     if np.allclose(np.multiply(pair, 10), expected, rtol=0.01):
@@ -114,7 +129,7 @@ def field_of_view(fov, headers):
     if missing:
         return hint(f"`fov` has no entry for {missing}: give one per label of `headers`")
     for label, ds in headers.items():
-        problem = _fov_entry_problem(label, fov[label], _spacing_mm(ds), (int(ds.Rows), int(ds.Columns)))
+        problem = _fov_entry_problem(label, fov[label], ds)
         if problem:
             return problem
     return None
