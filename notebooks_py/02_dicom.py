@@ -36,6 +36,7 @@ if "google.colab" in sys.modules:
         installed.check_returncode()
     sys.path.insert(0, os.path.abspath("medimg-course"))
 # --- end of Colab bootstrap ---
+import gzip
 import shutil
 import struct
 import tempfile
@@ -58,6 +59,7 @@ from helpers import dicom as hd
 from helpers import deface, viz, widgets
 from helpers.data import load_sample, sample_path
 from helpers.exercises import check
+from helpers.viewer3d import Scene, VolumeViewer3D, nifti_gz_bytes
 
 workdir = Path(tempfile.mkdtemp(prefix="course_dicom_"))  # every file this notebook writes goes here
 pd.set_option("display.max_colwidth", 60)
@@ -801,6 +803,28 @@ np.testing.assert_allclose(vol.affine @ [10, 0, 0, 1], lps @ [keep[10], 0, 0, 1]
 assert not np.array_equal(naive, stored_t1[keep]), "file-name order is not anatomical order"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
+# The same volume in 3D: a WebGL viewer ([NiiVue](https://github.com/niivue/niivue)) takes the array with its
+# [affine](../GLOSSARY.md#affine) and places every voxel in millimetres itself. DICOM's patient axes are LPS and
+# NIfTI's (which NiiVue reads) are RAS, so the affine's x and y rows change sign. The 4 mm slice spacing shows as
+# steps in the coronal and sagittal planes. Where WebGL is missing, the slice viewer appears with a note.
+#
+# *Figure:* an interactive 3D and multiplanar view of the volume rebuilt from the DICOM series (drag in a plane to
+# move, in the 3D panel to rotate).
+
+# %% slideshow={"slide_type": "fragment"}
+series_ras = np.diag([-1, -1, 1, 1]) @ vol.affine  # (z, y, x, 1) -> LPS mm, then LPS -> RAS: flip x and y
+VolumeViewer3D(Scene(vol.array, series_ras, window=(0, 1000)), title="DICOM series -> volume, in 3D")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+# a landmark's world position: read back by nibabel from the file NiiVue receives, it is where the template puts it
+handed = nib.Nifti1Image.from_bytes(gzip.decompress(nifti_gz_bytes(vol.array, series_ras)))
+landmark = np.array([10, 40, 30])  # (z, y, x) voxel of the series
+world_from_series = nib.affines.apply_affine(handed.affine, landmark[::-1])  # NIfTI axes are (x, y, z)
+world_from_template = (t1_meta.extra["affine_zyx"] @ [keep[10], 40, 30, 1])[:3]
+np.testing.assert_allclose(world_from_series, world_from_template, atol=1e-3)
+assert nib.aff2axcodes(handed.affine) == ("L", "P", "S"), "x runs to the patient's left, as the course stores it"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # Real series sometimes lose a file. The cell below copies the series without its 21st slice (by position) into
 # `gap_dir`. Load it with `hd.load_series` and read the warning; then load it again with `fill_gaps=np.nan` and
@@ -1268,6 +1292,7 @@ origin_voxel
 # - [NIfTI-2 format page](https://nifti.nimh.nih.gov/nifti-2/index_html): 64-bit dimensions (§11).
 # - [pydeface](https://github.com/poldracklab/pydeface): de-facing tool; its average head template and face mask (§9).
 # - [Radiopaedia, *Windowing (CT)*](https://radiopaedia.org/articles/windowing-ct): window width and level presets (§5).
+# - [Rorden et al., NiiVue](https://github.com/niivue/niivue): the WebGL viewer of the 3D view (§8).
 # - [Schimke, Kuehler and Hale 2011](https://doi.org/10.1007/978-3-642-22348-8_26): Quickshear de-facing (§9).
 # - [Schwarz et al. 2019](https://doi.org/10.1056/NEJMc1908881): face recognition of research MRI participants (§9).
 # - [Schwarz et al. 2021](https://doi.org/10.1016/j.neuroimage.2021.117845): de-facing compared (§9).
