@@ -34,6 +34,7 @@ if "google.colab" in sys.modules:
 import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
+from scipy import interpolate
 from scipy import ndimage as ndi
 from scipy.optimize import minimize
 from scipy.stats import wasserstein_distance
@@ -47,7 +48,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from helpers import datasets, metrics, tasks, tasks_extra, viz
+from helpers import datasets, metrics, modalities, task_widgets, tasks, tasks_extra, viz
 from helpers.data import load_sample
 from helpers.exercises import check
 
@@ -71,6 +72,30 @@ blas_limit = threadpool_limits(1)  # small arrays: one BLAS thread is fastest an
 #
 # Real images (CT, MRI) are used where a task needs no ground truth; lesions are **simulated** on real MRI anatomy
 # (`helpers.datasets`), because only then do we know the exact answer to score against.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Contents
+# The path through this notebook is sections 1 to 8 in order; parts marked *optional* are asides (a slider to play
+# with, a closer look) that you can skip on a first pass.
+#
+# 1. Preprocessing: [1.1 super-resolution](#1.1-·-Preprocessing:-super-resolution) ·
+#    [1.2 denoising](#1.2-·-Preprocessing:-denoising), with real low-dose CT noise ·
+#    [1.3 intensity normalisation](#1.3-·-Preprocessing:-intensity-normalisation-across-scanners) ·
+#    [1.4 slice densification](#1.4-·-Preprocessing:-slice-densification)
+# 2. [Registration](#2-·-Registration:-aligning-two-modalities) (*optional*: move the image yourself)
+# 3. [Detection](#3-·-Detection:-lesion-candidates-with-a-blob-detector)
+# 4. [Segmentation](#4-·-Segmentation:-outline-each-lesion), of lesions and of an organ on real CT
+#    (*optional*: the threshold slider)
+# 5. [Classification](#5-·-Classification:-benign-like-vs-malignant-like), with a gallery of the two lesion classes
+# 6. [Monitoring](#6-·-Monitoring:-lesion-burden-over-time)
+# 7. [Prediction](#7-·-Prediction:-an-outcome,-with-honest-uncertainty) (*optional*: the true probabilities on
+#    fresh outcomes)
+# 8. [Why medical image data is hard](#8-·-Why-medical-image-data-is-hard-—-shown,-not-told): few samples and huge
+#    images, non-standard acquisition, long tails, sparse and noisy labels (*optional*: the noise slider),
+#    imbalance, subjectivity, de-identification
+#
+# Then [Recap](#Recap), [Check your understanding](#Check-your-understanding), [Further reading](#Further-reading)
+# and [References](#References).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1.1 · Preprocessing: super-resolution
@@ -162,7 +187,8 @@ round(gain_db, 2)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1.2 · Preprocessing: denoising
 # A low-dose CT is noisier. We add **simulated** Gaussian noise (σ = 0.05 of the window, i.e. 20 HU) to the same
-# CT and remove it three ways: a Gaussian blur (smooths everything, edges too), a median filter, and non-local
+# CT — a simplification: real low-dose noise is not Gaussian and not independent from pixel to pixel, as the end of
+# this section shows — and remove it three ways: a Gaussian blur (smooths everything, edges too), a median filter, and non-local
 # means ([Buades et al. 2005](https://doi.org/10.1109/CVPR.2005.38): averages pixels whose *neighbourhoods* look
 # alike, so edges survive).
 
@@ -204,6 +230,76 @@ sigmas = [0.25, 0.5, 0.75, 1, 1.5, 2, 3]
 best_sigma = max(sigmas, key=lambda s: psnr(truth, ndi.gaussian_filter(noisy, s)))
 assert sigmas[0] < best_sigma < sigmas[-1]  # the trade-off: too little blur leaves noise, too much erases anatomy
 best_sigma
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Real low-dose CT noise: Poisson counts in the projections, streaks in the image
+# A CT detector counts X-ray photons. Along each ray the count is Poisson-distributed with mean
+# I₀·exp(−∫μ dl) (Beer–Lambert), so a lower dose (fewer photons I₀) or a ray through more tissue gives a relatively
+# noisier measurement. The scanner takes −log(count / I₀) and reconstructs by filtered back-projection
+# ([FBP](../GLOSSARY.md#fbp)), which
+# smears each ray's error back along the whole ray: the image noise is correlated along lines (streaks) and is
+# strongest where rays cross the most tissue. Low-dose simulators work exactly this way, in the projections
+# ([Zeng et al. 2015](https://doi.org/10.1109/TNS.2015.2467219)). We do it on a 128 × 128 version of the same CT
+# (HU converted to μ at 60 keV as in notebook 01, μ_water from
+# [NIST SRD 126](https://physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html)), with scikit-image's `radon` and
+# `iradon`, 90 views and 10⁴ photons per ray (a low dose), three noise draws, and compare with white Gaussian
+# noise of the same SD.
+
+# %% slideshow={"slide_type": "fragment"}
+small_hu = transform.downscale_local_mean(ct[64:448, 64:448], (3, 3))  # (128, 128) HU, 2.6 mm pixels
+pixel_cm = 3 * ct_meta.spacing_mm[0] / 10
+mu_water = modalities.MU_60KEV_PER_CM["water"]  # cm⁻¹
+angles = np.linspace(0, 180, 90, endpoint=False)  # degrees
+line_integrals = transform.radon(modalities.hu_to_mu(np.maximum(small_hu, -1000)), angles, circle=False) * pixel_cm
+
+def fbp_hu(sinogram):  # filtered back-projection, back to HU
+    return (transform.iradon(sinogram, angles, circle=False, filter_name="ramp") / pixel_cm / mu_water - 1) * 1000
+
+photons = 1e4  # incident photons per ray: a low dose
+counts = np.random.default_rng(9).poisson(photons * np.exp(-line_integrals), size=(3, *line_integrals.shape))
+clean_fbp = fbp_hu(line_integrals)
+poisson_noise = np.stack([fbp_hu(-np.log(np.maximum(c, 1) / photons)) for c in counts]) - clean_fbp  # (3, 128, 128)
+gaussian_noise = np.random.default_rng(10).normal(0, poisson_noise.std(), poisson_noise.shape)  # same SD, white
+body = ndi.binary_erosion(small_hu > -300, iterations=3)  # inside the patient
+
+def noise_character(noise):  # (draws, h, w) HU -> neighbour correlation along rows/columns, centre/edge SD ratio
+    corr = [np.mean([np.corrcoef(n[body], np.roll(n, 1, axis)[body])[0, 1] for n in noise]) for axis in (1, 0)]
+    rows, cols = np.indices(body.shape)
+    radius = np.hypot(rows - 64, cols - 64)
+    centre, edge = body & (radius < 15), body & (radius > 35)
+    return {"SD (HU)": noise[:, body].std(), "corr. left-right": corr[0], "corr. up-down": corr[1],
+            "SD centre / edge": noise[:, centre].std() / noise[:, edge].std()}
+
+noise_table = pd.DataFrame({"Poisson + FBP": noise_character(poisson_noise),
+                            "Gaussian (the simplification)": noise_character(gaussian_noise)}).T
+noise_table.round(2)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the 128 × 128 CT reconstructed from noise-free projections, the same from low-dose Poisson projections,
+# and the noise alone for Poisson + FBP and for white Gaussian noise of the same SD (simulated noise, real anatomy).
+
+# %% slideshow={"slide_type": "fragment"}
+fig = viz.compare([clean_fbp, clean_fbp + poisson_noise[0], poisson_noise[0], gaussian_noise[0]],
+                  ["FBP, no noise", "FBP, low-dose Poisson", "Poisson + FBP noise", "white Gaussian noise"],
+                  spacing_mm=(3 * ct_meta.spacing_mm[0],) * 2, window=(50, 400), size=3.0,
+                  suptitle="Low-dose CT noise is streaky, not white (simulated in the projections)")
+for ax in fig.axes[2:4]:
+    ax.images[0].set_clim(-250, 250)
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+poisson_row, gaussian_row = noise_table.iloc[0], noise_table.iloc[1]
+# streaks: neighbours are correlated along one direction and not the other (0.36 vs -0.1 over 5 seeds); white noise
+# has no correlation in either direction
+assert abs(poisson_row["corr. left-right"] - poisson_row["corr. up-down"]) > 0.2, poisson_row
+assert abs(gaussian_row["corr. left-right"]) < 0.05 and abs(gaussian_row["corr. up-down"]) < 0.05, gaussian_row
+# noisier in the centre, where rays cross the most tissue (1.2-1.6 per draw, 3 draws pooled); white noise: 1
+assert poisson_row["SD centre / edge"] > 1.15 and abs(gaussian_row["SD centre / edge"] - 1) < 0.1, noise_table
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The Poisson noise, reconstructed, is streaky: correlated along the direction of the longest rays (left–right
+# through this wide abdomen) and stronger in the centre of the body. A denoiser tuned on white Gaussian noise meets
+# a different problem on a real low-dose scan, one reason why low-dose CT denoisers are trained on realistic
+# simulations like this one or on real low/normal-dose pairs.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1.3 · Preprocessing: intensity normalisation across scanners
@@ -288,6 +384,61 @@ gap_one = distribution_gap(lesions.images[fg_a], one_ref[fg_b])
 # one slice is a noisier reference (one brain level, one bias field) than 400 pooled slices
 assert gap_one > gaps["histogram-matched"]
 round(gap_one, 4)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1.4 · Preprocessing: slice densification
+# Clinical series often have thick slices: fine in-plane pixels, but 3–5 mm between slices. Many methods want
+# (near-)isotropic voxels, so the missing slices in between are **interpolated** ("densified") along the
+# through-plane axis. Notebook 02 writes every second axial slice of the real MNI152 T1 template (2 mm voxels) as a
+# DICOM series with 4 mm between slices and reads it back into a volume. We take the same 4 mm stack here, fill in
+# the slice half-way between each pair, and score it against the **real** slice that was left out, a ground truth
+# we rarely have. (The template is an average of many brains, so it is smoother than one patient's scan: this is
+# a best case for interpolation.)
+
+# %% slideshow={"slide_type": "fragment"}
+t1, mri_meta = load_sample("mri_brain_t1")  # (z, y, x), 2 mm voxels
+series_4mm = t1[0::2].astype(float)  # every 2nd slice: the 4 mm series of notebook 02
+held_out = t1[1::2].astype(float)[: len(series_4mm) - 1]  # the real slices half-way between, never used below
+n_mid = len(held_out)
+densified = {"nearest (copy the slice below)": series_4mm[:n_mid],
+             "linear (mean of the two neighbours)": (series_4mm[:n_mid] + series_4mm[1:n_mid + 1]) / 2,
+             "cubic spline": interpolate.make_interp_spline(np.arange(len(series_4mm)) * 2.0, series_4mm, k=3,
+                                                            axis=0)(np.arange(n_mid) * 2.0 + 1)}
+slice_rmse = {name: np.sqrt(((mid - held_out) ** 2).mean(axis=(1, 2))) for name, mid in densified.items()}
+pd.DataFrame({name: {"mean RMSE": e.mean(), "worst slice RMSE": e.max()} for name, e in slice_rmse.items()}).T.round(4)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the same sagittal plane (superior up, anterior left) of the real 2 mm template, of the 4 mm series,
+# and of the series densified back to 2 mm by linear interpolation; right, the error of each held-out slice
+# (template intensity units, 0–1) for the three interpolations.
+
+# %% slideshow={"slide_type": "fragment"}
+dense = np.empty((2 * n_mid + 1, *t1.shape[1:]))
+dense[0::2], dense[1::2] = series_4mm[:n_mid + 1], densified["linear (mean of the two neighbours)"]
+fig, axes = plt.subplots(1, 4, figsize=(14, 3.4), layout="constrained", width_ratios=[1, 1, 1, 1.4])
+for ax, (title, volume, dz) in zip(axes, [("real, 2 mm slices", t1, 2.0), ("4 mm series", series_4mm, 4.0),
+                                           ("densified to 2 mm (linear)", dense, 2.0)]):
+    viz.render_image(ax, viz.plane(volume, 49, axis=2), spacing_mm=(dz, 2.0), window=(0.5, 1.0))
+    ax.set_title(title)
+for name, error in slice_rmse.items():
+    axes[3].plot(np.arange(n_mid) * 4 + 2, error, label=name.split(" (")[0])
+axes[3].set(xlabel="position of the held-out slice (mm from the first)", ylabel="RMSE vs the real slice",
+            title="Error of each interpolated slice")
+axes[3].legend()
+fig.suptitle("Slice densification of the real MNI152 T1 template (4 mm → 2 mm)")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+errors_nearest, errors_linear, errors_cubic = slice_rmse.values()
+has_head = held_out.max(axis=(1, 2)) > 0.1  # slices outside the head are empty: every method is exact there
+assert np.all(errors_linear[has_head] < errors_nearest[has_head]), "linear beats copying on every slice"
+assert errors_linear.mean() < 0.8 * errors_nearest.mean(), (errors_linear.mean(), errors_nearest.mean())
+assert abs(errors_cubic.mean() - errors_linear.mean()) < 0.2 * errors_linear.mean()  # cubic: no real gain
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Averaging the two neighbours beats copying one of them on every slice of the head; a cubic spline adds almost
+# nothing. But no interpolation recovers structure thinner than the slice gap that lies between two slices: that
+# detail was never measured. Densified slices look smooth and convincing; they are an estimate, not data.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · Registration: aligning two modalities
@@ -377,6 +528,23 @@ pd.DataFrame({"angle (°)": [known_angle, mi_angle, ssd_angle],
 # %% slideshow={"slide_type": "skip"} tags=["check"]
 assert abs(mi_angle - known_angle) < 1.0 and np.hypot(*np.subtract(mi_shift, known_shift)) < 1.0
 assert abs(ssd_angle - known_angle) > 2.0, "SSD should fail on an inverted-contrast pair"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# *Optional — register by hand.* Move the T2-like image with the three sliders and watch both costs: mutual
+# information rises as you approach the known transform (about 7°, (4.5, −6) px), while the squared difference
+# (SSD) does not reliably fall, because the two contrasts disagree. `task_widgets.rigid_costs` computes both; the
+# saved notebook shows the start position.
+#
+# *Figure:* the fixed T1 slice (red) and the moved T2-like slice (green) overlaid, with the mutual information and
+# the squared difference of the current position.
+
+# %% slideshow={"slide_type": "fragment"}
+task_widgets.RegistrationViewer(fixed, moving)
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+at_start, at_known = (task_widgets.rigid_costs(fixed, moving, a, s) for a, s in [(0.0, (0.0, 0.0)),
+                                                                                  (known_angle, known_shift)])
+assert at_known["mi"] > at_start["mi"] + 0.1, (at_start, at_known)  # the slider's MI readout rewards alignment
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -583,6 +751,27 @@ assert all(0.04 < cost < 0.06 for cost in one_pixel_cost), one_pixel_cost  # abo
 # notices.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
+# *Optional — pick the threshold yourself.* A plain global threshold on a 24 × 24 detail of the largest lesion:
+# drag it and watch Dice with the exact mask (`task_widgets.threshold_dice`). Too low, the outline leaks into the
+# brain; too high, it shrinks to the lesion's brightest core.
+#
+# *Figure:* the lesion detail with the true outline (blue) and the thresholded outline (orange), and Dice against
+# the threshold with the current choice marked.
+
+# %% slideshow={"slide_type": "fragment"}
+big_one = positives[int(np.argmax(lesions.area_mm2[positives]))]
+r0, c0 = np.clip(np.round(lesions.centers[big_one]).astype(int) - 12, 0, 40)
+detail_image = ndi.gaussian_filter(lesions.images[big_one].astype(float), 0.7)[r0:r0 + 24, c0:c0 + 24]
+detail_truth = lesions.masks[big_one][r0:r0 + 24, c0:c0 + 24]
+task_widgets.ThresholdViewer(detail_image, detail_truth, float(np.median(detail_image)),
+                             spacing_mm=lesions.spacing_mm, title="lesion detail")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+sweep = np.linspace(detail_image.min(), detail_image.max(), 101)
+sweep_dice = task_widgets.threshold_dice(detail_image, detail_truth, sweep)
+assert sweep_dice.max() > 0.7 and sweep_dice[0] < 0.5 * sweep_dice.max() and sweep_dice[-1] < 0.5 * sweep_dice.max()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # The "half-way" threshold is a choice. Segment the same lesions at 30% of the way from background to peak
 # (`segment(..., fraction=0.3)`, i.e. `background + 0.3 * (peak - background)`) and compute their median Dice
@@ -600,6 +789,60 @@ median_dice_30 = float(np.median([metrics.dice(s, t) for s, t in zip(seg30, trut
 assert np.mean([s.sum() for s in seg30]) > segmented.sum(axis=(1, 2)).mean()  # a lower threshold grows them
 round(median_dice_30, 3)
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### An organ on real CT: the kidney
+# The same recipe — threshold, keep the connected region under a click, fill its holes — segments an organ on the
+# real contrast-enhanced abdominal CT of §1. After the contrast injection the kidney's tissue is brighter than the
+# liver and the muscles around it (measured below), so a threshold between the two separates it; filling holes adds
+# the darker inner part (medulla and renal sinus). The click is on the patient's right kidney (image left). There is
+# no exact truth here; instead we check what a good segmentation must do: stay one compact region and barely move
+# when the threshold moves.
+
+# %% slideshow={"slide_type": "fragment"}
+kidney_click = (305, 205)  # (row, col) in the 512 × 512 CT: inside the patient's right kidney
+
+def segment_organ(hu, click, threshold_hu):
+    bright = ndi.binary_fill_holes(ndi.gaussian_filter(hu, 1.0) > threshold_hu)
+    regions, _ = ndi.label(bright)
+    return regions == regions[click] if regions[click] else np.zeros(hu.shape, bool)
+
+kidney = segment_organ(ct, kidney_click, 130)
+kidney_props = measure.regionprops(kidney.astype(np.uint8))[0]
+liver_hu = np.median(ct[230:270, 130:170])  # a 34 × 34 mm patch of liver
+threshold_areas = {t: segment_organ(ct, kidney_click, t).sum() * np.prod(ct_meta.spacing_mm) / 100
+                   for t in (110, 130, 150)}  # cm²
+{"kidney area (cm²)": round(kidney.sum() * np.prod(ct_meta.spacing_mm) / 100, 1),
+ "size (mm)": tuple(round(n * ct_meta.spacing_mm[0]) for n in np.ptp(np.argwhere(kidney), axis=0)),
+ "median HU: kidney, liver": (float(np.median(ct[kidney])), float(liver_hu)),
+ "area at 110 / 130 / 150 HU (cm²)": [round(a, 1) for a in threshold_areas.values()]}
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the real abdominal CT (W400 L50) with the segmented right kidney outlined, and a detail.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 2, figsize=(9, 4.2), layout="constrained")
+mm_axis = (np.arange(512) + 0.5) * ct_meta.spacing_mm[0]
+for ax, view in zip(axes, [np.s_[:, :], np.s_[250:360, 140:260]]):
+    viz.render_image(ax, ct[view], spacing_mm=ct_meta.spacing_mm, window=(50, 400))
+    ax.contour(mm_axis[:kidney[view].shape[1]], mm_axis[:kidney[view].shape[0]], kidney[view], [0.5],
+               colors="#E69F00", linewidths=1.5)
+axes[0].set_title("Kidney by threshold + connected component")
+axes[1].set_title("detail (the patient's right kidney)")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+areas = np.array(list(threshold_areas.values()))
+assert np.ptp(areas) < 0.15 * areas.mean(), threshold_areas  # a stable boundary: ±20 HU moves the area < 15%
+assert kidney_props.solidity > 0.85, kidney_props.solidity  # one compact region: no leak into liver or spine
+assert kidney_props.centroid[1] < 256, "on the image's left, the patient's right"
+assert np.median(ct[kidney]) > liver_hu + 20, "enhanced kidney is brighter than the liver"
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The kidney comes out as one compact region about 5–6 cm across, and moving the threshold by 20 HU either way
+# changes its area by only a few percent: its boundary is a sharp edge of contrast. Organs without such an edge
+# (the liver against the spleen or the bowel) need more than a threshold: region growing with shape constraints,
+# atlases, or the networks of notebooks 06 and 09.
+
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Classification: benign-like vs malignant-like
@@ -610,6 +853,28 @@ round(median_dice_30, 3)
 # moves) and its area, the **[AUC](../GLOSSARY.md#auc)** (the probability that a random malignant lesion scores
 # higher than a random benign one; [Hanley & McNeil 1982](https://doi.org/10.1148/radiology.143.1.7063747)), are
 # the standard scores; we use 5-fold cross-validation so that every lesion is scored by a model that never saw it.
+#
+# First, how the two classes were made (`datasets.lesion_slices`): each positive slice gets one bright lesion, an
+# ellipse with an irregular outline, blurred by the scanner. A hidden "aggressiveness" score, higher on average for
+# the malignant-like half, raises together (with noise) the radius, the irregularity of the outline and the rim
+# enhancement (a darker core inside a brighter ring). So the classes overlap by design: some benign-like lesions
+# are large and ragged, some malignant-like ones small and round.
+#
+# *Figure:* 36 × 36 mm details of six benign-like (top) and six malignant-like (bottom) simulated lesions, each
+# titled with its nominal radius, with the true outline in blue.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(2, 6, figsize=(13, 4.8), layout="constrained")
+detail_mm = (np.arange(12) + 0.5) * lesions.spacing_mm[0]
+for row, cls in zip(axes, (0, 1)):
+    for ax, i in zip(row, np.flatnonzero(lesions.malignant == cls)[:6]):
+        r, c = np.clip(np.round(lesions.centers[i]).astype(int) - 6, 0, 52)
+        viz.render_image(ax, lesions.images[i][r:r + 12, c:c + 12], spacing_mm=lesions.spacing_mm,
+                         window=(0.55, 0.9))
+        ax.contour(detail_mm, detail_mm, lesions.masks[i][r:r + 12, c:c + 12], [0.5], colors="#56B4E9")
+        ax.set_title(f"{'malignant' if cls else 'benign'}-like, r {lesions.radius_mm[i]:.0f} mm", fontsize=9)
+fig.suptitle("The two simulated lesion classes (synthetic, on real MNI152 anatomy)")
+plt.show()
 
 # %% slideshow={"slide_type": "fragment"}
 def lesion_measurements(image, mask):
@@ -928,13 +1193,12 @@ def long_tail(seed):  # one simulated world: its training counts, train/test dat
     recall = np.array([np.mean(predicted[y_te == c] == c) for c in range(n_classes)])
     return counts, (x_tr, y_tr, x_te, y_te), recall
 
-seeds = range(3, 8)
-worlds = [long_tail(seed) for seed in seeds]
+worlds = [long_tail(seed=3 + k) for k in range(5)]  # five seeds
 train_counts, (x_train, y_train, x_test, y_test), recall_per_class = worlds[0]  # the first world, shown below
-spread = pd.DataFrame({"seed": list(seeds), "cases of the 5 commonest": [w[0][:5].sum() for w in worlds],
+spread = pd.DataFrame({"world": range(1, 6), "cases of the 5 commonest": [w[0][:5].sum() for w in worlds],
                        "diagnoses with < 10 cases": [(w[0] < 10).sum() for w in worlds],
                        "recall, 5 commonest": [w[2][:5].mean() for w in worlds],
-                       "recall, 10 rarest": [w[2][-10:].mean() for w in worlds]}).set_index("seed")
+                       "recall, 10 rarest": [w[2][-10:].mean() for w in worlds]}).set_index("world")
 spread.round(2)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
@@ -995,9 +1259,12 @@ def noisy_label_fit(n_labels, rate, seed):  # a fresh baseline fitted on n_label
     return clone(baseline).fit(features_train[pick], noisy_y)
 
 repeats = range(0, 5)  # five seeds per setting
-accuracy = {(n_labels, rate): np.mean([noisy_label_fit(n_labels, rate, seed=0 + k).score(features_new, new.labels)
-                                       for k in repeats])
-            for n_labels in (400, 40) for rate in noise_rates}
+accuracy, noise_auc = {}, {}  # (n_labels, rate) -> mean test accuracy; (n_labels, rate) -> AUC of each seed
+for n_labels in (400, 40):
+    for rate in noise_rates:
+        models = [noisy_label_fit(n_labels, rate, seed=0 + k) for k in repeats]
+        accuracy[(n_labels, rate)] = np.mean([m.score(features_new, new.labels) for m in models])
+        noise_auc[(n_labels, rate)] = [roc_auc_score(new.labels, m.predict_proba(features_new)[:, 1]) for m in models]
 pd.Series(accuracy).unstack(0).round(3).rename_axis(index="label-noise rate", columns="labels")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
@@ -1016,6 +1283,21 @@ plt.show()
 # %% slideshow={"slide_type": "skip"} tags=["check"]
 assert accuracy[(400, 0.4)] < accuracy[(400, 0.0)] - 0.05
 assert accuracy[(40, 0.4)] < accuracy[(400, 0.4)], "few AND noisy labels is the worst case"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# *Optional — the noise slider.* The same experiment read as AUC, with 40 labels, where noise hurts most: drag the
+# rate and read the AUC (mean ± SD over the five seeds, precomputed above so the slider answers at once).
+#
+# *Figure:* test AUC against the fraction of flipped training labels, 40 labels, mean ± SD over five seeds, with
+# the chosen rate marked.
+
+# %% slideshow={"slide_type": "fragment"}
+auc_40 = np.array([noise_auc[(40, rate)] for rate in noise_rates])  # (rates, seeds)
+task_widgets.LabelNoiseViewer(noise_rates, auc_40.mean(axis=1), auc_40.std(axis=1))
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+drop = auc_40[0] - auc_40[-1]  # per seed: AUC lost from 0% to 40% flipped labels
+assert drop.mean() > 3 * drop.std() / np.sqrt(len(drop)) and drop.mean() > 0.05, drop
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -1196,15 +1478,17 @@ round(careless_dice, 3), round(careless_gain, 3), round(consensus_gain.mean(), 3
 # ## Recap
 # - Every task has its own yardstick, and a method is only as convincing as that number (the table of "Seven things we want to do with medical images").
 # - Bicubic interpolation beats nearest-neighbour by more than 1 dB, but a learned *linear* filter only matches it;
-#   PSNR and SSIM can rank methods differently, and non-local means keeps edges that blurring destroys (§1.1, §1.2 Preprocessing).
+#   PSNR and SSIM can rank methods differently, and non-local means keeps edges that blurring destroys; real
+#   low-dose CT noise is Poisson in the projections and streaky after FBP, not white (§1.1, §1.2 Preprocessing).
 # - Z-scoring and histogram matching shrink the intensity gap between scanners, but cannot undo blur and noise
-#   (§1.3 Intensity normalisation, §8 Non-standard acquisition).
+#   (§1.3 Intensity normalisation, §8 Non-standard acquisition); interpolating between thick slices beats copying
+#   them, but cannot restore what was never measured (§1.4 Slice densification).
 # - Mutual information aligns images of different contrast to within a pixel, where the squared difference fails
 #   (§2 Registration).
 # - A detector is judged by its FROC curve; ranking candidates by what we know about the lesions (brightness)
 #   beats the raw blob response (§3 Detection).
-# - Dice rewards overlap, the Hausdorff distance punishes the single worst leak; small lesions make both noisy
-#   (§4 Segmentation).
+# - Dice rewards overlap, the Hausdorff distance punishes the single worst leak; small lesions make both noisy;
+#   on real CT, a threshold and one connected component outline a contrast-enhanced kidney (§4 Segmentation).
 # - A change, an AUC or a prediction means little without its uncertainty: the repeatability coefficient (§6
 #   Monitoring), cross-validation and a bootstrap interval (§5 Classification, §7 Prediction).
 # - The difficulties are measurable: huge images with one label each, scanner shift, long tails, noisy and sparse
@@ -1297,6 +1581,7 @@ round(careless_dice, 3), round(careless_gain, 3), round(consensus_gain.mean(), 3
 # - Fonov V, Evans AC, Botteron K, Almli CR, McKinstry RC, Collins DL. Unbiased average age-appropriate atlases for pediatric studies. *NeuroImage* 2011;54(1):313-327. [doi.org/10.1016/j.neuroimage.2010.07.033](https://doi.org/10.1016/j.neuroimage.2010.07.033)
 # - Goldman LW. Principles of CT: multislice CT (an abdomen-pelvis scan covers about 60 cm; data volume of multislice studies). *J Nucl Med Technol* 2008;36:57-68. [doi.org/10.2967/jnmt.107.044826](https://doi.org/10.2967/jnmt.107.044826)
 # - Hanley JA, McNeil BJ. The meaning and use of the area under a receiver operating characteristic (ROC) curve. *Radiology* 1982;143(1):29-36. [doi.org/10.1148/radiology.143.1.7063747](https://doi.org/10.1148/radiology.143.1.7063747)
+# - Hubbell JH, Seltzer SM. Tables of X-Ray Mass Attenuation Coefficients and Mass Energy-Absorption Coefficients (Table 4: water, ICRU-44 tissues). *NIST Standard Reference Database 126* 2004. [physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html](https://physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html)
 # - Huttenlocher DP, Klanderman GA, Rucklidge WJ. Comparing images using the Hausdorff distance. *IEEE Trans Pattern Anal Mach Intell* 1993;15(9):850-863. [doi.org/10.1109/34.232073](https://doi.org/10.1109/34.232073)
 # - Lindeberg T. Feature detection with automatic scale selection. *Int J Comput Vis* 1998;30(2):79-116. [doi.org/10.1023/A:1008045108935](https://doi.org/10.1023/A:1008045108935)
 # - Litjens G, Bandi P, Ehteshami Bejnordi B, et al. 1399 H&E-stained sentinel lymph node sections of breast cancer patients: the CAMELYON dataset. *GigaScience* 2018;7(6):giy065. [doi.org/10.1093/gigascience/giy065](https://doi.org/10.1093/gigascience/giy065)
@@ -1314,3 +1599,4 @@ round(careless_dice, 3), round(careless_gain, 3), round(consensus_gain.mean(), 3
 # - Wang Z, Bovik AC, Sheikh HR, Simoncelli EP. Image quality assessment: from error visibility to structural similarity (SSIM). *IEEE Trans Image Process* 2004;13(4):600-612. [doi.org/10.1109/TIP.2003.819861](https://doi.org/10.1109/TIP.2003.819861)
 # - Wansapura JP, Holland SK, Dunn RS, Ball WS Jr. NMR relaxation times in the human brain at 3.0 tesla. *J Magn Reson Imaging* 1999;9(4):531-538. [doi.org/10.1002/(SICI)1522-2586(199904)9:4&lt;531::AID-JMRI4&gt;3.0.CO;2-L](https://doi.org/10.1002/(SICI)1522-2586(199904)9:4<531::AID-JMRI4>3.0.CO;2-L)
 # - Zech JR, Badgeley MA, Liu M, Costa AB, Titano JJ, Oermann EK. Variable generalization performance of a deep learning model to detect pneumonia in chest radiographs: a cross-sectional study. *PLoS Med* 2018;15(11):e1002683. [doi.org/10.1371/journal.pmed.1002683](https://doi.org/10.1371/journal.pmed.1002683)
+# - Zeng D, Huang J, Bian Z, et al. A simple low-dose x-ray CT simulation from high-dose scan. *IEEE Trans Nucl Sci* 2015;62(5):2226-2233. [doi.org/10.1109/TNS.2015.2467219](https://doi.org/10.1109/TNS.2015.2467219)

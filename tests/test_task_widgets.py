@@ -6,8 +6,14 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from helpers import metrics, tasks
-from helpers.task_widgets import (LabelNoiseViewer, RegistrationViewer, ThresholdViewer, curve_at, rigid_costs,
-                                  threshold_dice)
+from helpers.task_widgets import (
+    LabelNoiseViewer,
+    RegistrationViewer,
+    ThresholdViewer,
+    curve_at,
+    rigid_costs,
+    threshold_dice,
+)
 from helpers.tasks_extra import auc_per_row
 
 
@@ -21,7 +27,7 @@ def test_threshold_dice_matches_the_metric_and_peaks_between_leak_and_shrink():
     image = np.where(truth, 1.0, 0.0) + np.random.default_rng(0).normal(0, 0.2, truth.shape)
     grid = np.linspace(image.min(), image.max(), 41)
     curve = threshold_dice(image, truth, grid)
-    for t, d in zip(grid[::10], curve[::10]):
+    for t, d in zip(grid[::10], curve[::10], strict=True):
         if (image > t).any():
             assert d == pytest.approx(metrics.dice(image > t, truth))
     best = grid[np.argmax(curve)]
