@@ -1,4 +1,4 @@
-"""More of 03's tasks: many AUCs at once, low-dose CT noise, through-plane interpolation, organ segmentation.
+"""Batched statistics for notebook 03: one score's AUC against many simulated outcome vectors at once.
 
 Functions over arrays, like :mod:`helpers.tasks`; the notebook shows the few lines each lesson rests on and uses
 these for the batched or repeated versions.
