@@ -34,11 +34,13 @@ if "google.colab" in sys.modules:
 import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
+from scipy import interpolate
 from scipy import ndimage as ndi
 from scipy.optimize import minimize
 from scipy.stats import wasserstein_distance
 from skimage import exposure, feature, filters, measure, restoration, transform, util
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, cohen_kappa_score, roc_auc_score, roc_curve
 from sklearn.model_selection import cross_val_predict
@@ -46,7 +48,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from helpers import datasets, metrics, tasks, viz
+from helpers import datasets, metrics, modalities, task_widgets, tasks, tasks_extra, viz
 from helpers.data import load_sample
 from helpers.exercises import check
 
@@ -71,8 +73,32 @@ blas_limit = threadpool_limits(1)  # small arrays: one BLAS thread is fastest an
 # Real images (CT, MRI) are used where a task needs no ground truth; lesions are **simulated** on real MRI anatomy
 # (`helpers.datasets`), because only then do we know the exact answer to score against.
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Contents
+# The path through this notebook is sections 1 to 8 in order; parts marked *optional* are asides (a slider to play
+# with, a closer look) that you can skip on a first pass.
+#
+# 1. Preprocessing: [1.1 super-resolution](#1.1-·-Preprocessing:-super-resolution) ·
+#    [1.2 denoising](#1.2-·-Preprocessing:-denoising), with real low-dose CT noise ·
+#    [1.3 intensity normalisation](#1.3-·-Preprocessing:-intensity-normalisation-across-scanners) ·
+#    [1.4 slice densification](#1.4-·-Preprocessing:-slice-densification)
+# 2. [Registration](#2-·-Registration:-aligning-two-modalities) (*optional*: move the image yourself)
+# 3. [Detection](#3-·-Detection:-lesion-candidates-with-a-blob-detector)
+# 4. [Segmentation](#4-·-Segmentation:-outline-each-lesion), of lesions and of an organ on real CT
+#    (*optional*: the threshold slider)
+# 5. [Classification](#5-·-Classification:-benign-like-vs-malignant-like), with a gallery of the two lesion classes
+# 6. [Monitoring](#6-·-Monitoring:-lesion-burden-over-time)
+# 7. [Prediction](#7-·-Prediction:-an-outcome,-with-honest-uncertainty) (*optional*: the true probabilities on
+#    fresh outcomes)
+# 8. [Why medical image data is hard](#8-·-Why-medical-image-data-is-hard-—-shown,-not-told): few samples and huge
+#    images, non-standard acquisition, long tails, sparse and noisy labels (*optional*: the noise slider),
+#    imbalance, subjectivity, de-identification
+#
+# Then [Recap](#Recap), [Check your understanding](#Check-your-understanding), [Further reading](#Further-reading)
+# and [References](#References).
+
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 1 · Preprocessing: super-resolution
+# ## 1.1 · Preprocessing: super-resolution
 # A scanner with larger pixels records the *average* over each pixel. We imitate that on a real abdominal CT (in
 # [HU](../GLOSSARY.md#hu), scaled to 0–1 through the abdominal soft-tissue [window](../GLOSSARY.md#window-level)
 # W400 L50 of [Radiopaedia's presets](https://radiopaedia.org/articles/windowing-ct)) by averaging 2 × 2 blocks, then try to get the detail back: three classic interpolations and a tiny **learned**
@@ -131,6 +157,9 @@ assert abs(psnr(truth, upsampled["bicubic"]) - peak_signal_noise_ratio(truth, up
 assert scores.loc["bicubic", "PSNR (dB)"] > scores.loc["nearest", "PSNR (dB)"] + 1.0, "bicubic should beat nearest"
 # honest finding: a learned LINEAR filter only matches bicubic (bicubic is already a good linear filter)
 assert abs(scores.loc["learned (linear)", "PSNR (dB)"] - scores.loc["bicubic", "PSNR (dB)"]) < 0.5
+# the prose below: PSNR and SSIM rank bilinear and nearest-neighbour differently
+psnr_says, ssim_says = (scores.loc["bilinear", m] > scores.loc["nearest", m] for m in ("PSNR (dB)", "SSIM"))
+assert psnr_says != ssim_says, scores
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Bicubic clearly beats nearest-neighbour, but the learned filter only *matches* bicubic: both are linear filters,
@@ -156,9 +185,10 @@ assert 0.3 < gain_db < 5, gain_db  # still a gain, but every method loses severa
 round(gain_db, 2)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 1 · Preprocessing: denoising
+# ## 1.2 · Preprocessing: denoising
 # A low-dose CT is noisier. We add **simulated** Gaussian noise (σ = 0.05 of the window, i.e. 20 HU) to the same
-# CT and remove it three ways: a Gaussian blur (smooths everything, edges too), a median filter, and non-local
+# CT — a simplification: real low-dose noise is not Gaussian and not independent from pixel to pixel, as the end of
+# this section shows — and remove it three ways: a Gaussian blur (smooths everything, edges too), a median filter, and non-local
 # means ([Buades et al. 2005](https://doi.org/10.1109/CVPR.2005.38): averages pixels whose *neighbourhoods* look
 # alike, so edges survive).
 
@@ -188,21 +218,91 @@ assert max(denoise_psnr, key=denoise_psnr.get) == "non-local means", denoise_psn
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # Stronger blurring removes more noise but also more anatomy. Find the Gaussian σ (in pixels) among
-# `[0.5, 1, 1.5, 2, 3]` that gives the best PSNR and store it in `best_sigma`.
+# `[0.25, 0.5, 0.75, 1, 1.5, 2, 3]` that gives the best PSNR and store it in `best_sigma`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-best_sigma = None  # your answer: the Gaussian σ (pixels) from [0.5, 1, 1.5, 2, 3] with the best PSNR
+best_sigma = None  # your answer: the Gaussian σ (pixels) from [0.25, 0.5, 0.75, 1, 1.5, 2, 3] with the best PSNR
 check("03-best-sigma")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
 # %%solution 03-best-sigma
-sigmas = [0.5, 1, 1.5, 2, 3]
+sigmas = [0.25, 0.5, 0.75, 1, 1.5, 2, 3]
 best_sigma = max(sigmas, key=lambda s: psnr(truth, ndi.gaussian_filter(noisy, s)))
-assert psnr(truth, ndi.gaussian_filter(noisy, best_sigma)) >= psnr(truth, ndi.gaussian_filter(noisy, 3))
+assert sigmas[0] < best_sigma < sigmas[-1]  # the trade-off: too little blur leaves noise, too much erases anatomy
 best_sigma
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Real low-dose CT noise: Poisson counts in the projections, streaks in the image
+# A CT detector counts X-ray photons. Along each ray the count is Poisson-distributed with mean
+# I₀·exp(−∫μ dl) (Beer–Lambert), so a lower dose (fewer photons I₀) or a ray through more tissue gives a relatively
+# noisier measurement. The scanner takes −log(count / I₀) and reconstructs by filtered back-projection
+# ([FBP](../GLOSSARY.md#fbp)), which
+# smears each ray's error back along the whole ray: the image noise is correlated along lines (streaks) and is
+# strongest where rays cross the most tissue. Low-dose simulators work exactly this way, in the projections
+# ([Zeng et al. 2015](https://doi.org/10.1109/TNS.2015.2467219)). We do it on a 128 × 128 version of the same CT
+# (HU converted to μ at 60 keV as in notebook 01, μ_water from
+# [NIST SRD 126](https://physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html)), with scikit-image's `radon` and
+# `iradon`, 90 views and 10⁵ photons per ray (fewer photons, more noise), three noise draws, and compare with
+# white Gaussian noise of the same SD.
+
+# %% slideshow={"slide_type": "fragment"}
+small_hu = transform.downscale_local_mean(ct[64:448, 64:448], (3, 3))  # (128, 128) HU, 2.6 mm pixels
+pixel_cm = 3 * ct_meta.spacing_mm[0] / 10
+mu_water = modalities.MU_60KEV_PER_CM["water"]  # cm⁻¹
+angles = np.linspace(0, 180, 90, endpoint=False)  # degrees
+line_integrals = transform.radon(modalities.hu_to_mu(np.maximum(small_hu, -1000)), angles, circle=False) * pixel_cm
+
+def fbp_hu(sinogram):  # filtered back-projection, back to HU
+    return (transform.iradon(sinogram, angles, circle=False, filter_name="ramp") / pixel_cm / mu_water - 1) * 1000
+
+photons = 1e5  # incident photons per ray: fewer photons, more noise
+counts = np.random.default_rng(9).poisson(photons * np.exp(-line_integrals), size=(3, *line_integrals.shape))
+clean_fbp = fbp_hu(line_integrals)
+poisson_noise = np.stack([fbp_hu(-np.log(np.maximum(c, 1) / photons)) for c in counts]) - clean_fbp  # (3, 128, 128)
+body = ndi.binary_erosion(small_hu > -300, iterations=3)  # inside the patient
+gaussian_noise = np.random.default_rng(10).normal(0, poisson_noise[:, body].std(), poisson_noise.shape)  # white
+
+def noise_character(noise):  # (draws, h, w) HU -> neighbour correlation along rows/columns, centre/edge SD ratio
+    corr = [np.mean([np.corrcoef(n[body], np.roll(n, 1, axis)[body])[0, 1] for n in noise]) for axis in (1, 0)]
+    rows, cols = np.indices(body.shape)
+    radius = np.hypot(rows - 64, cols - 64)
+    centre, edge = body & (radius < 15), body & (radius > 35)
+    return {"SD (HU)": noise[:, body].std(), "corr. left-right": corr[0], "corr. up-down": corr[1],
+            "SD centre / edge": noise[:, centre].std() / noise[:, edge].std()}
+
+noise_table = pd.DataFrame({"Poisson + FBP": noise_character(poisson_noise),
+                            "Gaussian (the simplification)": noise_character(gaussian_noise)}).T
+noise_table.round(2)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the 128 × 128 CT reconstructed from noise-free projections, the same from low-dose Poisson projections,
+# and the noise alone for Poisson + FBP and for white Gaussian noise of the same SD (simulated noise, real anatomy).
+
+# %% slideshow={"slide_type": "fragment"}
+fig = viz.compare([clean_fbp, clean_fbp + poisson_noise[0], poisson_noise[0], gaussian_noise[0]],
+                  ["FBP, no noise", "FBP, low-dose Poisson", "Poisson + FBP noise", "white Gaussian noise"],
+                  spacing_mm=(3 * ct_meta.spacing_mm[0],) * 2, window=(50, 400), size=3.0,
+                  suptitle="Low-dose CT noise is streaky, not white (simulated in the projections)")
+for ax in fig.axes[2:4]:
+    ax.images[0].set_clim(-150, 150)
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+poisson_row, gaussian_row = noise_table.iloc[0], noise_table.iloc[1]
+# streaks: neighbours are correlated along one direction and not the other (0.36 vs -0.1 over 5 seeds); white noise
+# has no correlation in either direction
+assert abs(poisson_row["corr. left-right"] - poisson_row["corr. up-down"]) > 0.2, poisson_row
+assert abs(gaussian_row["corr. left-right"]) < 0.05 and abs(gaussian_row["corr. up-down"]) < 0.05, gaussian_row
+# noisier in the centre, where rays cross the most tissue (1.2-1.6 per draw, 3 draws pooled); white noise: 1
+assert poisson_row["SD centre / edge"] > 1.15 and abs(gaussian_row["SD centre / edge"] - 1) < 0.1, noise_table
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The Poisson noise, reconstructed, is streaky: correlated along the direction of the longest rays (left–right
+# through this wide abdomen) and stronger in the centre of the body. A denoiser tuned on white Gaussian noise meets
+# a different problem on a real low-dose scan, one reason why low-dose CT denoisers are trained on realistic
+# simulations like this one or on real low/normal-dose pairs.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 1 · Preprocessing: intensity normalisation across scanners
+# ## 1.3 · Preprocessing: intensity normalisation across scanners
 # MRI intensities have no fixed unit: the same brain on another vendor's scanner comes out darker or brighter,
 # blurrier, noisier, with a different bias field. From here on the lesions are **simulated** on real MNI152 MRI
 # anatomy ([Fonov et al. 2011](https://doi.org/10.1016/j.neuroimage.2010.07.033); `datasets.lesion_slices`, exact
@@ -224,6 +324,15 @@ def zscore(images):  # per image: subtract the foreground mean, divide by the fo
 
 matched = exposure.match_histograms(on_b, lesions.images)  # B's histogram forced onto A's
 lesions.images.shape, lesions.spacing_mm, round(float(lesions.images.mean()), 3), round(float(on_b.mean()), 3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# What "scanner B" does to an image, in order (`datasets.SCANNERS`; the numbers are in the 0–1 intensity units of
+# the slices, the blur and the downsampling in pixels): it records at half the resolution, blurs, multiplies by a
+# smooth bias field, scales and offsets the intensities, and adds noise. Only the scaling and offset are what
+# intensity normalisation can undo.
+
+# %% slideshow={"slide_type": "fragment"}
+pd.Series(datasets.SCANNERS["B"])
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # *Figure:* the same simulated slice on scanner A and B, and the pooled intensity histograms of the head (the
@@ -284,6 +393,61 @@ gap_one = distribution_gap(lesions.images[fg_a], one_ref[fg_b])
 # one slice is a noisier reference (one brain level, one bias field) than 400 pooled slices
 assert gap_one > gaps["histogram-matched"]
 round(gap_one, 4)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1.4 · Preprocessing: slice densification
+# Clinical series often have thick slices: fine in-plane pixels, but 3–5 mm between slices. Many methods want
+# (near-)isotropic voxels, so the missing slices in between are **interpolated** ("densified") along the
+# through-plane axis. Notebook 02 writes every second axial slice of the real MNI152 T1 template (2 mm voxels) as a
+# DICOM series with 4 mm between slices and reads it back into a volume. We take the same 4 mm stack here, fill in
+# the slice half-way between each pair, and score it against the **real** slice that was left out, a ground truth
+# we rarely have. (The template is an average of many brains, so it is smoother than one patient's scan: this is
+# a best case for interpolation.)
+
+# %% slideshow={"slide_type": "fragment"}
+t1, mri_meta = load_sample("mri_brain_t1")  # (z, y, x), 2 mm voxels
+series_4mm = t1[0::2].astype(float)  # every 2nd slice: the 4 mm series of notebook 02
+held_out = t1[1::2].astype(float)[: len(series_4mm) - 1]  # the real slices half-way between, never used below
+n_mid = len(held_out)
+densified = {"nearest (copy the slice below)": series_4mm[:n_mid],
+             "linear (mean of the two neighbours)": (series_4mm[:n_mid] + series_4mm[1:n_mid + 1]) / 2,
+             "cubic spline": interpolate.make_interp_spline(np.arange(len(series_4mm)) * 2.0, series_4mm, k=3,
+                                                            axis=0)(np.arange(n_mid) * 2.0 + 1)}
+slice_rmse = {name: np.sqrt(((mid - held_out) ** 2).mean(axis=(1, 2))) for name, mid in densified.items()}
+pd.DataFrame({name: {"mean RMSE": e.mean(), "worst slice RMSE": e.max()} for name, e in slice_rmse.items()}).T.round(4)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the same sagittal plane (superior up, anterior left) of the real 2 mm template, of the 4 mm series,
+# and of the series densified back to 2 mm by linear interpolation; right, the error of each held-out slice
+# (template intensity units, 0–1) for the three interpolations.
+
+# %% slideshow={"slide_type": "fragment"}
+dense = np.empty((2 * n_mid + 1, *t1.shape[1:]))
+dense[0::2], dense[1::2] = series_4mm[:n_mid + 1], densified["linear (mean of the two neighbours)"]
+fig, axes = plt.subplots(1, 4, figsize=(14, 3.4), layout="constrained", width_ratios=[1, 1, 1, 1.4])
+for ax, (title, volume, dz) in zip(axes, [("real, 2 mm slices", t1, 2.0), ("4 mm series", series_4mm, 4.0),
+                                           ("densified to 2 mm (linear)", dense, 2.0)]):
+    viz.render_image(ax, viz.plane(volume, 49, axis=2), spacing_mm=(dz, 2.0), window=(0.5, 1.0))
+    ax.set_title(title)
+for name, error in slice_rmse.items():
+    axes[3].plot(np.arange(n_mid) * 4 + 2, error, label=name.split(" (")[0])
+axes[3].set(xlabel="position of the held-out slice (mm from the first)", ylabel="RMSE vs the real slice",
+            title="Error of each interpolated slice")
+axes[3].legend()
+fig.suptitle("Slice densification of the real MNI152 T1 template (4 mm → 2 mm)")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+errors_nearest, errors_linear, errors_cubic = slice_rmse.values()
+has_head = held_out.max(axis=(1, 2)) > 0.1  # slices outside the head are empty: every method is exact there
+assert np.all(errors_linear[has_head] < errors_nearest[has_head]), "linear beats copying on every slice"
+assert errors_linear.mean() < 0.8 * errors_nearest.mean(), (errors_linear.mean(), errors_nearest.mean())
+assert abs(errors_cubic.mean() - errors_linear.mean()) < 0.2 * errors_linear.mean()  # cubic: no real gain
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Averaging the two neighbours beats copying one of them on every slice of the head; a cubic spline adds almost
+# nothing. But no interpolation recovers structure thinner than the slice gap that lies between two slices: that
+# detail was never measured. Densified slices look smooth and convincing; they are an estimate, not data.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · Registration: aligning two modalities
@@ -373,6 +537,23 @@ pd.DataFrame({"angle (°)": [known_angle, mi_angle, ssd_angle],
 # %% slideshow={"slide_type": "skip"} tags=["check"]
 assert abs(mi_angle - known_angle) < 1.0 and np.hypot(*np.subtract(mi_shift, known_shift)) < 1.0
 assert abs(ssd_angle - known_angle) > 2.0, "SSD should fail on an inverted-contrast pair"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# *Optional — register by hand.* Move the T2-like image with the three sliders and watch both costs: mutual
+# information rises as you approach the known transform (about 7°, (4.5, −6) px), while the squared difference
+# (SSD) does not reliably fall, because the two contrasts disagree. `task_widgets.rigid_costs` computes both; the
+# saved notebook shows the start position.
+#
+# *Figure:* the fixed T1 slice (red) and the moved T2-like slice (green) overlaid, with the mutual information and
+# the squared difference of the current position.
+
+# %% slideshow={"slide_type": "fragment"}
+task_widgets.RegistrationViewer(fixed, moving)
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+at_start, at_known = (task_widgets.rigid_costs(fixed, moving, a, s) for a, s in [(0.0, (0.0, 0.0)),
+                                                                                  (known_angle, known_shift)])
+assert at_known["mi"] > at_start["mi"] + 0.1, (at_start, at_known)  # the slider's MI readout rewards alignment
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -564,12 +745,40 @@ plt.show()
 assert abs(dice[0] - metrics.dice(segmented[0], truth_masks[0])) < 1e-12
 assert np.median(dice) > 0.8, np.median(dice)
 assert np.median(abs(area_error)) < 0.25, np.median(abs(area_error))
+ten = np.zeros((5, 5), bool)
+ten[1:3, :5] = True  # a 10-pixel lesion
+plus_one, minus_one = ten.copy(), ten.copy()
+plus_one[3, 0], minus_one[1, 0] = True, False
+one_pixel_cost = [1 - metrics.dice(plus_one, ten), 1 - metrics.dice(minus_one, ten)]
+assert all(0.04 < cost < 0.06 for cost in one_pixel_cost), one_pixel_cost  # about 5%, as the prose says
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Most lesions are outlined well; the worst one (left panel) shows the typical failure: the region leaks into (or
 # stops short of) neighbouring tissue of similar brightness. Small lesions are hard to score: one pixel is 9 mm²,
-# so a one-pixel slip on a 10-pixel lesion costs ~10% Dice. The Hausdorff
-# distance, being a *maximum*, punishes a single leak that Dice hardly notices.
+# and one pixel added to or missed from a 10-pixel lesion costs about 5% Dice (2·10/21 ≈ 0.952, 2·9/19 ≈ 0.947,
+# computed in the check above). The Hausdorff distance, being a *maximum*, punishes a single leak that Dice hardly
+# notices.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# *Optional — pick the threshold yourself.* A plain global threshold on a 24 × 24 detail of the largest lesion:
+# drag it and watch Dice with the exact mask (`task_widgets.threshold_dice`). Too low, the outline leaks into the
+# brain; too high, it shrinks to the lesion's brightest core.
+#
+# *Figure:* the lesion detail with the true outline (blue) and the thresholded outline (orange), and Dice against
+# the threshold with the current choice marked.
+
+# %% slideshow={"slide_type": "fragment"}
+big_one = positives[int(np.argmax(lesions.area_mm2[positives]))]
+r0, c0 = np.clip(np.round(lesions.centers[big_one]).astype(int) - 12, 0, 40)
+detail_image = ndi.gaussian_filter(lesions.images[big_one].astype(float), 0.7)[r0:r0 + 24, c0:c0 + 24]
+detail_truth = lesions.masks[big_one][r0:r0 + 24, c0:c0 + 24]
+task_widgets.ThresholdViewer(detail_image, detail_truth, float(np.median(detail_image)),
+                             spacing_mm=lesions.spacing_mm, title="lesion detail")
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+sweep = np.linspace(detail_image.min(), detail_image.max(), 101)
+sweep_dice = task_widgets.threshold_dice(detail_image, detail_truth, sweep)
+assert sweep_dice.max() > 0.7 and sweep_dice[0] < 0.5 * sweep_dice.max() and sweep_dice[-1] < 0.5 * sweep_dice.max()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -589,6 +798,60 @@ median_dice_30 = float(np.median([metrics.dice(s, t) for s, t in zip(seg30, trut
 assert np.mean([s.sum() for s in seg30]) > segmented.sum(axis=(1, 2)).mean()  # a lower threshold grows them
 round(median_dice_30, 3)
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### An organ on real CT: the kidney
+# The same recipe — threshold, keep the connected region under a click, fill its holes — segments an organ on the
+# real contrast-enhanced abdominal CT of §1. After the contrast injection the kidney's tissue is brighter than the
+# liver and the muscles around it (measured below), so a threshold between the two separates it; filling holes adds
+# the darker inner part (medulla and renal sinus). The click is on the patient's right kidney (image left). There is
+# no exact truth here; instead we check what a good segmentation must do: stay one compact region and barely move
+# when the threshold moves.
+
+# %% slideshow={"slide_type": "fragment"}
+kidney_click = (305, 205)  # (row, col) in the 512 × 512 CT: inside the patient's right kidney
+
+def segment_organ(hu, click, threshold_hu):
+    bright = ndi.binary_fill_holes(ndi.gaussian_filter(hu, 1.0) > threshold_hu)
+    regions, _ = ndi.label(bright)
+    return regions == regions[click] if regions[click] else np.zeros(hu.shape, bool)
+
+kidney = segment_organ(ct, kidney_click, 130)
+kidney_props = measure.regionprops(kidney.astype(np.uint8))[0]
+liver_hu = np.median(ct[230:270, 130:170])  # a 34 × 34 mm patch of liver
+threshold_areas = {t: segment_organ(ct, kidney_click, t).sum() * np.prod(ct_meta.spacing_mm) / 100
+                   for t in (110, 130, 150)}  # cm²
+{"kidney area (cm²)": round(kidney.sum() * np.prod(ct_meta.spacing_mm) / 100, 1),
+ "size (mm)": tuple(round(n * ct_meta.spacing_mm[0]) for n in np.ptp(np.argwhere(kidney), axis=0)),
+ "median HU: kidney, liver": (float(np.median(ct[kidney])), float(liver_hu)),
+ "area at 110 / 130 / 150 HU (cm²)": [round(a, 1) for a in threshold_areas.values()]}
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# *Figure:* the real abdominal CT (W400 L50) with the segmented right kidney outlined, and a detail.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 2, figsize=(9, 4.2), layout="constrained")
+mm_axis = (np.arange(512) + 0.5) * ct_meta.spacing_mm[0]
+for ax, view in zip(axes, [np.s_[:, :], np.s_[250:360, 140:260]]):
+    viz.render_image(ax, ct[view], spacing_mm=ct_meta.spacing_mm, window=(50, 400))
+    ax.contour(mm_axis[:kidney[view].shape[1]], mm_axis[:kidney[view].shape[0]], kidney[view], [0.5],
+               colors="#E69F00", linewidths=1.5)
+axes[0].set_title("Kidney by threshold + connected component")
+axes[1].set_title("detail (the patient's right kidney)")
+plt.show()
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+areas = np.array(list(threshold_areas.values()))
+assert np.ptp(areas) < 0.15 * areas.mean(), threshold_areas  # a stable boundary: ±20 HU moves the area < 15%
+assert kidney_props.solidity > 0.85, kidney_props.solidity  # one compact region: no leak into liver or spine
+assert kidney_props.centroid[1] < 256, "on the image's left, the patient's right"
+assert np.median(ct[kidney]) > liver_hu + 20, "enhanced kidney is brighter than the liver"
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The kidney comes out as one compact region about 5–6 cm across, and moving the threshold by 20 HU either way
+# changes its area by only a few percent: its boundary is a sharp edge of contrast. Organs without such an edge
+# (the liver against the spleen or the bowel) need more than a threshold: region growing with shape constraints,
+# atlases, or the networks of notebooks 06 and 09.
+
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Classification: benign-like vs malignant-like
@@ -599,6 +862,28 @@ round(median_dice_30, 3)
 # moves) and its area, the **[AUC](../GLOSSARY.md#auc)** (the probability that a random malignant lesion scores
 # higher than a random benign one; [Hanley & McNeil 1982](https://doi.org/10.1148/radiology.143.1.7063747)), are
 # the standard scores; we use 5-fold cross-validation so that every lesion is scored by a model that never saw it.
+#
+# First, how the two classes were made (`datasets.lesion_slices`): each positive slice gets one bright lesion, an
+# ellipse with an irregular outline, blurred by the scanner. A hidden "aggressiveness" score, higher on average for
+# the malignant-like half, raises together (with noise) the radius, the irregularity of the outline and the rim
+# enhancement (a darker core inside a brighter ring). So the classes overlap by design: some benign-like lesions
+# are large and ragged, some malignant-like ones small and round.
+#
+# *Figure:* 36 × 36 mm details of six benign-like (top) and six malignant-like (bottom) simulated lesions, each
+# titled with its nominal radius, with the true outline in blue.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(2, 6, figsize=(13, 4.8), layout="constrained")
+detail_mm = (np.arange(12) + 0.5) * lesions.spacing_mm[0]
+for row, cls in zip(axes, (0, 1)):
+    for ax, i in zip(row, np.flatnonzero(lesions.malignant == cls)[:6]):
+        r, c = np.clip(np.round(lesions.centers[i]).astype(int) - 6, 0, 52)
+        viz.render_image(ax, lesions.images[i][r:r + 12, c:c + 12], spacing_mm=lesions.spacing_mm,
+                         window=(0.6, 1.2))
+        ax.contour(detail_mm, detail_mm, lesions.masks[i][r:r + 12, c:c + 12], [0.5], colors="#56B4E9")
+        ax.set_title(f"{'malignant' if cls else 'benign'}-like, r {lesions.radius_mm[i]:.0f} mm", fontsize=9)
+fig.suptitle("The two simulated lesion classes (synthetic, on real MNI152 anatomy)")
+plt.show()
 
 # %% slideshow={"slide_type": "fragment"}
 def lesion_measurements(image, mask):
@@ -701,15 +986,16 @@ axes[2].legend()
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The growth is clear: it exceeds the smallest real change within a few scans. Notice too that every measurement
-# sits *below* the truth: the half-way threshold misses the blurred rim of the lesion. Repeat scans reveal random
+# The growth is clear: it exceeds the smallest real change within a few scans. Notice too how the measurements
+# sit against the truth: in some simulated series all of them fall below it (the half-way threshold misses the
+# blurred rim of the lesion), in others slightly above, by up to about a third. Repeat scans reveal the random
 # error, never such a systematic bias; only a reference (here the simulation's truth; in practice a phantom or
-# expert outlines) can.
+# expert outlines) can. Change the `seed=` of the two series to see both cases.
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-assert measured[-1] - measured[0] > smallest_real_change, "growth over 15 months must exceed the measurement error"
-assert np.all(np.abs(measured - true_burden) < 0.5 * true_burden + 3 * error_sd)
-assert np.all(measured < true_burden), "the half-way threshold underestimates (the prose above says so)"
+# over 20 seeds the 15-month growth was 5-20 times the repeatability coefficient: a margin of 2 is safe
+assert measured[-1] - measured[0] > 2 * smallest_real_change, "growth over 15 months must exceed the error"
+assert np.all(np.abs(measured / true_burden - 1) < 0.45), "within about a third of the truth (0.31 worst of 20)"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -744,7 +1030,7 @@ responds = (rng.random(len(p_respond)) < p_respond).astype(int)
 in_sample = classifier.fit(table, responds).predict_proba(table)[:, 1]  # scored on the data it was fitted to
 out_of_fold = cross_val_predict(classifier, table, responds, cv=5, method="predict_proba")[:, 1]
 ci_low, ci_high = metrics.bootstrap_ci(responds, out_of_fold, n_boot=1000, seed=0)
-best_possible = roc_auc_score(responds, p_respond)  # even the true probabilities cannot do better
+best_possible = roc_auc_score(responds, p_respond)  # the true probabilities' AUC on THESE outcomes
 pd.Series({"in-sample AUC (optimistic)": roc_auc_score(responds, in_sample),
            "cross-validated AUC": roc_auc_score(responds, out_of_fold), "95% CI low": ci_low, "95% CI high": ci_high,
            "AUC of the true probabilities": best_possible}).round(3)
@@ -753,12 +1039,28 @@ pd.Series({"in-sample AUC (optimistic)": roc_auc_score(responds, in_sample),
 cv_auc = roc_auc_score(responds, out_of_fold)
 assert roc_auc_score(responds, in_sample) > cv_auc, "fitting and scoring on the same patients flatters the model"
 assert ci_high - ci_low > 0.08, "200 patients cannot pin an AUC down to a few hundredths"
-assert cv_auc < best_possible + 0.03, "no model beats the true probabilities (beyond noise)"
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The in-sample AUC is higher than the cross-validated one, and the 95% interval is more than a tenth of AUC wide:
-# reporting "AUC 0.8" from 200 patients without an interval hides how little we know. No model can beat the AUC of the
-# true probabilities: part of any outcome is chance.
+# reporting "AUC 0.8" from 200 patients without an interval hides how little we know. Part of any outcome is chance,
+# so even the true probabilities fall well short of AUC 1. They are the best possible ranking **on average**, not
+# a guarantee for every sample: on one particular set of 200 outcomes another score can be luckier (the last
+# column counts how often that happened: rarely, sometimes never). We draw 2,000 fresh sets of outcomes from the
+# same true probabilities and score both the true probabilities and the fitted model on each (the model's scores
+# are now fixed, so it cannot adapt to the new outcomes):
+
+# %% slideshow={"slide_type": "fragment"}
+fresh = np.random.default_rng(8).random((2000, len(p_respond))) < p_respond  # (draws, patients), bool
+fresh_auc = {"true probabilities": tasks_extra.auc_per_row(fresh, p_respond),
+             "fitted model": tasks_extra.auc_per_row(fresh, in_sample)}  # in_sample: the model fitted above
+model_luckier = np.mean(fresh_auc["fitted model"] > fresh_auc["true probabilities"])
+pd.DataFrame({name: {"mean AUC": a.mean(), "2.5%": np.percentile(a, 2.5), "97.5%": np.percentile(a, 97.5)}
+              for name, a in fresh_auc.items()}).T.round(3).assign(**{"model luckier in": f"{model_luckier:.0%}"})
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+gap = fresh_auc["true probabilities"] - fresh_auc["fitted model"]
+assert gap.mean() > 0.01 and gap.mean() > 5 * gap.std() / np.sqrt(len(gap)), "true probabilities win on average"
+assert model_luckier < 0.5, model_luckier  # luck can favour the model in a single sample, rarely
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -802,7 +1104,9 @@ pd.DataFrame({"size": [ct_study / MiB, wsi / GiB, cnn_layer / GiB],
              index=["one CT study", "one whole-slide image", "activations of one conv layer"]).round(1)
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-assert ct_study / MiB == 250 and round(wsi / GiB, 1) == 27.9 and cnn_layer / GiB == 15.625
+# the slice size and word size assumed above are those of the real CT of §1.1, read from its DICOM header
+assert ct.shape == (512, 512) and ct_meta.extra["BitsStored"] == 16, (ct.shape, ct_meta.extra["BitsStored"])
+assert cnn_layer > 8 * GiB, "one layer's output alone exceeds a student laptop's 8 GB"
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # One convolutional layer on a full CT volume would need 15.6 GiB for its output alone, more than a laptop's
@@ -844,11 +1148,19 @@ shift = pd.DataFrame({name: {"accuracy": baseline.score(f, new.labels),
                       for name, f in test_sets.items()}).T
 shift.round(3)
 
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The baseline's 15 features (`tasks.FEATURE_NAMES`), each one number per image: intensity statistics, the
+# strongest blob responses at three scales, local contrast, edge and texture measures.
+
+# %% slideshow={"slide_type": "fragment"}
+print(", ".join(tasks.FEATURE_NAMES))
+
 # %% slideshow={"slide_type": "skip"} tags=["check"]
 assert shift.loc["scanner A", "accuracy"] > 0.9
 assert shift.loc["scanner B", "accuracy"] < shift.loc["scanner A", "accuracy"] - 0.25, shift
 assert shift.loc["scanner B, histogram-matched", "accuracy"] > shift.loc["scanner B", "accuracy"] + 0.05, shift
 assert shift.loc["scanner B, histogram-matched", "AUC"] < shift.loc["scanner A", "AUC"] - 0.1, shift
+assert abs(shift.loc["scanner B", "accuracy"] - 0.5) < 0.15, shift  # "about chance" (0.52-0.58 over 5 seeds)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # On scanner B the model drops to about chance accuracy. Histogram matching repairs part of it (the decision
@@ -857,67 +1169,81 @@ assert shift.loc["scanner B, histogram-matched", "AUC"] < shift.loc["scanner A",
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
-# Refit `baseline` on scanner A **z-scored** images (`zscore(lesions.images)`) and test on z-scored scanner-B
-# images. Store the accuracy in `acc_zscored`. Does z-scoring help more or less than histogram matching here?
+# Fit a fresh copy of the baseline (`clone(baseline)`) on scanner A **z-scored** images (`zscore(lesions.images)`)
+# and test it on z-scored scanner-B images. Store the accuracy in `acc_zscored`, and how much better it is than
+# histogram matching (`acc_zscored` minus the histogram-matched accuracy in `shift`, negative if worse) in
+# `zscore_advantage`. Does z-scoring help more or less than histogram matching here?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 acc_zscored = None  # your answer: accuracy (fraction 0-1) on z-scored scanner-B images
+zscore_advantage = None  # your answer: acc_zscored minus the histogram-matched accuracy (fraction, may be < 0)
 check("03-acc-zscored")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
 # %%solution 03-acc-zscored
-z_model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-z_model.fit(tasks.handcrafted_features(zscore(lesions.images)), lesions.labels)
+z_model = clone(baseline).fit(tasks.handcrafted_features(zscore(lesions.images)), lesions.labels)
 acc_zscored = z_model.score(tasks.handcrafted_features(zscore(new_b)), new.labels)
-assert acc_zscored > shift.loc["scanner B", "accuracy"]  # better than nothing, still far from scanner A
-round(acc_zscored, 3)
+zscore_advantage = acc_zscored - shift.loc["scanner B, histogram-matched", "accuracy"]
+# over five seeds: z-scoring won three times, matching twice, never by more than 0.1: the two are about equal,
+# both better than nothing and both far below scanner A (neither undoes scanner B's blur and noise)
+assert shift.loc["scanner B", "accuracy"] < acc_zscored < shift.loc["scanner A", "accuracy"] - 0.1
+round(acc_zscored, 3), round(zscore_advantage, 3)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Long-tailed disease frequencies
 # A few findings are common, most are rare. We **simulate** 30 diagnoses whose frequencies fall off like a power
 # law (frequency ∝ 1/rank^1.2), draw a training set of 1,500 cases, give each diagnosis a cluster of image
-# features, and test a classifier on 40 new cases of *every* diagnosis.
+# features, and test a classifier on 40 new cases of *every* diagnosis. One draw of the simulation is luck, so we
+# repeat the whole experiment with five seeds.
 
 # %% slideshow={"slide_type": "fragment"}
-rng = np.random.default_rng(3)
 n_classes = 30
 frequency = 1 / np.arange(1, n_classes + 1) ** 1.2
-train_counts = rng.multinomial(1500, frequency / frequency.sum())
-centres = rng.normal(0, 1.2, (n_classes, 8))  # each diagnosis: a cluster in an 8-feature space
 
-def draw(counts):
-    y = np.repeat(np.arange(n_classes), counts)
-    return centres[y] + rng.normal(0, 1, (len(y), 8)), y
+def long_tail(seed):  # one simulated world: its training counts, train/test data and per-diagnosis recall
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(1500, frequency / frequency.sum())
+    centres = rng.normal(0, 1.2, (n_classes, 8))  # each diagnosis: a cluster in an 8-feature space
+    y_tr, y_te = np.repeat(np.arange(n_classes), counts), np.repeat(np.arange(n_classes), 40)
+    x_tr, x_te = (centres[y] + rng.normal(0, 1, (len(y), 8)) for y in (y_tr, y_te))
+    predicted = LogisticRegression(max_iter=2000, tol=1e-3).fit(x_tr, y_tr).predict(x_te)
+    recall = np.array([np.mean(predicted[y_te == c] == c) for c in range(n_classes)])
+    return counts, (x_tr, y_tr, x_te, y_te), recall
 
-x_train, y_train = draw(train_counts)
-x_test, y_test = draw(np.full(n_classes, 40))
-predicted = LogisticRegression(max_iter=2000).fit(x_train, y_train).predict(x_test)
-recall_per_class = np.array([np.mean(predicted[y_test == c] == c) for c in range(n_classes)])
-{"cases of the 5 commonest": int(train_counts[:5].sum()), "diagnoses with < 10 cases": int((train_counts < 10).sum())}
+worlds = [long_tail(seed=3 + k) for k in range(5)]  # five seeds
+train_counts, (x_train, y_train, x_test, y_test), recall_per_class = worlds[0]  # the first world, shown below
+spread = pd.DataFrame({"world": range(1, 6), "cases of the 5 commonest": [w[0][:5].sum() for w in worlds],
+                       "diagnoses with < 10 cases": [(w[0] < 10).sum() for w in worlds],
+                       "recall, 5 commonest": [w[2][:5].mean() for w in worlds],
+                       "recall, 10 rarest": [w[2][-10:].mean() for w in worlds]}).set_index("world")
+spread.round(2)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# *Figure:* training cases per diagnosis (left, log scale) and the recall of each diagnosis on the balanced test
-# set against its number of training cases (right); simulated data.
+# *Figure:* training cases per diagnosis in the first simulated world (left, log scale) and the recall of each
+# diagnosis on the balanced test set against its number of training cases, all five worlds (right).
 
 # %% slideshow={"slide_type": "fragment"}
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
 axes[0].bar(np.arange(1, n_classes + 1), train_counts, color="#0072B2")
 axes[0].set(yscale="log", xlabel="diagnosis (by frequency rank)", ylabel="training cases",
             title="A long tail (simulated)")
-axes[1].scatter(train_counts, recall_per_class, color="#D55E00")
+for counts, _, recall in worlds:
+    axes[1].scatter(counts, recall, s=12, alpha=0.6)
 axes[1].set(xscale="log", xlabel="training cases of the diagnosis", ylabel="recall on new cases",
             title="Rare diagnoses are missed")
 plt.show()
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-common, rare = recall_per_class[:5].mean(), recall_per_class[-10:].mean()
-assert train_counts[:5].sum() > 0.5 * 1500 and (train_counts < 10).sum() >= 5
-assert rare < common - 0.2, (common, rare)
+common, rare = recall_per_class[:5].mean(), recall_per_class[-10:].mean()  # the first world (exercise below)
+assert (spread["cases of the 5 commonest"] > 0.5 * 1500).all() and spread["diagnoses with < 10 cases"].mean() >= 2
+recall_gaps = spread["recall, 5 commonest"] - spread["recall, 10 rarest"]  # 0.25-0.6 over 15 seeds
+assert recall_gaps.min() > 0.1 and recall_gaps.mean() > 0.2, recall_gaps
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
-# Retrain with `class_weight="balanced"` (each diagnosis counts equally in the loss) and store the mean recall of
-# the 10 rarest diagnoses in `rare_recall_balanced`. What does it cost the common ones?
+# Retrain the first world's model (`x_train, y_train`, the same `LogisticRegression` as in `long_tail`) with
+# `class_weight="balanced"` (each diagnosis counts equally in the loss) and store the mean recall of the 10 rarest
+# diagnoses in `rare_recall_balanced`. What does it cost the common ones?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 rare_recall_balanced = None  # your answer: mean recall (0-1) of the 10 rarest diagnoses, class-weighted
@@ -925,7 +1251,8 @@ check("03-rare-recall")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
 # %%solution 03-rare-recall
-balanced_pred = LogisticRegression(max_iter=2000, class_weight="balanced").fit(x_train, y_train).predict(x_test)
+balanced_pred = LogisticRegression(max_iter=2000, tol=1e-3, class_weight="balanced").fit(x_train, y_train).predict(
+    x_test)
 balanced_recall = np.array([np.mean(balanced_pred[y_test == c] == c) for c in range(n_classes)])
 rare_recall_balanced = balanced_recall[-10:].mean()
 assert rare_recall_balanced > rare  # the rare ones gain...
@@ -940,17 +1267,21 @@ round(rare_recall_balanced, 3), round(balanced_recall[:5].mean(), 3)  # ...the c
 
 # %% slideshow={"slide_type": "fragment"}
 noise_rates = [0.0, 0.1, 0.2, 0.3, 0.4]
-accuracy = {}
+
+def noisy_label_fit(n_labels, rate, seed):  # a fresh baseline fitted on n_labels picks, a fraction `rate` flipped
+    r = np.random.default_rng(seed)
+    pick = np.r_[r.choice(np.flatnonzero(lesions.labels == 0), n_labels // 2, replace=False),
+                 r.choice(np.flatnonzero(lesions.labels == 1), n_labels // 2, replace=False)]
+    noisy_y = np.where(r.random(n_labels) < rate, 1 - lesions.labels[pick], lesions.labels[pick])
+    return clone(baseline).fit(features_train[pick], noisy_y)
+
+repeats = range(0, 5)  # five seeds per setting
+accuracy, noise_auc = {}, {}  # (n_labels, rate) -> mean test accuracy; (n_labels, rate) -> AUC of each seed
 for n_labels in (400, 40):
     for rate in noise_rates:
-        scores = []
-        for repeat in range(5):
-            r = np.random.default_rng(repeat)
-            pick = np.r_[r.choice(np.flatnonzero(lesions.labels == 0), n_labels // 2, replace=False),
-                         r.choice(np.flatnonzero(lesions.labels == 1), n_labels // 2, replace=False)]
-            noisy_y = np.where(r.random(n_labels) < rate, 1 - lesions.labels[pick], lesions.labels[pick])
-            scores.append(baseline.fit(features_train[pick], noisy_y).score(features_new, new.labels))
-        accuracy[(n_labels, rate)] = np.mean(scores)
+        models = [noisy_label_fit(n_labels, rate, seed=0 + k) for k in repeats]
+        accuracy[(n_labels, rate)] = np.mean([m.score(features_new, new.labels) for m in models])
+        noise_auc[(n_labels, rate)] = [roc_auc_score(new.labels, m.predict_proba(features_new)[:, 1]) for m in models]
 pd.Series(accuracy).unstack(0).round(3).rename_axis(index="label-noise rate", columns="labels")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
@@ -971,9 +1302,24 @@ assert accuracy[(400, 0.4)] < accuracy[(400, 0.0)] - 0.05
 assert accuracy[(40, 0.4)] < accuracy[(400, 0.4)], "few AND noisy labels is the worst case"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
+# *Optional — the noise slider.* The same experiment read as AUC, with 40 labels, where noise hurts most: drag the
+# rate and read the AUC (mean ± SD over the five seeds, precomputed above so the slider answers at once).
+#
+# *Figure:* test AUC against the fraction of flipped training labels, 40 labels, mean ± SD over five seeds, with
+# the chosen rate marked.
+
+# %% slideshow={"slide_type": "fragment"}
+auc_40 = np.array([noise_auc[(40, rate)] for rate in noise_rates])  # (rates, seeds)
+task_widgets.LabelNoiseViewer(noise_rates, auc_40.mean(axis=1), auc_40.std(axis=1))
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+drop = auc_40[0] - auc_40[-1]  # per seed: AUC lost from 0% to 40% flipped labels
+assert drop.mean() > 3 * drop.std() / np.sqrt(len(drop)) and drop.mean() > 0.05, drop
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # At 50% flipped labels the labels carry no information at all. Predict the accuracy, then compute it with all 400
-# labels (mean of the same 5 repeats) and store it in `accuracy_half`.
+# labels (mean of the same 5 repeats: `noisy_label_fit(400, 0.5, seed=k)`) and store it in `accuracy_half`.
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 accuracy_half = None  # your answer: test accuracy (fraction 0-1), 50% of the 400 labels flipped
@@ -981,15 +1327,11 @@ check("03-accuracy-half")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
 # %%solution 03-accuracy-half
-model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))  # a fresh copy of the baseline
-scores = []
-for repeat in range(5):
-    r = np.random.default_rng(repeat)
-    pick = r.permutation(400)
-    noisy_y = np.where(r.random(400) < 0.5, 1 - lesions.labels[pick], lesions.labels[pick])
-    scores.append(model.fit(features_train[pick], noisy_y).score(features_new, new.labels))
-accuracy_half = float(np.mean(scores))
-assert accuracy_half < accuracy[(400, 0.3)]  # around chance (0.5), give or take the luck of the flips
+accuracy_half = float(np.mean([noisy_label_fit(400, 0.5, seed=0 + k).score(features_new, new.labels)
+                               for k in repeats]))
+# around chance (0.5): 0.40-0.51 over five seeds. A model fitted to random labels points in a random direction of
+# feature space; on such separable features that direction can be right or wrong, so 5 repeats still scatter
+assert abs(accuracy_half - 0.5) < 0.2 and accuracy_half < accuracy[(400, 0.3)]
 round(accuracy_half, 3)
 
 
@@ -997,7 +1339,8 @@ round(accuracy_half, 3)
 # ### Imbalance
 # Most scans are normal. On a test set with 95 normal slices for every 5 with a lesion, a "model" that always says
 # *normal* is 95% accurate and useless. **Balanced accuracy** (the mean of sensitivity and specificity) sees through
-# it. We also train the baseline on a 95:5 training set.
+# it. We also train the baseline on a 95:5 training set, plain and with class weights (each class counts equally in
+# the loss), five times over.
 
 # %% slideshow={"slide_type": "fragment"}
 def imbalanced(labels, n_negative, n_positive, seed):
@@ -1005,22 +1348,32 @@ def imbalanced(labels, n_negative, n_positive, seed):
     return np.r_[r.choice(np.flatnonzero(labels == 0), n_negative, replace=False),
                  r.choice(np.flatnonzero(labels == 1), n_positive, replace=False)]
 
-tr, te = imbalanced(lesions.labels, 190, 10, seed=0), imbalanced(new.labels, 143, 7, seed=1)
-y_te = new.labels[te]
-always_normal = np.zeros_like(y_te)
-plain = baseline.fit(features_train[tr], lesions.labels[tr]).predict(features_new[te])
-weighted = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, class_weight="balanced"))
-reweighted = weighted.fit(features_train[tr], lesions.labels[tr]).predict(features_new[te])
-imbalance = pd.DataFrame({name: {"accuracy": np.mean(pred == y_te), "balanced accuracy":
-                                 balanced_accuracy_score(y_te, pred), "lesions found": int(pred[y_te == 1].sum())}
-                          for name, pred in [("always 'normal'", always_normal), ("trained on 95:5", plain),
-                                             ("trained on 95:5, class-weighted", reweighted)]}).T
-imbalance
+def imbalance_trial(seed):  # one 95:5 training set and one 95:5 test set; the three "models" on it
+    tr, te = imbalanced(lesions.labels, 190, 10, seed=seed), imbalanced(new.labels, 143, 7, seed=seed + 100)
+    weighted = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, class_weight="balanced"))
+    predictions = {"always 'normal'": np.zeros(len(te), int),
+                   "trained on 95:5": clone(baseline).fit(features_train[tr], lesions.labels[tr]).predict(
+                       features_new[te]),
+                   "trained on 95:5, class-weighted": weighted.fit(features_train[tr], lesions.labels[tr]).predict(
+                       features_new[te])}
+    return new.labels[te], predictions
+
+trials = [imbalance_trial(seed=0 + k) for k in range(5)]  # five draws: 7 test lesions per draw is very few
+y_te, predictions = trials[0]
+plain = predictions["trained on 95:5"]
+imbalance = pd.DataFrame({name: {"accuracy": np.mean([np.mean(p[name] == y) for y, p in trials]),
+                                 "balanced accuracy": np.mean([balanced_accuracy_score(y, p[name]) for y, p in trials]),
+                                 "lesions found (of 7)": np.mean([p[name][y == 1].sum() for y, p in trials])}
+                          for name in predictions}).T
+imbalance.round(3)  # means over the five draws
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-assert imbalance.loc["always 'normal'", "accuracy"] > 0.94 and imbalance.loc["always 'normal'",
-                                                                            "balanced accuracy"] == 0.5
-assert imbalance["balanced accuracy"].max() > 0.75
+weighted_found, plain_found = ([p[name][y == 1].sum() for y, p in trials] for name in
+                               ("trained on 95:5, class-weighted", "trained on 95:5"))
+assert imbalance.loc["always 'normal'", "accuracy"] > 0.94, "useless, yet highly accurate"
+# class weights find more lesions: 1.2-1.8 more of 7 on average over 5 draws, in each of 5 seed shifts tried
+assert np.mean(weighted_found) > np.mean(plain_found) + 0.5, (weighted_found, plain_found)
+assert imbalance.loc["trained on 95:5, class-weighted", "balanced accuracy"] > 0.75, imbalance
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
@@ -1045,7 +1398,7 @@ round(my_balanced, 3)
 # a personal habit (generous or tight) and a wobbly hand (`tasks.simulate_annotators`), and measure their
 # agreement: pairwise **Dice** and pixel-wise **Cohen's κ** (agreement corrected for chance;
 # [Cohen 1960](https://doi.org/10.1177/001316446002000104)). A majority vote
-# gives a consensus.
+# gives a consensus. One lesion is an anecdote, so the same is then repeated on the ten largest lesions.
 
 # %% slideshow={"slide_type": "fragment"}
 j = int(np.argmax(lesions.area_mm2))  # the largest simulated lesion
@@ -1074,30 +1427,61 @@ ax.contour(consensus[box], [0.5], colors="black", linewidths=2.5)
 ax.set(title="Four simulated annotators + consensus", xlabel="pixels (3 mm)", ylabel="pixels (3 mm)")
 plt.show()
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The same four annotators (new wobbles for each lesion) on the ten largest simulated lesions: per lesion, the mean
+# pairwise Dice, the average annotator's Dice with the truth, and the consensus's.
+
+# %% slideshow={"slide_type": "fragment"}
+big = np.argsort(lesions.area_mm2)[-10:]  # the ten largest simulated lesions
+
+def annotator_panel(wobble_px, seed=2):  # (10, 3): pairwise Dice, average annotator vs truth, consensus vs truth
+    rows = []
+    for n, i in enumerate(big):
+        drawn = tasks.simulate_annotators(lesions.masks[i], n_annotators=4, bias_px=0.7, wobble_px=wobble_px,
+                                          seed=seed + n)
+        rows.append([np.mean([metrics.dice(drawn[a], drawn[b]) for a, b in pairs]),
+                     np.mean([metrics.dice(o, lesions.masks[i]) for o in drawn]),
+                     metrics.dice(drawn.sum(axis=0) >= 3, lesions.masks[i])])
+    return np.array(rows)
+
+careful = annotator_panel(0.8)
+consensus_gain = careful[:, 2] - careful[:, 1]  # consensus minus the average annotator, per lesion
+pd.Series({"mean pairwise Dice": careful[:, 0].mean(), "average annotator vs truth": careful[:, 1].mean(),
+           "consensus vs truth": careful[:, 2].mean(), "consensus gain (mean)": consensus_gain.mean(),
+           "consensus gain (worst lesion)": consensus_gain.min()}).round(3)
+
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-assert max(pairwise_dice) < 0.97 and min(pairwise_dice) > 0.5
-assert metrics.dice(consensus, lesions.masks[j]) >= np.mean(vs_truth) - 0.02  # the consensus is at least as good
+assert careful[:, 0].mean() < 0.95, "the annotators disagree"
+# the consensus beats the average annotator on average (gain 0.04-0.08 over 6 seed shifts), not on every lesion
+assert consensus_gain.mean() > 0.01, consensus_gain
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # No single annotator is "the truth": the spread between them is a floor for any model's error against them (a
 # model whose Dice with one expert matches the experts' Dice with each other is as good as an expert). Consensus
-# of several readers is the usual remedy; it costs several readers.
+# of several readers is the usual remedy: on average it is closer to the truth than the average reader, though not
+# on every lesion. It costs several readers.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
-# Make the annotators more careless (`wobble_px=2.0`) and store the mean pairwise Dice in `careless_dice`. Does
-# the majority vote still beat the average annotator?
+# Make the annotators more careless (`annotator_panel(2.0)`): store their mean pairwise Dice over the ten lesions
+# in `careless_dice`, and the mean gain of the majority vote over the average annotator (consensus Dice minus
+# average annotator Dice, both against the truth) in `careless_gain`. Does the majority vote still beat the
+# average annotator? By more or less than with careful annotators?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
-careless_dice = None  # your answer: mean pairwise Dice (0-1) of the careless annotators
+careless_dice = None  # your answer: mean pairwise Dice (0-1) of the careless annotators, ten lesions
+careless_gain = None  # your answer: mean of consensus Dice minus average annotator Dice (vs truth), ten lesions
 check("03-careless-dice")
 
 # %% jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
 # %%solution 03-careless-dice
-careless = tasks.simulate_annotators(lesions.masks[j], n_annotators=4, bias_px=0.7, wobble_px=2.0, seed=2)
-careless_dice = float(np.mean([metrics.dice(careless[a], careless[b]) for a, b in pairs]))
-assert careless_dice < np.mean(pairwise_dice)
-round(careless_dice, 3), round(metrics.dice(careless.sum(0) >= 3, lesions.masks[j]), 3)
+careless = annotator_panel(2.0)
+careless_dice = float(careless[:, 0].mean())
+careless_gain = float((careless[:, 2] - careless[:, 1]).mean())
+# careless readers agree less, and the vote helps MORE (0.09-0.14 vs 0.04-0.08 over 6 seed shifts): averaging
+# removes independent wobble, not a shared bias
+assert careless_dice < careful[:, 0].mean() and careless_gain > consensus_gain.mean()
+round(careless_dice, 3), round(careless_gain, 3), round(consensus_gain.mean(), 3)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Some data cannot be fully de-identified
@@ -1111,15 +1495,17 @@ round(careless_dice, 3), round(metrics.dice(careless.sum(0) >= 3, lesions.masks[
 # ## Recap
 # - Every task has its own yardstick, and a method is only as convincing as that number (the table of "Seven things we want to do with medical images").
 # - Bicubic interpolation beats nearest-neighbour by more than 1 dB, but a learned *linear* filter only matches it;
-#   PSNR and SSIM can rank methods differently, and non-local means keeps edges that blurring destroys (§1 Preprocessing).
+#   PSNR and SSIM can rank methods differently, and non-local means keeps edges that blurring destroys; real
+#   low-dose CT noise is Poisson in the projections and streaky after FBP, not white (§1.1, §1.2 Preprocessing).
 # - Z-scoring and histogram matching shrink the intensity gap between scanners, but cannot undo blur and noise
-#   (§1 Intensity normalisation, §8 Non-standard acquisition).
+#   (§1.3 Intensity normalisation, §8 Non-standard acquisition); interpolating between thick slices beats copying
+#   them, but cannot restore what was never measured (§1.4 Slice densification).
 # - Mutual information aligns images of different contrast to within a pixel, where the squared difference fails
 #   (§2 Registration).
 # - A detector is judged by its FROC curve; ranking candidates by what we know about the lesions (brightness)
 #   beats the raw blob response (§3 Detection).
-# - Dice rewards overlap, the Hausdorff distance punishes the single worst leak; small lesions make both noisy
-#   (§4 Segmentation).
+# - Dice rewards overlap, the Hausdorff distance punishes the single worst leak; small lesions make both noisy;
+#   on real CT, a threshold and one connected component outline a contrast-enhanced kidney (§4 Segmentation).
 # - A change, an AUC or a prediction means little without its uncertainty: the repeatability coefficient (§6
 #   Monitoring), cross-validation and a bootstrap interval (§5 Classification, §7 Prediction).
 # - The difficulties are measurable: huge images with one label each, scanner shift, long tails, noisy and sparse
@@ -1152,6 +1538,8 @@ round(careless_dice, 3), round(metrics.dice(careless.sum(0) >= 3, lesions.masks[
 #    Subjectivity). Is it better than a human reader?
 # 10. The bootstrap interval of the AUC for 100 patients is wider than for 200 (§7 Try it). About how many patients
 #     would halve the width of the 200-patient interval?
+# 11. The Gaussian σ of the §1.2 Try it was tuned on white noise. Would it suit the streaky low-dose noise of the
+#     same section? What would you tune a denoiser on instead?
 
 # %% [markdown] jupyter={"source_hidden": true} slideshow={"slide_type": "skip"} tags=["solution"]
 # **Answers**
@@ -1187,6 +1575,10 @@ round(careless_dice, 3), round(metrics.dice(careless.sum(0) >= 3, lesions.masks[
 #    outlines). Compare the model with the consensus, and with each annotator: it performs like an expert if its
 #    agreement with the other readers falls within their spread with each other.
 # 10. The width shrinks roughly like 1/√n, so halving it needs about four times as many patients: about 800.
+# 11. Probably not. White noise is independent from pixel to pixel, so a small isotropic blur averages it away. The
+#     streaks are correlated along one direction over many pixels: a blur small enough to keep anatomy leaves
+#     them, and one large enough to remove them erases anatomy. Tune (or train) on realistic noise: Poisson noise
+#     added in the projections and reconstructed, or real pairs of low- and normal-dose scans.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further reading
@@ -1212,6 +1604,7 @@ round(careless_dice, 3), round(metrics.dice(careless.sum(0) >= 3, lesions.masks[
 # - Fonov V, Evans AC, Botteron K, Almli CR, McKinstry RC, Collins DL. Unbiased average age-appropriate atlases for pediatric studies. *NeuroImage* 2011;54(1):313-327. [doi.org/10.1016/j.neuroimage.2010.07.033](https://doi.org/10.1016/j.neuroimage.2010.07.033)
 # - Goldman LW. Principles of CT: multislice CT (an abdomen-pelvis scan covers about 60 cm; data volume of multislice studies). *J Nucl Med Technol* 2008;36:57-68. [doi.org/10.2967/jnmt.107.044826](https://doi.org/10.2967/jnmt.107.044826)
 # - Hanley JA, McNeil BJ. The meaning and use of the area under a receiver operating characteristic (ROC) curve. *Radiology* 1982;143(1):29-36. [doi.org/10.1148/radiology.143.1.7063747](https://doi.org/10.1148/radiology.143.1.7063747)
+# - Hubbell JH, Seltzer SM. Tables of X-Ray Mass Attenuation Coefficients and Mass Energy-Absorption Coefficients (Table 4: water, ICRU-44 tissues). *NIST Standard Reference Database 126* 2004. [physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html](https://physics.nist.gov/PhysRefData/XrayMassCoef/tab4.html)
 # - Huttenlocher DP, Klanderman GA, Rucklidge WJ. Comparing images using the Hausdorff distance. *IEEE Trans Pattern Anal Mach Intell* 1993;15(9):850-863. [doi.org/10.1109/34.232073](https://doi.org/10.1109/34.232073)
 # - Lindeberg T. Feature detection with automatic scale selection. *Int J Comput Vis* 1998;30(2):79-116. [doi.org/10.1023/A:1008045108935](https://doi.org/10.1023/A:1008045108935)
 # - Litjens G, Bandi P, Ehteshami Bejnordi B, et al. 1399 H&E-stained sentinel lymph node sections of breast cancer patients: the CAMELYON dataset. *GigaScience* 2018;7(6):giy065. [doi.org/10.1093/gigascience/giy065](https://doi.org/10.1093/gigascience/giy065)
@@ -1229,3 +1622,4 @@ round(careless_dice, 3), round(metrics.dice(careless.sum(0) >= 3, lesions.masks[
 # - Wang Z, Bovik AC, Sheikh HR, Simoncelli EP. Image quality assessment: from error visibility to structural similarity (SSIM). *IEEE Trans Image Process* 2004;13(4):600-612. [doi.org/10.1109/TIP.2003.819861](https://doi.org/10.1109/TIP.2003.819861)
 # - Wansapura JP, Holland SK, Dunn RS, Ball WS Jr. NMR relaxation times in the human brain at 3.0 tesla. *J Magn Reson Imaging* 1999;9(4):531-538. [doi.org/10.1002/(SICI)1522-2586(199904)9:4&lt;531::AID-JMRI4&gt;3.0.CO;2-L](https://doi.org/10.1002/(SICI)1522-2586(199904)9:4<531::AID-JMRI4>3.0.CO;2-L)
 # - Zech JR, Badgeley MA, Liu M, Costa AB, Titano JJ, Oermann EK. Variable generalization performance of a deep learning model to detect pneumonia in chest radiographs: a cross-sectional study. *PLoS Med* 2018;15(11):e1002683. [doi.org/10.1371/journal.pmed.1002683](https://doi.org/10.1371/journal.pmed.1002683)
+# - Zeng D, Huang J, Bian Z, et al. A simple low-dose x-ray CT simulation from high-dose scan. *IEEE Trans Nucl Sci* 2015;62(5):2226-2233. [doi.org/10.1109/TNS.2015.2467219](https://doi.org/10.1109/TNS.2015.2467219)

@@ -81,7 +81,7 @@ def test_psnr_gain(ct):
 
 
 def test_best_sigma(ct):
-    scores = {s: ct["psnr"](ct["truth"], ndi.gaussian_filter(ct["noisy"], s)) for s in (0.5, 1, 1.5, 2, 3)}
+    scores = {s: ct["psnr"](ct["truth"], ndi.gaussian_filter(ct["noisy"], s)) for s in (0.25, 0.5, 0.75, 1, 1.5, 2, 3)}
     best = max(scores, key=scores.get)
     assert_unanswered_then_correct("03-best-sigma", "best_sigma", float(best), **ct)
     wrong = 3 if best != 3 else 0.5
@@ -212,16 +212,25 @@ def test_acc_zscored():
         return np.stack([(im - im.mean()) / im.std() for im in stack])
 
     baseline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    matched = 0.6  # the histogram-matched accuracy the notebook's `shift` table holds
+    shift = pd.DataFrame({"accuracy": [matched]}, index=["scanner B, histogram-matched"])
     context = {"zscore": zscore, "lesions": SimpleNamespace(images=train, labels=y_train),
-               "new": SimpleNamespace(labels=y_test), "new_b": test, "baseline": baseline}
+               "new": SimpleNamespace(labels=y_test), "new_b": test, "baseline": baseline, "shift": shift}
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
     accuracy = model.fit(tasks.handcrafted_features(zscore(train)), y_train).score(
         tasks.handcrafted_features(zscore(test)), y_test)
-    assert_unanswered_then_correct("03-acc-zscored", "acc_zscored", accuracy, **context)
-    assert_wrong_without_answer(judge("03-acc-zscored", acc_zscored=100 * accuracy, **context), accuracy,
-                                says="percentage")
+    advantage = accuracy - matched
+    assert judge("03-acc-zscored", acc_zscored=None, zscore_advantage=None, **context).status == "unanswered"
+    verdict = judge("03-acc-zscored", acc_zscored=accuracy, zscore_advantage=advantage, **context)
+    assert verdict.status == "correct", verdict.message
+    assert_wrong_without_answer(judge("03-acc-zscored", acc_zscored=100 * accuracy, zscore_advantage=advantage,
+                                      **context), accuracy, says="percentage")
     off = accuracy - 0.2 if accuracy > 0.5 else accuracy + 0.2
-    assert judge("03-acc-zscored", acc_zscored=off, **context).status == "wrong"
+    assert judge("03-acc-zscored", acc_zscored=off, zscore_advantage=advantage, **context).status == "wrong"
+    verdict = judge("03-acc-zscored", acc_zscored=accuracy, zscore_advantage=-advantage, **context)
+    assert_wrong_without_answer(verdict, advantage, says="wrong sign")
+    assert judge("03-acc-zscored", acc_zscored=accuracy, zscore_advantage=advantage + 0.1,
+                 **context).status == "wrong"
 
 
 def test_rare_recall():
@@ -237,7 +246,7 @@ def test_rare_recall():
     x_test, y_test = draw(np.full(n_classes, 20))
 
     def recall(**kwargs):
-        predicted = LogisticRegression(max_iter=2000, **kwargs).fit(x_train, y_train).predict(x_test)
+        predicted = LogisticRegression(max_iter=2000, tol=1e-3, **kwargs).fit(x_train, y_train).predict(x_test)
         return np.array([np.mean(predicted[y_test == c] == c) for c in range(n_classes)])
 
     plain, weighted = recall(), recall(class_weight="balanced")
@@ -276,13 +285,27 @@ def test_my_balanced():
 
 def test_careless_dice():
     rows, cols = np.ogrid[:40, :40]
-    mask = (rows - 20) ** 2 + (cols - 20) ** 2 <= 10**2
+    masks = [(rows - 20) ** 2 + (cols - 20) ** 2 <= r**2 for r in (6, 8, 10)]
     pairs = [(a, b) for a in range(4) for b in range(a + 1, 4)]
-    careful = tasks.simulate_annotators(mask, n_annotators=4, bias_px=0.7, wobble_px=0.8, seed=2)
-    careless = tasks.simulate_annotators(mask, n_annotators=4, bias_px=0.7, wobble_px=2.0, seed=2)
-    expected = float(np.mean([metrics.dice(careless[a], careless[b]) for a, b in pairs]))
-    pairwise = [metrics.dice(careful[a], careful[b]) for a, b in pairs]
-    context = {"lesions": SimpleNamespace(masks=mask[None]), "j": 0, "pairs": pairs, "pairwise_dice": pairwise}
-    assert_unanswered_then_correct("03-careless-dice", "careless_dice", expected, **context)
-    verdict = judge("03-careless-dice", careless_dice=float(np.mean(pairwise)), **context)
-    assert_wrong_without_answer(verdict, expected, says="careful annotators")
+
+    def annotator_panel(wobble_px, seed=2):  # the notebook's function, on three disks
+        out = []
+        for n, mask in enumerate(masks):
+            drawn = tasks.simulate_annotators(mask, n_annotators=4, bias_px=0.7, wobble_px=wobble_px, seed=seed + n)
+            out.append([np.mean([metrics.dice(drawn[a], drawn[b]) for a, b in pairs]),
+                        np.mean([metrics.dice(o, mask) for o in drawn]), metrics.dice(drawn.sum(0) >= 3, mask)])
+        return np.array(out)
+
+    careful, careless = annotator_panel(0.8), annotator_panel(2.0)
+    dice, gain = float(careless[:, 0].mean()), float((careless[:, 2] - careless[:, 1]).mean())
+    assert abs(gain) > 0.01 and abs(dice - careful[:, 0].mean()) > 0.01  # the hints below can tell them apart
+    context = {"annotator_panel": annotator_panel, "careful": careful}
+    assert judge("03-careless-dice", careless_dice=None, careless_gain=None, **context).status == "unanswered"
+    verdict = judge("03-careless-dice", careless_dice=dice, careless_gain=gain, **context)
+    assert verdict.status == "correct", verdict.message
+    verdict = judge("03-careless-dice", careless_dice=float(careful[:, 0].mean()), careless_gain=gain, **context)
+    assert_wrong_without_answer(verdict, dice, says="careful annotators")
+    verdict = judge("03-careless-dice", careless_dice=dice, careless_gain=-gain, **context)
+    assert_wrong_without_answer(verdict, gain, says="wrong sign")
+    verdict = judge("03-careless-dice", careless_dice=dice, careless_gain=float(careless[:, 2].mean()), **context)
+    assert_wrong_without_answer(verdict, gain, says="consensus Dice itself")

@@ -18,7 +18,7 @@ from .. import metrics, tasks
 from ._core import exercise, hint
 from ._hints import _as_scalar, integer, number, one_of
 
-SIGMAS_PX = (0.5, 1, 1.5, 2, 3)  # the Gaussian widths the denoising question offers
+SIGMAS_PX = (0.25, 0.5, 0.75, 1, 1.5, 2, 3)  # the Gaussian widths the denoising question offers
 
 
 def _real(value) -> float | None:
@@ -162,18 +162,27 @@ def n_patches(n_patches):
     return integer(n_patches, expected=int(np.prod([n // patch for n in volume])), unit="patches")
 
 
-@exercise("03-acc-zscored")
-def acc_zscored(acc_zscored, zscore, lesions, new, new_b, baseline):
-    """Accuracy on z-scored scanner B of the baseline refitted on z-scored scanner A."""
+@exercise("03-acc-zscored", answers=2)
+def acc_zscored(acc_zscored, zscore_advantage, zscore, lesions, new, new_b, baseline, shift):
+    """Accuracy on z-scored scanner B of a fresh baseline fitted on z-scored scanner A, and its advantage over
+    histogram matching (the matched accuracy in ``shift``)."""
     model = clone(baseline).fit(tasks.handcrafted_features(zscore(lesions.images)), lesions.labels)
     expected = model.score(tasks.handcrafted_features(zscore(new_b)), new.labels)
-    return _fraction(acc_zscored, "an accuracy") or number(acc_zscored, expected=expected, atol=0.005, rtol=0)
+    matched = shift.loc["scanner B, histogram-matched", "accuracy"]
+    wrong_accuracy = _fraction(acc_zscored, "an accuracy") or number(acc_zscored, expected=expected, atol=0.005,
+                                                                     rtol=0)
+    if wrong_accuracy:
+        return wrong_accuracy
+    if _close(zscore_advantage, matched - expected, 1e-9) and abs(matched - expected) > 1e-9:
+        return hint("zscore_advantage has the wrong sign: z-scored accuracy minus histogram-matched accuracy")
+    return number(zscore_advantage, expected=expected - matched, atol=0.005, rtol=0)
 
 
 @exercise("03-rare-recall")
 def rare_recall(rare_recall_balanced, x_train, y_train, x_test, y_test, n_classes, rare):
     """Mean recall of the 10 rarest diagnoses with class_weight="balanced"."""
-    predicted = LogisticRegression(max_iter=2000, class_weight="balanced").fit(x_train, y_train).predict(x_test)
+    model = LogisticRegression(max_iter=2000, tol=1e-3, class_weight="balanced")  # as in the notebook
+    predicted = model.fit(x_train, y_train).predict(x_test)
     recall = np.array([np.mean(predicted[y_test == c] == c) for c in range(n_classes)])
     if _close(rare_recall_balanced, rare, 1e-9) and abs(recall[-10:].mean() - rare) > 1e-9:
         return hint("that is the recall of the unweighted model; refit with class_weight='balanced'")
@@ -208,11 +217,20 @@ def my_balanced(my_balanced, plain, y_te):
     return _fraction(my_balanced, "a balanced accuracy") or number(my_balanced, expected=expected, atol=1e-9, rtol=0)
 
 
-@exercise("03-careless-dice")
-def careless_dice(careless_dice, lesions, j, pairs, pairwise_dice):
-    """Mean pairwise Dice of four annotators with wobble_px=2.0 (the other settings as in the section)."""
-    careless = tasks.simulate_annotators(lesions.masks[j], n_annotators=4, bias_px=0.7, wobble_px=2.0, seed=2)
-    expected = float(np.mean([metrics.dice(careless[a], careless[b]) for a, b in pairs]))
-    if _close(careless_dice, float(np.mean(pairwise_dice)), 1e-9):
-        return hint("that is the mean pairwise Dice of the careful annotators; simulate them with wobble_px=2.0")
-    return _fraction(careless_dice, "a Dice score") or number(careless_dice, expected=expected, atol=0.005, rtol=0)
+@exercise("03-careless-dice", answers=2)
+def careless_dice(careless_dice, careless_gain, annotator_panel, careful):
+    """Over the ten lesions with wobble_px=2.0: the mean pairwise Dice, and the mean gain of the consensus over
+    the average annotator (Dice with the truth); ``annotator_panel`` is the notebook's function."""
+    rows = annotator_panel(2.0)
+    if _close(careless_dice, float(careful[:, 0].mean()), 1e-9):
+        return hint("that is the mean pairwise Dice of the careful annotators; use annotator_panel(2.0)")
+    wrong = _fraction(careless_dice, "a Dice score") or number(careless_dice, expected=float(rows[:, 0].mean()),
+                                                               atol=0.005, rtol=0)
+    if wrong:
+        return wrong
+    gain = float((rows[:, 2] - rows[:, 1]).mean())
+    if _close(careless_gain, -gain, 1e-9) and abs(gain) > 1e-9:
+        return hint("careless_gain has the wrong sign: consensus Dice minus the average annotator's Dice")
+    if _close(careless_gain, float(rows[:, 2].mean()), 1e-9):
+        return hint("that is the consensus Dice itself; subtract the average annotator's Dice")
+    return number(careless_gain, expected=gain, atol=0.005, rtol=0)
