@@ -374,8 +374,8 @@ assert auc - auc_b > 0.05 and auc_b_ci[1] < auc, (auc, auc_b, auc_b_ci)  # a cle
 #   in the ranges of the table above (which we chose wide enough to include scanner B: in practice you do not know
 #   the next scanner's settings);
 # - the same CNN trained on the same training slices acquired on **B**: an estimate of what B's images still
-#   contain. B halves the resolution and adds noise, so it *removes* information, and a model trained on A cannot
-#   be expected to beat one trained on B as well as it was trained on A.
+#   contain. B halves the resolution and adds noise, so it *removes* information: no model can recover what is
+#   gone, and a CNN trained on B's own images shows how much of what is left it can learn.
 #
 # Beside them, a hand-made detector in the spirit of 05 (`clinical.blob_score`: smooth, then take the third
 # brightest pixel; a threshold on it is the detector; its AUC needs no threshold).
@@ -383,14 +383,14 @@ assert auc - auc_b > 0.05 and auc_b_ci[1] < auc, (auc, auc_b, auc_b_ci)  # a cle
 # %% slideshow={"slide_type": "fragment"}
 nets.set_seed(seed=0)
 augmented_model = nets.SmallCNN(1, 2, width=8)
-nets.train_classifier(augmented_model, train.images[:, None], train.labels, epochs=6, batch_size=32, seed=0,
-                      augment=clinical.acquisition_augment)  # the only change: augmented training batches
+history_aug = nets.train_classifier(augmented_model, train.images[:, None], train.labels, epochs=6, batch_size=32,
+                                   seed=0, augment=clinical.acquisition_augment)  # the only change: augmentation
 
 # %% slideshow={"slide_type": "fragment"}
 train_b = datasets.lesion_slices(1000, seed=0, scanner="B", **hard)  # the training slices, acquired on B
 nets.set_seed(seed=0)
 model_b = nets.SmallCNN(1, 2, width=8)
-nets.train_classifier(model_b, train_b.images[:, None], train_b.labels, epochs=6, batch_size=32, seed=0)
+history_b = nets.train_classifier(model_b, train_b.images[:, None], train_b.labels, epochs=6, batch_size=32, seed=0)
 del train_b  # free memory: only the model is needed
 
 # %% slideshow={"slide_type": "fragment"}
@@ -434,11 +434,11 @@ assert (sweep["blob detector on B"] < sweep["blob detector on A"] - 0.1).all(), 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # What the numbers say, honestly. On these faint lesions of 1–3 pixels in radius the gap does **not** close:
 # - over five seeds the augmented CNN is no better on B than the plain one (mean difference about −0.02 AUC, SD of
-#   the difference about 0.04) and it pays on A (about 0.82 instead of 0.93): the varied training images make the
-#   task harder and six epochs are not enough to learn it;
+#   the difference about 0.04) and it pays on A (about 0.82 instead of 0.93), probably because the varied
+#   training images make the task harder and six epochs are too few to learn it;
 # - the CNN trained on B itself does worse still (about 0.53 on B, against 0.66 for the plain CNN from A): B's half
-#   resolution and extra noise erase most of these lesions, and what is left is hard to learn from 1000 noisy
-#   images;
+#   resolution and extra noise erase much of these lesions' signal, and what is left is hard to learn from 1000
+#   noisy images;
 # - in every seed the best AUC on B of any model stays 0.18–0.32 below the plain CNN's on A, and the hand-made
 #   detector drops as well.
 #
@@ -470,9 +470,18 @@ shortcut_auc = pd.DataFrame({name: {c: roc_auc_score(test.labels, nets.predict_p
                              for name, m in {"model": model, "shortcut model": shortcut_model}.items()})
 shortcut_auc.round(3)
 
+# %% slideshow={"slide_type": "fragment"}
+p_shortcut_clean = nets.predict_proba(shortcut_model, test.images[:, None], batch_size=64)
+resampled = np.random.default_rng(0).integers(0, len(test.labels), (500, len(test.labels)))  # paired bootstrap
+auc_loss = np.percentile([metrics.roc_auc(test.labels[i], p_test[i]) - metrics.roc_auc(test.labels[i],
+                                                                                     p_shortcut_clean[i])
+                          for i in resampled], [2.5, 97.5])
+f"clean images: the shortcut model's AUC is {auc_loss[0]:.3f} to {auc_loss[1]:.3f} below the honest model's (95%)"
+
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The shortcut model looks excellent on a test set biased like its training set, is far worse than the honest
-# model on clean images, and falls below chance (AUC < 0.5) when the correlation is reversed. Note the first
+# The shortcut model looks excellent on a test set biased like its training set, is clearly worse than the honest
+# model on clean images (by how much varies with the seed; the interval above is over test images), and falls below
+# chance (AUC < 0.5) when the correlation is reversed. Note the first
 # column too: our honest model, which never saw the line, can also be thrown when the line sits on lesion-free
 # images: a bright mark outside the brain is something it has never seen.
 #
@@ -498,7 +507,7 @@ marker_focus
 # %% slideshow={"slide_type": "skip"} tags=["check"]
 sc = shortcut_auc["shortcut model"]
 assert sc["marked as in training"] > 0.8, sc                 # looks great on a test set biased like training ...
-assert sc["clean (no marker)"] < auc - 0.15, (sc, auc)       # ... far worse than the honest model on clean images
+assert auc_loss[0] > 0.03, auc_loss                           # ... clearly worse than the honest model on clean images
 assert sc["reversed (marker on lesion-free images)"] < 0.5, sc  # ... and below chance when the marker misleads
 assert marker_focus["shortcut model"] > marker_focus["model"] + 0.3, marker_focus
 
