@@ -8,7 +8,8 @@ Grad-CAM needs. Every function takes arrays (or that model) and returns arrays o
   cites);
 - explanations: :func:`gradient_saliency`, :func:`occlusion_map`, :func:`grad_cam`, :func:`pointing_game`,
   :func:`pointing_chance`;
-- failure modes: :func:`add_marker` (a spurious shortcut), :func:`fgsm` (adversarial perturbation),
+- failure modes: :func:`acquisition_augment` (training against scanner shift), :func:`blob_score` (the hand-tuned
+  detector's score), :func:`add_marker` (a spurious shortcut), :func:`fgsm` (adversarial perturbation),
   :func:`fit_temperature` (calibration);
 - regulation: :data:`IMDRF_CATEGORIES`, :func:`imdrf_category`.
 
@@ -16,6 +17,8 @@ The evaluation metrics (operating points, calibration, subgroup tables) live in 
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -25,9 +28,12 @@ from . import nets
 from .metrics import operating_point
 
 __all__ = [
+    "ACQUISITION_RANGES",
     "IMDRF_CATEGORIES",
     "LIU_2019",
+    "acquisition_augment",
     "add_marker",
+    "blob_score",
     "fgsm",
     "fit_temperature",
     "grad_cam",
@@ -37,6 +43,9 @@ __all__ = [
     "occlusion_map",
     "pointing_chance",
     "pointing_game",
+    "rank_correlation",
+    "scanner_shift_run",
+    "scanner_sweep",
     "simulate_readers",
 ]
 
@@ -312,6 +321,103 @@ def pointing_chance(masks, foreground, *, tolerance_px: int = 2) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------- failure modes
+# Ranges of the acquisition augmentation: broad, and chosen to include scanner B's settings
+# (helpers.datasets.SCANNERS["B"]: half resolution, blur 0.7 px, bias 0.3, gain 0.75, offset 0.08, noise 0.05).
+ACQUISITION_RANGES = {
+    "p_half_resolution": 0.5,
+    "blur_sigma_px": (0.0, 1.0),
+    "bias_amplitude": (0.0, 0.4),
+    "gain": (0.65, 1.1),
+    "offset": (0.0, 0.12),
+    "noise_sd": (0.0, 0.07),
+}
+
+
+def _blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+    """Separable Gaussian blur with one sigma per image (5 taps, edges replicated); x (n, 1, h, w)."""
+    taps = torch.arange(-2, 3, dtype=x.dtype)
+    kernel = torch.exp(-taps**2 / (2 * sigma.clamp_min(1e-3) ** 2))      # (n, 1, 1, 5)
+    kernel = kernel / kernel.sum(-1, keepdim=True)
+    h, w = x.shape[-2:]
+    padded = F.pad(x, (2, 2, 0, 0), mode="replicate")
+    x = sum(kernel[..., t:t + 1] * padded[..., t:t + w] for t in range(5))
+    padded = F.pad(x, (0, 0, 2, 2), mode="replicate")
+    return sum(kernel[..., t:t + 1] * padded[..., t:t + h, :] for t in range(5))
+
+
+def acquisition_augment(x: torch.Tensor, ranges: dict | None = None) -> torch.Tensor:
+    """Random acquisition changes per image: resolution, blur, bias field, intensity, noise (torch's generator).
+
+    For ``helpers.nets.train_classifier(augment=...)``: every training image is "re-acquired" on a random
+    scanner, so the network cannot rely on one scanner's look. Steps follow
+    :func:`helpers.datasets.apply_scanner`'s order; every parameter is drawn uniformly from ``ranges``.
+
+    Parameters
+    ----------
+    x : torch.Tensor, (n, 1, h, w) float
+        A batch of grey images, intensities ~[0, 1]; h and w even.
+    ranges : dict, optional
+        Keys as :data:`ACQUISITION_RANGES` (the default): ``p_half_resolution`` (probability of a 2 × 2 block
+        average, upsampled back), ``blur_sigma_px``, ``bias_amplitude``, ``gain``, ``offset``, ``noise_sd``
+        (each a (low, high) range, intensities in image units, blur in pixels).
+
+    Returns
+    -------
+    torch.Tensor, (n, 1, h, w)
+
+    Examples
+    --------
+    >>> _ = torch.manual_seed(0)
+    >>> acquisition_augment(torch.full((3, 1, 8, 8), 0.5)).shape
+    torch.Size([3, 1, 8, 8])
+    """
+    r = {**ACQUISITION_RANGES, **(ranges or {})}
+    if x.ndim != 4 or x.shape[1] != 1 or x.shape[2] % 2 or x.shape[3] % 2:
+        raise ValueError(f"x must be (n, 1, h, w) with even h and w, got {tuple(x.shape)}")
+    n, _, h, w = x.shape
+
+    def draw(key):  # one value per image, shaped to broadcast over (1, h, w)
+        lo, hi = r[key]
+        return lo + (hi - lo) * torch.rand(n, 1, 1, 1)
+
+    half = F.interpolate(F.avg_pool2d(x, 2), size=(h, w), mode="bilinear", align_corners=False)
+    x = torch.where(torch.rand(n, 1, 1, 1) < r["p_half_resolution"], half, x)
+    x = _blur(x, draw("blur_sigma_px"))
+    yy = torch.linspace(-1, 1, h).view(1, 1, h, 1)
+    xx = torch.linspace(-1, 1, w).view(1, 1, 1, w)
+    phi = 2 * np.pi * torch.rand(n, 1, 1, 1)
+    x = x * (1 + draw("bias_amplitude") * (torch.cos(phi) * xx + torch.sin(phi) * yy))  # linear bias field
+    x = draw("gain") * x + draw("offset")
+    return x + draw("noise_sd") * torch.randn_like(x)
+
+
+def blob_score(images, *, sigma: float = 1.0, rank: int = 3) -> np.ndarray:
+    """Score of a hand-made bright-blob detector: the `rank`-th brightest pixel after Gaussian smoothing.
+
+    ``helpers.classical.threshold_detector`` (smooth, fixed threshold, at least a few pixels) fires roughly when
+    this score exceeds its threshold; as a score it gives the detector a ROC curve and an AUC.
+
+    Parameters
+    ----------
+    images : ndarray, (n, h, w)
+    sigma : float
+        Smoothing in pixels.
+    rank : int
+        1 = the brightest pixel; 3 asks for a blob of a few pixels.
+
+    Returns
+    -------
+    ndarray, (n,) float
+    """
+    from scipy import ndimage as ndi
+
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 3 or not 1 <= rank <= images.shape[1] * images.shape[2]:
+        raise ValueError(f"images must be (n, h, w) and 1 <= rank <= h*w, got {images.shape}, rank={rank}")
+    smooth = ndi.gaussian_filter(images, sigma=(0, sigma, sigma)).reshape(len(images), -1)
+    return -np.partition(-smooth, rank - 1, axis=1)[:, rank - 1]
+
+
 def add_marker(images, where, *, box: tuple[int, int, int, int] = (2, 2, 1, 12), value: float = 1.0) -> np.ndarray:
     """Burn a bright mark (like a ruler or a text bar) into the selected images: a spurious shortcut.
 
@@ -414,3 +520,88 @@ def fit_temperature(logits_val, labels_val, *, bounds=(0.05, 20.0)) -> float:
 
     result = minimize_scalar(nll, bounds=np.log(bounds), method="bounded", options={"xatol": 1e-4})
     return float(np.exp(result.x))
+
+
+def scanner_shift_run(seed: int = 0, *, n_train: int = 1000, n_test: int = 400, epochs: int = 6,
+                      lesions: dict | None = None) -> dict[str, float]:
+    """One run of the scanner-shift experiment: test AUCs on scanners A and B of four detectors.
+
+    The hand-made blob detector (:func:`blob_score`), the small CNN trained on scanner A without and with
+    :func:`acquisition_augment`, and the same CNN trained on the same slices acquired on scanner B (the ceiling:
+    what B's images still contain). Data seeds ``10 * seed`` (training) and ``10 * seed + 1`` (test); the
+    network's initialisation and batch order use ``seed``. Seed 0 is the notebook's live run.
+
+    Parameters
+    ----------
+    seed : int
+    n_train, n_test : int
+        Images per set.
+    epochs : int
+    lesions : dict, optional
+        ``contrast`` and ``radius_mm`` ranges for :func:`helpers.datasets.lesion_slices` (default: the 09
+        notebook's harder lesions).
+
+    Returns
+    -------
+    dict
+        ``{"<detector> on <scanner>": AUC}`` for detectors "blob detector", "CNN (A)", "CNN (A + augmentation)",
+        "CNN (B)" and scanners "A", "B".
+    """
+    from . import datasets
+    from .metrics import roc_auc
+
+    lesions = lesions or {"contrast": (0.1, 0.4), "radius_mm": (3.0, 10.0)}
+    test = {s: datasets.lesion_slices(n_test, seed=10 * seed + 1, scanner=s, **lesions) for s in "AB"}
+    scores = {f"blob detector on {s}": roc_auc(test[s].labels, blob_score(test[s].images)) for s in "AB"}
+    for name, scanner, augment in [("CNN (A)", "A", None), ("CNN (A + augmentation)", "A", acquisition_augment),
+                                   ("CNN (B)", "B", None)]:
+        train = datasets.lesion_slices(n_train, seed=10 * seed, scanner=scanner, **lesions)
+        nets.set_seed(seed)
+        model = nets.SmallCNN(1, 2, width=8)
+        nets.train_classifier(model, train.images[:, None], train.labels, epochs=epochs, batch_size=32,
+                              seed=seed, augment=augment, progress=False)
+        for s in "AB":
+            scores[f"{name} on {s}"] = roc_auc(test[s].labels, nets.predict_proba(model, test[s].images[:, None]))
+    return scores
+
+
+def rank_correlation(maps_a, maps_b) -> np.ndarray:
+    """Spearman rank correlation between paired saliency maps, one value per image (Adebayo et al. 2018).
+
+    Parameters
+    ----------
+    maps_a, maps_b : ndarray, (n, h, w)
+
+    Returns
+    -------
+    ndarray, (n,) float
+        In -1..1; 0 where either map is constant (e.g. all zero after Grad-CAM's ReLU), which has no ranking.
+
+    References
+    ----------
+    .. [1] Adebayo J, Gilmer J, Muelly M, Goodfellow I, Hardt M, Kim B. Sanity checks for saliency maps.
+       NeurIPS 2018. https://arxiv.org/abs/1810.03292
+    """
+    from scipy.stats import rankdata
+
+    a, b = np.asarray(maps_a, dtype=float), np.asarray(maps_b, dtype=float)
+    if a.shape != b.shape or a.ndim != 3:
+        raise ValueError(f"maps must both be (n, h, w), got {a.shape} and {b.shape}")
+    ra = rankdata(a.reshape(len(a), -1), axis=1)
+    rb = rankdata(b.reshape(len(b), -1), axis=1)
+    ra -= ra.mean(1, keepdims=True)
+    rb -= rb.mean(1, keepdims=True)
+    norm = np.sqrt((ra**2).sum(1) * (rb**2).sum(1))
+    return np.divide((ra * rb).sum(1), norm, out=np.zeros(len(a)), where=norm > 0)
+
+
+SWEEP_CSV = Path(__file__).parent / "data" / "scanner_sweep.csv"  # written by ``python -m tools.scanner_sweep``
+
+
+def scanner_sweep():
+    """The precomputed :func:`scanner_shift_run` over seeds 0-4: a DataFrame, one row per seed (index ``seed``)."""
+    import pandas as pd
+
+    if not SWEEP_CSV.exists():
+        raise FileNotFoundError(f"{SWEEP_CSV} is missing: run `python -m tools.scanner_sweep` from the repository")
+    return pd.read_csv(SWEEP_CSV, index_col="seed")

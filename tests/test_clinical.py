@@ -181,3 +181,55 @@ def test_logits_agree_with_predict_proba(trained):
     p = torch.softmax(torch.as_tensor(z), 1)[:, 1].numpy()
     assert np.allclose(p, nets.predict_proba(model, images[:5, None]), atol=1e-6)
 
+
+
+def test_acquisition_augment_varies_per_image_and_follows_the_seed():
+    x = torch.full((6, 1, 16, 16), 0.5)
+    torch.manual_seed(0)
+    a = clinical.acquisition_augment(x)
+    torch.manual_seed(0)
+    assert torch.equal(a, clinical.acquisition_augment(x))  # torch's generator drives it
+    means = a.mean(dim=(1, 2, 3))
+    assert means.std() > 0.01  # each image gets its own gain and offset
+    lo, hi = clinical.ACQUISITION_RANGES["gain"], clinical.ACQUISITION_RANGES["offset"]
+    assert (means > 0.5 * lo[0] - 0.05).all() and (means < 0.5 * lo[1] + hi[1] + 0.05).all()
+    quiet = {k: (0.0, 0.0) for k in ("blur_sigma_px", "bias_amplitude", "offset", "noise_sd")}
+    same = clinical.acquisition_augment(x, {**quiet, "gain": (1.0, 1.0), "p_half_resolution": 1.0})
+    assert torch.allclose(same, x, atol=1e-6)  # identity settings leave a flat image unchanged
+    with pytest.raises(ValueError, match="even"):
+        clinical.acquisition_augment(torch.zeros(2, 1, 15, 16))
+
+
+def test_blob_score_ranks_a_bright_blob_above_background():
+    images, labels, _ = _blob_data(seed=1)
+    score = clinical.blob_score(images)
+    assert metrics.roc_auc(labels, score) > 0.95
+    assert np.all(clinical.blob_score(images, rank=1) >= score)  # the brightest pixel is at least the third
+    with pytest.raises(ValueError, match="rank"):
+        clinical.blob_score(images, rank=0)
+
+
+def test_rank_correlation_of_maps():
+    rng = np.random.default_rng(0)
+    a = rng.random((3, 8, 8))
+    assert np.allclose(clinical.rank_correlation(a, a), 1.0)
+    assert np.allclose(clinical.rank_correlation(a, -a), -1.0)
+    assert np.allclose(clinical.rank_correlation(a, 2 * a + 1), 1.0)  # ranks only: monotonic maps agree
+    assert clinical.rank_correlation(a, np.zeros_like(a)).tolist() == [0.0, 0.0, 0.0]  # constant: no ranking
+    from scipy.stats import spearmanr
+
+    b = rng.random((3, 8, 8))
+    expected = [spearmanr(a[i].ravel(), b[i].ravel()).statistic for i in range(3)]
+    assert np.allclose(clinical.rank_correlation(a, b), expected)
+    with pytest.raises(ValueError, match="maps"):
+        clinical.rank_correlation(a, b[:2])
+
+
+def test_stored_scanner_sweep_reproduces():
+    """The stored sweep is what tools/scanner_sweep.py computes: re-run seed 0 and compare."""
+    stored = clinical.scanner_sweep()
+    assert list(stored.index) == [0, 1, 2, 3, 4]
+    again = clinical.scanner_shift_run(0)
+    assert set(again) == set(stored.columns)
+    for column, value in again.items():
+        assert abs(value - stored.loc[0, column]) < 0.02, (column, value, stored.loc[0, column])
