@@ -3,7 +3,7 @@
 Each widget is a thin :class:`helpers.widgets.Viewer` over a pure function of this module, so the lesson (what the
 score does as the choice moves) is unit-tested without a browser, and the saved notebook keeps a PNG snapshot:
 
-- :func:`threshold_dice` / :class:`ThresholdViewer`: a segmentation threshold and its Dice with the truth;
+- :func:`threshold_dice` / :class:`ThresholdDiceViewer`: a segmentation threshold and its Dice with the truth;
 - :func:`rigid_costs` / :class:`RegistrationViewer`: a manual rigid transform and its MI and SSD costs;
 - :func:`curve_at` / :class:`LabelNoiseViewer`: a label-noise rate and the AUC it leaves (a precomputed curve,
   because refitting models while dragging would be slow).
@@ -16,7 +16,7 @@ import numpy as np
 from . import tasks, viz
 from .widgets import Viewer, float_slider
 
-__all__ = ["threshold_dice", "rigid_costs", "curve_at", "ThresholdViewer", "RegistrationViewer",
+__all__ = ["threshold_dice", "rigid_costs", "curve_at", "ThresholdDiceViewer", "RegistrationViewer",
            "LabelNoiseViewer"]
 
 
@@ -136,7 +136,7 @@ def curve_at(xs, ys, x: float) -> float:
     return float(np.interp(x, xs, ys))
 
 
-class ThresholdViewer(Viewer):
+class ThresholdDiceViewer(Viewer):
     """Drag a threshold; see the segmentation and its Dice with the truth (Dice-vs-threshold curve beside it).
 
     Parameters

@@ -9,7 +9,7 @@ from helpers import metrics, tasks
 from helpers.task_widgets import (
     LabelNoiseViewer,
     RegistrationViewer,
-    ThresholdViewer,
+    ThresholdDiceViewer,
     curve_at,
     rigid_costs,
     threshold_dice,
@@ -79,7 +79,7 @@ def test_auc_per_row_agrees_with_scikit_learn_including_ties():
 def test_threshold_viewer_follows_its_slider():
     truth = _blob()
     image = np.where(truth, 1.0, 0.0) + np.linspace(0, 0.4, 32)  # a lesion on a background ramp
-    viewer = ThresholdViewer(image, truth, 0.7)
+    viewer = ThresholdDiceViewer(image, truth, 0.7)
     assert viewer.state["dice"] == pytest.approx(1.0) and viewer.png.startswith(b"\x89PNG")
     first = viewer.png
     viewer.threshold.value = viewer.threshold.min  # everything above the lowest value: a leak
