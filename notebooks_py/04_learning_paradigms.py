@@ -191,8 +191,8 @@ height_vs_score = stats.spearmanr(data.slice_index[test][normal], scores[normal]
  "rank correlation of a normal slice's height with its score": round(height_vs_score, 2)}
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-assert auc_bright > auc_faint + 0.08, (auc_bright, auc_faint)  # 0.16-0.23 over 13 seed shifts
-assert height_vs_score < -0.15, height_vs_score  # -0.3 to -0.7 over 13 seed shifts
+assert auc_bright > auc_faint + 0.08, (auc_bright, auc_faint)  # 0.12-0.23 over 14 seed shifts
+assert height_vs_score < -0.15, height_vs_score  # -0.3 to -0.7 over 14 seed shifts
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Faint lesions are missed far more often than bright ones: MADGAN's lesson in miniature. False alarms come mostly
@@ -203,7 +203,7 @@ assert height_vs_score < -0.15, height_vs_score  # -0.3 to -0.7 over 13 seed shi
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # The score matters as much as the model. Score each test slice by its **mean squared** reconstruction error
-# `((images - rebuilt) ** 2).mean(axis=(1, 2))` instead, and store the AUC in `auc_mse`. Why is it so much worse?
+# `((images - rebuilt) ** 2).mean(axis=(1, 2))` instead, and store the AUC in `auc_mse`. Why is it worse?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 auc_mse = None  # your answer: test AUC (0 to 1) of the mean-squared-error score
@@ -213,7 +213,7 @@ check("04-mse-score")
 # %%solution 04-mse-score
 auc_mse = roc_auc_score(labels, ((images - rebuilt) ** 2).mean(axis=(1, 2)))
 # a lesion covers < 1% of the image: its error drowns in the whole image's noise and anatomy errors
-assert auc_mse < auc_anomaly - 0.1
+assert auc_mse < auc_anomaly - 0.05  # worse by 0.09-0.28 over 6 seed shifts
 round(auc_mse, 3)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
