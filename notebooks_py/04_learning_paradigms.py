@@ -426,27 +426,32 @@ def attention_pool(h, V, b, w):
 
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Training can land in a poor solution from an unlucky start (max pooling, where one patch per bag gets the whole
-# gradient, does so now and then), so each pooling is trained from 5 random initialisations and we report the median
-# and the range.
+# Training can land in a poor solution from an unlucky start: max pooling, where one patch per bag gets the whole
+# gradient, does so now and then (for some seeds in half of the starts). So each pooling is trained from 5 random
+# initialisations; the table shows the spread over all of them, and we keep the start that fits the *training* bags
+# best (lowest final loss), a choice that needs no test or patch label.
 
 # %% slideshow={"slide_type": "fragment"}
-runs, weights, models = [], {}, {}
+runs, weights, models, best_loss = [], {}, {}, {}
 positive_bags = mil.bag_labels[test_bags] == 1
 for pooling in ["max", "attention"]:
     for init in tqdm(range(5), desc=f"{pooling} pooling"):
         torch.manual_seed(0 + init)
         model = paradigms.MILNet(bags.shape[-1], hidden=16, pooling=pooling)
-        paradigms.train_mil(model, bags[train], mil.bag_labels[train], epochs=150, lr=1e-2, progress=False)
+        loss = paradigms.train_mil(model, bags[train], mil.bag_labels[train], epochs=150, lr=1e-2, progress=False)[-1]
         bag_prob, patch_weights = paradigms.predict_mil(model, bags[test_bags])
-        weights.setdefault(pooling, patch_weights)  # the first initialisation's weights, for the figure
-        models.setdefault(pooling, model)
-        runs.append({"pooling": pooling, "bag AUC": roc_auc_score(mil.bag_labels[test_bags], bag_prob),
+        runs.append({"pooling": pooling, "training loss": loss,
+                     "bag AUC": roc_auc_score(mil.bag_labels[test_bags], bag_prob),
                      "patch AUC of the weights (positive bags)": roc_auc_score(
                          mil.instance_labels[test_bags][positive_bags].ravel(), patch_weights[positive_bags].ravel())})
+        if loss < best_loss.get(pooling, np.inf):  # keep the start that fits the training bags best
+            best_loss[pooling], models[pooling], weights[pooling] = loss, model, patch_weights
 runs = pd.DataFrame(runs)
-results = runs.groupby("pooling").median().T.to_dict()  # {pooling: {"bag AUC": median, ...}}
-runs.groupby("pooling").agg(["median", "min", "max"]).round(3)
+kept = runs.loc[runs.groupby("pooling")["training loss"].idxmin()].set_index("pooling")
+results = kept.drop(columns="training loss").T.to_dict()  # {pooling: {"bag AUC": ..., "patch AUC ...": ...}}
+spread = runs.drop(columns="training loss").groupby("pooling").agg(["min", "max"])
+spread.columns = [f"{name} ({stat} of 5 starts)" for name, stat in spread.columns]
+spread.join(kept.drop(columns="training loss").add_suffix(" (kept start)")).T.round(3)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The second column checks localisation against the hidden patch labels: within positive bags, how well do the
@@ -455,9 +460,9 @@ runs.groupby("pooling").agg(["median", "min", "max"]).round(3)
 # score, so the softmax ignores it).
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-for pooling, r in results.items():  # medians over 5 initialisations (over seeds: bag 0.8-1.0, patch 0.84-0.97)
+for pooling, r in results.items():  # the kept start (over 8 seed shifts: bag AUC 0.80-1.0, patch AUC 0.83-0.98)
     assert r["bag AUC"] > 0.7, (pooling, r)
-    assert r["patch AUC of the weights (positive bags)"] > 0.5 + 0.2, (pooling, r)  # chance + a wide margin
+    assert r["patch AUC of the weights (positive bags)"] > 0.5 + 0.15, (pooling, r)  # chance + a wide margin
 attention_model = models["attention"]
 with torch.no_grad():
     h = attention_model.embed(torch.as_tensor(bags[test_bags], dtype=torch.float32))
@@ -513,10 +518,10 @@ naive = LogisticRegression(max_iter=1000).fit(x_patches, y_patches)
 p_patch = naive.predict_proba(bags[test_bags][positive_bags].reshape(-1, bags.shape[-1]))[:, 1]
 naive_patch_auc = roc_auc_score(mil.instance_labels[test_bags][positive_bags].ravel(), p_patch)
 assert naive_patch_auc > 0.55  # it learns something, from very noisy labels (most "positive" patches are normal)
-# over seeds the naive AUC ranged 0.68-0.95 and attention MIL's median 0.84-0.95: MIL is usually ahead, by up to
+# over seeds the naive AUC ranged 0.68-0.95 and attention MIL's (kept start) 0.83-0.96: MIL is usually ahead, by up to
 # 0.2, but on these easy colour features the naive classifier sometimes matches or beats it
 {"naive patch classifier": round(naive_patch_auc, 3),
- **{f"{pooling} MIL (median)": round(r["patch AUC of the weights (positive bags)"], 3) for pooling, r in results.items()}}
+ **{f"{pooling} MIL": round(r["patch AUC of the weights (positive bags)"], 3) for pooling, r in results.items()}}
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Transfer learning
@@ -538,7 +543,8 @@ assert naive_patch_auc > 0.55  # it learns something, from very noisy labels (mo
 # - Soft pseudo-labels add a few hundredths of AUC when 1–5% of the slices are labelled and almost nothing at 20%;
 #   more labels beat more tricks (§2 Supervised vs semi-supervised).
 # - Hard, over-confident pseudo-labels do worse than soft ones, and even worse than the 15 labelled slices alone: a
-#   model that trusts its early mistakes reinforces them (§2, Try it).
+#   model that trusts its early mistakes reinforces them (§2, Try it); with 15 labels no confidence threshold makes
+#   hard pseudo-labels worth more than a few hundredths of AUC (§2, threshold sweep).
 # - With bag labels only, max and attention pooling classify bags well, and the attention weights point at the
 #   tumour patches, checked against patch labels the models never saw (§3 Multiple-instance learning).
 # - Giving every patch its bag's label teaches a patch classifier something, from labels that are wrong for most
