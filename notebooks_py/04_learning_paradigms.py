@@ -454,7 +454,7 @@ spread.columns = [f"{name} ({stat} of 5 starts)" for name, stat in spread.column
 spread.join(kept.drop(columns="training loss").add_suffix(" (kept start)")).T.round(3)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The second column checks localisation against the hidden patch labels: within positive bags, how well do the
+# The patch-AUC rows check localisation against the hidden patch labels: within positive bags, how well do the
 # weights rank tumour patches above normal ones? 0.5 would be chance. The function above reproduces the trained
 # attention model's weights and bag scores from its parameters (the last layer's bias adds the same number to every
 # score, so the softmax ignores it).
