@@ -43,13 +43,14 @@ import pandas as pd
 import matplotlib.pyplot as plt
 import torch
 from scipy import ndimage as ndi
+from scipy import stats
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from helpers import datasets, paradigms, tasks, viz
+from helpers import datasets, metrics, paradigms, pseudolabels, tasks, viz
 from helpers.exercises import check
 
 torch.set_num_threads(1)  # tiny models and arrays: one thread is fastest, and leaves the other core free
@@ -82,15 +83,36 @@ blas_limit = threadpool_limits(1)  # the same for numpy/scikit-learn (BLAS)
 # [Han et al. 2021](https://doi.org/10.1186/s12859-020-03936-1). The subtler the change from normal anatomy, the
 # less a "normal only" model can tell it apart.)
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **What the data are, and what that means for every number below.** `datasets.lesion_slices` cuts each image
+# from **one** brain: the MNI152 T1 template, a smooth average of many people's scans
+# ([Fonov et al. 2011](https://doi.org/10.1016/j.neuroimage.2010.07.033)). Each slice is taken at a random height
+# (−8 to +60 mm), rotated (±12°), shifted, scaled in brightness, multiplied by a smooth bias field and given noise;
+# a lesion slice also gets one bright ellipse with an irregular outline. So training and test slices come from the
+# same "patient": a model never meets a new brain. Every AUC in this notebook (and in the notebooks after it, which
+# use the same datasets) measures how well a method finds lesions **in this one anatomy**, and is likely higher than
+# on new patients. Real studies split their data by patient, so that no person has images on both sides; here
+# that split is impossible, and holding out whole slice heights instead does not help either (neighbouring heights,
+# 2 mm apart, look almost the same).
+
 # %% slideshow={"slide_type": "fragment"}
 data = datasets.lesion_slices(1000, positive_fraction=0.3, seed=11)  # synthetic lesions on real MNI152 T1 slices
 normal_train = np.flatnonzero(data.labels == 0)[:400]  # 400 slices known to be normal: no lesion labels needed
 test = np.setdiff1d(np.arange(len(data)), normal_train)  # the other 600: 300 normal, 300 with a lesion
+print(f"{len(data)} slices of {data.images.shape[1]} x {data.images.shape[2]} pixels of {data.spacing_mm[0]} mm, "
+      f"template slices {data.slice_index.min()}-{data.slice_index.max()} (2 mm apart); {data.labels.sum()} with "
+      f"a lesion: radius {np.nanmin(data.radius_mm):.1f}-{np.nanmax(data.radius_mm):.1f} mm, contrast "
+      f"{np.nanmin(data.contrast):.2f}-{np.nanmax(data.contrast):.2f} above white matter (template units)")
 len(normal_train), len(test)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The model, layer by layer: three strided convolutions shrink the 64 × 64 slice to an 8 × 8 grid of 8 numbers
+# (the bottleneck), and three transposed convolutions grow it back.
 
 # %% slideshow={"slide_type": "fragment"}
 torch.manual_seed(0)
 autoencoder = paradigms.ConvAutoencoder(width=8, latent=8)  # 64x64 image -> 8x8x8 numbers -> 64x64 image
+print(autoencoder)
 losses = paradigms.train_autoencoder(autoencoder, data.images[normal_train], epochs=6, batch_size=32, seed=0)
 f"{sum(p.numel() for p in autoencoder.parameters()):,} parameters; loss {losses[0]:.4f} -> {losses[-1]:.4f}"
 
@@ -128,32 +150,60 @@ fig.suptitle("Autoencoder trained on normal synthetic slices only")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Two checks: the score separates slices with and without lesions (AUC), and each error map's hottest pixel lies
-# on the lesion (localisation), although no lesion was ever labelled. The helper `paradigms.anomaly_maps` does
-# the same computation for reuse.
+# Two checks: the score separates slices with and without lesions (AUC, with a 95% bootstrap confidence
+# interval over the test slices), and each error map's hottest pixel lies on the lesion (localisation), although
+# no lesion was ever labelled. By chance, a random brain pixel would land on the (slightly dilated) lesion in only a
+# few percent of slices. The helper `paradigms.anomaly_maps` does the same computation for reuse.
 
 # %% slideshow={"slide_type": "fragment"}
 positive = np.flatnonzero(labels == 1)
 hottest = [np.unravel_index(error_maps[k].argmax(), (64, 64)) for k in positive]
-near_lesion = [ndi.binary_dilation(data.masks[test[k]], iterations=1)[r, c] for k, (r, c) in zip(positive, hottest)]
-localised = float(np.mean(near_lesion))
-{"AUC": round(auc_anomaly, 3), "hottest pixel on the lesion (share of lesion slices)": round(localised, 3)}
+near = [ndi.binary_dilation(data.masks[test[k]], iterations=1) for k in positive]
+localised = float(np.mean([m[r, c] for m, (r, c) in zip(near, hottest)]))
+chance = float(np.mean([m.sum() / (images[k] > 0.2).sum() for m, k in zip(near, positive)]))  # share of the head
+auc_ci = metrics.bootstrap_ci(labels, scores, seed=0)
+{"AUC": round(auc_anomaly, 3), "95% CI": tuple(round(v, 3) for v in auc_ci),
+ "hottest pixel on the lesion (share of lesion slices)": round(localised, 3), "by chance": round(chance, 3)}
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-assert auc_anomaly > 0.75, auc_anomaly
-assert localised > 0.6, localised
+# across seeds the AUC ranges from about 0.65 to 0.9: we assert what holds for all of them, far from chance
+assert auc_ci[0] > 0.55, (auc_anomaly, auc_ci)
+assert localised > 0.3 and localised > 5 * chance, (localised, chance)
 helper_maps, helper_scores = paradigms.anomaly_maps(images, rebuilt, sigma_px=1.0)
 assert np.allclose(helper_scores, scores, atol=1e-6) and np.allclose(helper_maps, error_maps, atol=1e-6)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The autoencoder finds most lesions without a single lesion label. It still misses faint ones and raises
-# false alarms where normal anatomy is unusual (a slice level it saw rarely): it knows only what "normal" looked
+# The autoencoder finds many lesions without a single lesion label, but far from all: run it with other seeds and
+# the AUC moves between about 0.65 and 0.9. Which lesions does it miss, and which normal slices raise false alarms?
+# Split the lesion slices at their median contrast, and relate the normal slices' scores to their height in the
+# brain:
+
+# %% slideshow={"slide_type": "fragment"}
+contrast = data.contrast[test]
+faint = contrast <= np.nanmedian(contrast)  # False for normal slices (NaN contrast)
+normal = labels == 0
+auc_faint = roc_auc_score(np.r_[np.ones(faint.sum()), np.zeros(normal.sum())], np.r_[scores[faint], scores[normal]])
+bright = (labels == 1) & ~faint
+auc_bright = roc_auc_score(np.r_[np.ones(bright.sum()), np.zeros(normal.sum())],
+                           np.r_[scores[bright], scores[normal]])
+height_vs_score = stats.spearmanr(data.slice_index[test][normal], scores[normal]).statistic
+{"AUC, fainter half of the lesions": round(auc_faint, 3), "AUC, brighter half": round(auc_bright, 3),
+ "rank correlation of a normal slice's height with its score": round(height_vs_score, 2)}
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+assert auc_bright > auc_faint + 0.08, (auc_bright, auc_faint)  # 0.12-0.23 over 14 seed shifts
+assert height_vs_score < -0.15, height_vs_score  # -0.3 to -0.7 over 14 seed shifts
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Faint lesions are missed far more often than bright ones: MADGAN's lesson in miniature. False alarms come mostly
+# from the lower slices, where the anatomy (temporal lobes, deep grey matter, fluid spaces) is busier than near the
+# top of the head and harder to rebuild from 8 × 8 × 8 numbers. The autoencoder knows only what "normal" looked
 # like in 400 slices.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # The score matters as much as the model. Score each test slice by its **mean squared** reconstruction error
-# `((images - rebuilt) ** 2).mean(axis=(1, 2))` instead, and store the AUC in `auc_mse`. Why is it so much worse?
+# `((images - rebuilt) ** 2).mean(axis=(1, 2))` instead, and store the AUC in `auc_mse`. Why is it worse?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 auc_mse = None  # your answer: test AUC (0 to 1) of the mean-squared-error score
@@ -163,7 +213,7 @@ check("04-mse-score")
 # %%solution 04-mse-score
 auc_mse = roc_auc_score(labels, ((images - rebuilt) ** 2).mean(axis=(1, 2)))
 # a lesion covers < 1% of the image: its error drowns in the whole image's noise and anatomy errors
-assert auc_mse < auc_anomaly - 0.1
+assert auc_mse < auc_anomaly - 0.05  # worse by 0.09-0.28 over 6 seed shifts
 round(auc_mse, 3)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -171,7 +221,8 @@ round(auc_mse, 3)
 # Now suppose an expert labelled only 1%, 5% or 20% of 1,500 slices (lesion or not), and the rest are unlabelled.
 # To make it a fair fight the lesions here are **faint** (contrast 0.1–0.3). Every image is described once by the
 # classical features of notebook 03 (`tasks.handcrafted_features`), cached, so each model below fits in
-# milliseconds. 500 further slices are the test set.
+# milliseconds. 500 further slices are the test set. The features are standardised with means and spreads of the
+# 1,500 training slices only: the test set must not shape anything the models see.
 
 # %% slideshow={"slide_type": "fragment"}
 features, y = [], []
@@ -179,9 +230,9 @@ for seed in (20, 21):  # two halves of 1,000 slices: half the memory at a time
     half = datasets.lesion_slices(1000, seed=seed, contrast=(0.1, 0.3))
     features.append(tasks.handcrafted_features(half.images))
     y.append(half.labels)
-features = StandardScaler().fit_transform(np.concatenate(features))  # uses no labels
-y = np.concatenate(y)
+features, y = np.concatenate(features), np.concatenate(y)
 pool, held_out = np.arange(1500), np.arange(1500, 2000)
+features = StandardScaler().fit(features[pool]).transform(features)  # fitted on the training pool only
 features.shape, y[pool].mean()
 
 
@@ -209,9 +260,9 @@ def labelled_subset(n, seed):  # n labels, half of each class (an expert would b
 
 
 # %% slideshow={"slide_type": "fragment"}
-fractions, repeats, curve = [0.01, 0.05, 0.2], 5, []
+fractions, seeds, curve = [0.01, 0.05, 0.2], range(0, 5), []  # 5 random labelled subsets per fraction
 for fraction in tqdm(fractions, desc="label fractions"):
-    for seed in range(repeats):
+    for seed in seeds:
         labelled = labelled_subset(int(fraction * len(pool)), seed)
         unlabelled = np.setdiff1d(pool, labelled)
         supervised = LogisticRegression(max_iter=1000).fit(features[labelled], y[labelled])
@@ -220,8 +271,9 @@ for fraction in tqdm(fractions, desc="label fractions"):
                       "supervised": roc_auc_score(y[held_out], supervised.predict_proba(features[held_out])[:, 1]),
                       "semi-supervised": roc_auc_score(y[held_out], semi.predict_proba(features[held_out])[:, 1])})
 curve = pd.DataFrame(curve)
-summary = curve.groupby("labels (%)")[["supervised", "semi-supervised"]].mean()
-summary.assign(gain=summary["semi-supervised"] - summary["supervised"]).round(3)
+curve["gain"] = curve["semi-supervised"] - curve["supervised"]  # paired: same labelled subset
+summary = curve.groupby("labels (%)")[["supervised", "semi-supervised", "gain"]].mean()
+summary.join(curve.groupby("labels (%)")["gain"].agg(["min", "max"]).add_prefix("gain ")).round(3)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # *Figure:* test AUC against the percentage of labelled slices, supervised vs semi-supervised (mean and range over
@@ -242,22 +294,27 @@ ax.legend(loc="lower right")
 plt.show()
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-gain = summary["semi-supervised"] - summary["supervised"]
-assert gain.loc[1.0] > 0.01 and gain.loc[5.0] > 0.01, gain  # unlabelled data helps when labels are scarce...
-assert gain.loc[20.0] < gain.loc[1.0], gain  # ...and matters less and less as labels grow
-assert summary.loc[20.0, "supervised"] > summary.loc[1.0, "semi-supervised"], "more labels still beat tricks"
+gain, helped = summary["gain"], curve.groupby("labels (%)")["gain"].apply(lambda g: (g > 0).mean())
+# unlabelled data helps when labels are scarce: paired gains positive in >= 4 of 5 subsets, mean > 0.01
+# (over seed shifts 0-7 the mean gain was 0.03-0.05 at 1% and 0.02-0.03 at 5%)
+assert gain.loc[1.0] > 0.01 and gain.loc[5.0] > 0.01 and (helped.loc[[1.0, 5.0]] >= 0.8).all(), (gain, helped)
+assert gain.loc[20.0] < min(0.02, gain.loc[1.0]), gain  # ...and almost nothing at 20% (0.001-0.01 seen)
+assert summary.loc[20.0, "supervised"] > summary.loc[5.0, "semi-supervised"], "more labels still beat tricks"
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The honest result: pseudo-labelling gains a few hundredths of AUC at 1% and 5% labels and almost nothing at
-# 20%; 20% of labels is worth far more than any amount of unlabelled data here. Gains need unlabelled data whose
+# The honest result: pseudo-labelling gains a few hundredths of AUC at 1% and 5% labels (on the same labelled
+# subsets, nearly always) and almost nothing at 20%; 20% of labels beats 5% of labels plus all the unlabelled
+# slices here. Gains need unlabelled data whose
 # structure matches the classes (here: lesion and normal slices form two clouds in feature space); with a
 # linear model on good features, the labelled data already finds most of that structure.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Try it
 # Replace the soft pseudo-labels by **hard** ones: in each round, add only the unlabelled slices the model is
-# at least 90% sure about, with label `p > 0.5` and weight 1, for 5 rounds as above. Store the mean AUC at 1% labels (same 5 seeds) in
-# `auc_hard`. A model that trusts its own early mistakes reinforces them ("confirmation bias",
+# at least 90% sure about, with label `p > 0.5` and weight 1, for 5 rounds as above. Store the mean AUC at 1% labels
+# (the same 5 labelled subsets, `seeds`) in `auc_hard`, and compare it with both rows of the table at 1%: the soft
+# pseudo-labels and the **supervised baseline** trained on the 15 labelled slices alone. Did the unlabelled slices
+# help or hurt? A model that trusts its own early mistakes reinforces them ("confirmation bias",
 # [Arazo et al. 2020](https://doi.org/10.1109/IJCNN48605.2020.9207304)).
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
@@ -277,13 +334,43 @@ def hard_pseudo_label_fit(x_lab, y_lab, x_unlab, rounds=5, confidence=0.9):
     return model
 
 hard = []
-for seed in range(repeats):
+for seed in seeds:
     labelled = labelled_subset(15, seed)
     model = hard_pseudo_label_fit(features[labelled], y[labelled], features[np.setdiff1d(pool, labelled)])
     hard.append(roc_auc_score(y[held_out], model.predict_proba(features[held_out])[:, 1]))
 auc_hard = float(np.mean(hard))
-assert auc_hard < summary.loc[1.0, "semi-supervised"]  # soft pseudo-labels do better here
-round(auc_hard, 3)
+# hard pseudo-labels do worse than soft ones, and worse than no unlabelled data at all (by 0.05-0.07 over seeds)
+assert auc_hard < summary.loc[1.0, "supervised"] - 0.02 < summary.loc[1.0, "semi-supervised"], auc_hard
+{"hard pseudo-labels": round(auc_hard, 3), **summary.loc[1.0, ["supervised", "semi-supervised"]].round(3)}
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### How sure must a guess be? A threshold sweep
+# Hard pseudo-labelling has one knob: how confident the model must be before its guess becomes a label. Below, one
+# round of it on the first labelled subset at 1%: for each threshold, how many unlabelled slices get a label, how
+# many of those labels are right (measured with the true labels, which the model never sees) and the held-out AUC
+# after the refit. The curve is computed once (`pseudolabels.pseudo_label_curve`); the slider only looks it up.
+#
+# *Figure:* left, the number of pseudo-labels against the confidence threshold; right, their precision and the
+# held-out AUC after refitting, with the AUC of the labelled slices alone dashed; the marker follows the slider.
+
+# %% slideshow={"slide_type": "fragment"}
+labelled = labelled_subset(15, seeds[0])
+unlabelled = np.setdiff1d(pool, labelled)
+sweep = pseudolabels.pseudo_label_curve(features[labelled], y[labelled], features[unlabelled], y[unlabelled],
+                                        features[held_out], y[held_out], thresholds=np.linspace(0.5, 0.98, 9))
+pseudolabels.PseudoLabelViewer(sweep, threshold=0.9, title=None)
+
+# %% slideshow={"slide_type": "skip"} tags=["check"]
+# at threshold 0.5 every slice gets a guess, and a quarter or more are wrong (precision 0.53-0.59 over seeds)
+assert sweep.loc[0.5, "pseudo-labels"] == len(unlabelled) and sweep.loc[0.5, "precision"] < 0.75, sweep
+# no threshold buys more than a few hundredths of AUC (at most +0.02 over seed shifts 0-7)
+assert sweep["AUC"].max() < sweep.attrs["supervised AUC"] + 0.05, (sweep, sweep.attrs)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# A low threshold labels every slice, a quarter or more of them wrongly; a high one labels few. With 15 labels the
+# model's confidence is a poor guide: for some labelled subsets its most confident guesses are mostly right, for
+# others barely better than its guesses overall (try `seeds[1]` instead of `seeds[0]`). No threshold buys more than
+# a few hundredths of AUC over the labelled slices alone.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Multiple-instance learning
@@ -327,30 +414,63 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Two ways to pool a bag. **Max pooling**: score every patch, and the bag's score is the highest patch score.
 # **Attention pooling** ([Ilse et al., ICML 2018](https://proceedings.mlr.press/v80/ilse18a.html)): learn a weight for every patch, average the patch embeddings
-# with these weights, and classify the average. Both models see bag labels only.
+# with these weights, and classify the average. Both models see bag labels only. Attention pooling is a few lines
+# (each patch embedding `h_k` gets the score `wᵀ tanh(V h_k + b)`; a softmax over the bag turns the scores into
+# weights that sum to 1):
 
 # %% slideshow={"slide_type": "fragment"}
-results, weights = {}, {}
-for pooling in ["max", "attention"]:
-    torch.manual_seed(0)
-    model = paradigms.MILNet(bags.shape[-1], hidden=16, pooling=pooling)
-    paradigms.train_mil(model, bags[train], mil.bag_labels[train], epochs=150, lr=1e-2)
-    bag_prob, weights[pooling] = paradigms.predict_mil(model, bags[test_bags])
-    positive_bags = mil.bag_labels[test_bags] == 1
-    results[pooling] = {
-        "bag AUC": roc_auc_score(mil.bag_labels[test_bags], bag_prob),
-        "patch AUC of the weights (positive bags)": roc_auc_score(
-            mil.instance_labels[test_bags][positive_bags].ravel(), weights[pooling][positive_bags].ravel())}
-pd.DataFrame(results).T.round(3)
+def attention_pool(h, V, b, w):
+    """h: (bags, patches, hidden) patch embeddings -> (bags, hidden) bag embeddings and (bags, patches) weights."""
+    weights = torch.softmax(torch.tanh(h @ V.T + b) @ w, dim=1)  # one weight per patch, summing to 1 in each bag
+    return (weights[..., None] * h).sum(dim=1), weights
+
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The second column checks localisation against the hidden patch labels: within positive bags, how well do the
-# weights rank tumour patches above normal ones? 0.5 would be chance.
+# Training can land in a poor solution from an unlucky start: max pooling, where one patch per bag gets the whole
+# gradient, does so now and then (for some seeds in half of the starts). So each pooling is trained from 5 random
+# initialisations; the table shows the spread over all of them, and we keep the start that fits the *training* bags
+# best (lowest final loss), a choice that needs no test or patch label.
+
+# %% slideshow={"slide_type": "fragment"}
+runs, weights, models, best_loss = [], {}, {}, {}
+positive_bags = mil.bag_labels[test_bags] == 1
+for pooling in ["max", "attention"]:
+    for init in tqdm(range(5), desc=f"{pooling} pooling"):
+        torch.manual_seed(0 + init)
+        model = paradigms.MILNet(bags.shape[-1], hidden=16, pooling=pooling)
+        loss = paradigms.train_mil(model, bags[train], mil.bag_labels[train], epochs=150, lr=1e-2, progress=False)[-1]
+        bag_prob, patch_weights = paradigms.predict_mil(model, bags[test_bags])
+        runs.append({"pooling": pooling, "training loss": loss,
+                     "bag AUC": roc_auc_score(mil.bag_labels[test_bags], bag_prob),
+                     "patch AUC of the weights (positive bags)": roc_auc_score(
+                         mil.instance_labels[test_bags][positive_bags].ravel(), patch_weights[positive_bags].ravel())})
+        if loss < best_loss.get(pooling, np.inf):  # keep the start that fits the training bags best
+            best_loss[pooling], models[pooling], weights[pooling] = loss, model, patch_weights
+runs = pd.DataFrame(runs)
+kept = runs.loc[runs.groupby("pooling")["training loss"].idxmin()].set_index("pooling")
+results = kept.drop(columns="training loss").T.to_dict()  # {pooling: {"bag AUC": ..., "patch AUC ...": ...}}
+spread = runs.drop(columns="training loss").groupby("pooling").agg(["min", "max"])
+spread.columns = [f"{name} ({stat} of 5 starts)" for name, stat in spread.columns]
+spread.join(kept.drop(columns="training loss").add_suffix(" (kept start)")).T.round(3)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The patch-AUC rows check localisation against the hidden patch labels: within positive bags, how well do the
+# weights rank tumour patches above normal ones? 0.5 would be chance. The function above reproduces the trained
+# attention model's weights and bag scores from its parameters (the last layer's bias adds the same number to every
+# score, so the softmax ignores it).
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-for pooling, r in results.items():
-    assert r["bag AUC"] > 0.8, (pooling, r)
-    assert r["patch AUC of the weights (positive bags)"] > 0.5 + 0.25, (pooling, r)  # chance + a wide margin
+for pooling, r in results.items():  # the kept start (over 8 seed shifts: bag AUC 0.80-1.0, patch AUC 0.83-0.98)
+    assert r["bag AUC"] > 0.7, (pooling, r)
+    assert r["patch AUC of the weights (positive bags)"] > 0.5 + 0.15, (pooling, r)  # chance + a wide margin
+attention_model = models["attention"]
+with torch.no_grad():
+    h = attention_model.embed(torch.as_tensor(bags[test_bags], dtype=torch.float32))
+    first, second = attention_model.attention[0], attention_model.attention[2]
+    pooled, our_weights = attention_pool(h, first.weight, first.bias, second.weight[0])
+    our_prob = torch.sigmoid(attention_model.classify(pooled)[:, 0]).numpy()
+helper_prob, helper_weights = paradigms.predict_mil(attention_model, bags[test_bags])
+assert np.allclose(our_weights.numpy(), helper_weights, atol=1e-6) and np.allclose(our_prob, helper_prob, atol=1e-6)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # *Figure:* the attention weights of every patch of the positive test bags, painted at the patch's place on the
@@ -382,7 +502,9 @@ plt.show()
 # ### Try it
 # Would a naive shortcut do as well? Give **every** patch its bag's label, train an ordinary patch classifier
 # (`LogisticRegression` on the 8 patch features of the training bags), and compute the patch AUC of its
-# probabilities within the positive test bags. Store it in `naive_patch_auc`.
+# probabilities within the positive test bags. Store it in `naive_patch_auc`, and compare it with the MIL models'
+# patch AUCs in the table above (`results[pooling]["patch AUC of the weights (positive bags)"]`): how much does MIL's
+# bag-level training buy in localisation here?
 
 # %% slideshow={"slide_type": "fragment"} tags=["exercise"]
 naive_patch_auc = None  # your answer: patch AUC (0 to 1) within the positive test bags
@@ -395,8 +517,11 @@ y_patches = np.repeat(mil.bag_labels[train], bags.shape[1])  # wrong for most pa
 naive = LogisticRegression(max_iter=1000).fit(x_patches, y_patches)
 p_patch = naive.predict_proba(bags[test_bags][positive_bags].reshape(-1, bags.shape[-1]))[:, 1]
 naive_patch_auc = roc_auc_score(mil.instance_labels[test_bags][positive_bags].ravel(), p_patch)
-assert naive_patch_auc > 0.5  # it learns something, from very noisy labels (most "positive" patches are normal)
-round(naive_patch_auc, 3)
+assert naive_patch_auc > 0.55  # it learns something, from very noisy labels (most "positive" patches are normal)
+# over seeds the naive AUC ranged 0.68-0.95 and attention MIL's (kept start) 0.83-0.96: MIL is usually ahead, by up to
+# 0.2, but on these easy colour features the naive classifier sometimes matches or beats it
+{"naive patch classifier": round(naive_patch_auc, 3),
+ **{f"{pooling} MIL": round(r["patch AUC of the weights (positive bags)"], 3) for pooling, r in results.items()}}
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Transfer learning
@@ -409,18 +534,23 @@ round(naive_patch_auc, 3)
 # ## Recap
 # - Paradigms differ by **what** is labelled: every image, none, a few, one label per bag, or another task's labels
 #   (§ Who labels what?).
-# - An autoencoder trained on normal slices only flags lesion slices (AUC above 0.75 here), and the hottest pixel of
-#   its error map lands on the lesion, without a single lesion label (§1 Unsupervised anomaly detection).
+# - An autoencoder trained on normal slices only flags lesion slices (AUC about 0.65–0.9 depending on the seeds),
+#   and the hottest pixel of its error map usually lands on the lesion, without a single lesion label; faint lesions
+#   are missed far more often than bright ones (§1 Unsupervised anomaly detection).
+# - Every lesion slice comes from one template brain, so all these numbers are "within one patient" (§1).
 # - The anomaly score matters as much as the model: the mean squared error of the whole slice drowns a small lesion
 #   that the maximum of a bright-error map finds (§1, Try it).
 # - Soft pseudo-labels add a few hundredths of AUC when 1–5% of the slices are labelled and almost nothing at 20%;
 #   more labels beat more tricks (§2 Supervised vs semi-supervised).
-# - Hard, over-confident pseudo-labels do worse than soft ones: a model that trusts its early mistakes reinforces
-#   them (§2, Try it).
+# - Hard, over-confident pseudo-labels do worse than soft ones, and even worse than the 15 labelled slices alone: a
+#   model that trusts its early mistakes reinforces them (§2, Try it); with 15 labels no confidence threshold makes
+#   hard pseudo-labels worth more than a few hundredths of AUC (§2, threshold sweep).
 # - With bag labels only, max and attention pooling classify bags well, and the attention weights point at the
 #   tumour patches, checked against patch labels the models never saw (§3 Multiple-instance learning).
 # - Giving every patch its bag's label teaches a patch classifier something, from labels that are wrong for most
-#   patches of a positive bag (§3, Try it); transfer learning borrows labels from another task (§4, notebook 08).
+#   patches of a positive bag; on these easy colour features it localises nearly as well as MIL, sometimes better,
+#   so a baseline like it belongs next to any MIL result (§3, Try it). Transfer learning borrows labels from another
+#   task (§4, notebook 08).
 #
 # **Next:** **05_classical_cv.ipynb**, the traditional computer-vision toolbox (thresholds, edges, Hough, optical
 # flow, keypoints) that came before learned features.

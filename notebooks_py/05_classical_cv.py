@@ -206,8 +206,10 @@ fig = viz.montage([ihc, dab, brown], ["IHC image", "DAB channel", "DAB > Otsu"],
 rng = np.random.default_rng(0)
 two_populations = np.concatenate([rng.normal(100, 10, 6000), rng.normal(200, 15, 3000)])
 assert 130 < otsu(two_populations) < 170, "Otsu should fall between two known populations (means 100 and 200)"
-assert abs(otsu(two_populations) - filters.threshold_otsu(two_populations)) < 1e-9, "plain NumPy = scikit-image"
-assert abs(otsu(two_populations) - cl.otsu_threshold(two_populations)) < 1e-9, "plain NumPy = helpers.classical"
+# between the two populations the criterion is almost flat, so rounding can pick a neighbouring bin: the plain
+# NumPy version agrees with the libraries up to such near-ties (the same split of all but a pixel or two)
+for library in (filters.threshold_otsu(two_populations), cl.otsu_threshold(two_populations)):
+    assert np.mean((two_populations > otsu(two_populations)) != (two_populations > library)) < 1e-3, library
 assert t_raw < -1024 < t_clipped < 0 < 200 < t_head < 600, (t_raw, t_clipped, t_head)
 assert abs(t_cv - t_sk) <= 1, "OpenCV and scikit-image Otsu agree on 8-bit data"
 assert agreement > 0.95, f"local thresholds should agree, got {agreement:.3f}"
@@ -814,7 +816,12 @@ for s in [0.7, 0.5, 0.4, 0.3]:
     small_view, truth = cl.similarity_view(retina, angle_deg=0, scale=s)
     errors[s] = (fit_error(retina, small_view, truth, "sift"), fit_error(retina, small_view, truth, "orb"))
 assert all(sift_err < 2 for sift_err, _ in errors.values()), errors
-assert errors[0.3][1] > 5, "ORB (a fixed 8-level pyramid of 1.2x steps) loses track at 0.3x"
+assert errors[0.3][1] > 5, "ORB loses track at 0.3x"
+# ORB's 8 levels, 1.2x apart, reach 1.2**7 = 3.6x > 1/0.3: the depth is enough, but its coarsest levels, the only
+# ones that meet the 0.3x view's finest, hold few keypoints of the original
+per_level = np.bincount([k.octave for k in cv2.ORB_create(2000).detect(retina, None)], minlength=8)
+assert 1.2**7 > 1 / 0.3 and per_level[6:].sum() < 0.05 * per_level.sum(), per_level
+print("ORB keypoints of the original per pyramid level (1.2x apart):", per_level)
 pd.DataFrame(errors, index=["SIFT error (px)", "ORB error (px)"]).round(2)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -875,8 +882,11 @@ shift_table
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The pipeline that works on A misses most lesions on B (sensitivity falls), and even re-tuning on B does not
 # bring it back: blur, noise and the bias field changed what a lesion looks like, not only its brightness. Each
-# new scanner means engineering again. Deep learning (next notebook) learns the features from data instead, and
-# with varied training data it can learn to ignore such differences.
+# new scanner means engineering again. Deep learning (next notebook) learns the features from data instead. Whether
+# a learned model ignores such differences is a claim to test, not to assume: a CNN trained on scanner A also loses
+# accuracy on B, and notebook 09 measures how much of that loss training with varied (augmented) acquisitions wins
+# back. Note also that scanner B removes information (half the resolution, more noise), so part of the gap no
+# method can close.
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
 assert shift_table.loc["A (tuned here)", "accuracy"] > 0.8, "the hand-tuned detector works on its own scanner"
@@ -991,10 +1001,14 @@ round(acc_a, 3), round(acc_b, 3)
 # 9. Farnebäck approximates each neighbourhood by a polynomial; the approximation holds only over a few pixels. A
 #    pyramid estimates the motion on half- and quarter-size copies, where (10, 8) pixels become a few pixels, then
 #    refines it at full size.
-# 10. SIFT searches a continuous scale space and normalises each keypoint's patch to its own scale; ORB's default
-#     pyramid in OpenCV has 8 levels of 1.2× (about 3.6× in total), so at 0.3× only the coarsest levels of the
-#     original meet the finest of the view, where few corners and fixed-size patches survive. For live ultrasound, ORB (or sparse Lucas–Kanade) is fast enough in real time; you
-#     give up robustness to large changes of scale, which frame-to-frame motion rarely has.
+# 10. SIFT searches a continuous scale space and normalises each keypoint's patch to its own scale. ORB's default
+#     pyramid in OpenCV has 8 levels, 1.2× apart: its coarsest level is 1.2⁷ ≈ 3.6× smaller than the image, so it
+#     *does* reach the 1/0.3 ≈ 3.3× of the shrunk view. But a corner of the view's finest level can only meet a
+#     corner of the original's two coarsest levels (3.0× and 3.6×, each about 10% off). Those levels of the
+#     512-pixel retina are 171 and 143 pixels wide, ORB ignores a 31-pixel border, and the retina has few corners at
+#     that scale: the solution above counts the original's keypoints per level, and the coarsest two hold almost
+#     none. Too few correct matches are left for RANSAC. For live ultrasound, ORB (or sparse Lucas–Kanade) is fast
+#     enough in real time; you give up robustness to large changes of scale, which frame-to-frame motion rarely has.
 # 11. Blur and lower resolution (lost detail cannot be recovered), noise, and a spatially varying bias field (one
 #     number per image cannot correct a change across the image). Normalisation fixes only a global scale of the
 #     intensities.
