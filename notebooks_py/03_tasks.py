@@ -306,7 +306,11 @@ assert poisson_row["SD centre / edge"] > 1.15 and abs(gaussian_row["SD centre / 
 # MRI intensities have no fixed unit: the same brain on another vendor's scanner comes out darker or brighter,
 # blurrier, noisier, with a different bias field. From here on the lesions are **simulated** on real MNI152 MRI
 # anatomy ([Fonov et al. 2011](https://doi.org/10.1016/j.neuroimage.2010.07.033); `datasets.lesion_slices`, exact
-# masks known). `datasets.apply_scanner(..., "B")` re-acquires the same slices as "scanner B" would. Two classic
+# masks known). Keep in mind what that means for every number from here on: all slices come from **one template
+# brain**, a smooth average of 152 adults, shifted, rotated and given noise and a lesion. Training and test images
+# therefore share one "patient": no split here is across patients, so the scores say how well a method handles the
+# simulated variation, not how it would do on new people (whose anatomy, age and disease vary far more).
+# `datasets.apply_scanner(..., "B")` re-acquires the same slices as "scanner B" would. Two classic
 # fixes: **z-scoring** each image over its foreground (the head, found with
 # [Otsu's threshold](https://doi.org/10.1109/TSMC.1979.4310076)), and **histogram matching** to a reference
 # scanner.
