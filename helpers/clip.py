@@ -17,7 +17,9 @@ What the module offers:
 - :class:`TextEncoder` / :func:`load_text_encoder`: the frozen text tower, MiniLM's 6 transformer layers written
   out in :class:`MiniLM` (mean pooling + L2 norm, as sentence-transformers does);
 - :func:`clip_loss`: the symmetric InfoNCE loss; :class:`ClipHeads`: the trainable projections and temperature;
-- :func:`class_embeddings`: the zero-shot "dataset classifier" built from label text and prompt templates.
+- :func:`class_embeddings`: the zero-shot "dataset classifier" built from label text and prompt templates, and
+  :func:`label_scores`, every image's similarity to every label;
+- :class:`SeedHeads` / :func:`train_seed_heads`: the same heads trained for several seeds at once (one batched loop).
 """
 
 from __future__ import annotations
@@ -43,14 +45,18 @@ __all__ = [
     "Concept",
     "MiniLM",
     "PairSet",
+    "SeedHeads",
     "TextEncoder",
     "TransformerLayer",
     "build_pairs",
     "captions",
     "class_embeddings",
     "clip_loss",
+    "draw_batches",
+    "label_scores",
     "load_text_encoder",
     "text_model_path",
+    "train_seed_heads",
 ]
 
 TEXT_DIM = 384  # all-MiniLM-L6-v2 sentence embedding width
@@ -595,3 +601,159 @@ def class_embeddings(heads: ClipHeads, encoder, labels, templates) -> torch.Tens
     texts = [t.format(label) for label in labels for t in templates]
     emb = heads.embed_texts(encoder(texts)).reshape(len(labels), len(templates), -1).mean(1)
     return F.normalize(emb, dim=1)
+
+
+# ----------------------------------------------------------------------------------- several seeds at once
+def draw_batches(group_sizes, *, steps: int, n_captions: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The random choices of a training run: one crop and one caption phrasing per concept and step.
+
+    Parameters
+    ----------
+    group_sizes : sequence of int
+        Number of training crops of each concept (``k`` concepts).
+    steps : int
+        Training steps.
+    n_captions : int
+        Phrasings per concept.
+    seed : int
+
+    Returns
+    -------
+    crops, phrasings : ndarray, shape (steps, k), int64
+        ``crops[s, j]`` indexes concept ``j``'s crops, ``phrasings[s, j]`` its captions.
+    """
+    sizes = np.asarray(group_sizes)
+    if sizes.ndim != 1 or len(sizes) < 2 or sizes.min() < 1 or steps < 1 or n_captions < 1:
+        raise ValueError("need at least two concepts with >= 1 crop each, steps >= 1 and n_captions >= 1; "
+                         f"got sizes {sizes.tolist()}, steps={steps}, n_captions={n_captions}")
+    rng = np.random.default_rng(seed)
+    crops = rng.integers(0, sizes, size=(steps, len(sizes)))
+    return crops, rng.integers(0, n_captions, size=(steps, len(sizes)))
+
+
+class SeedHeads(nn.Module):
+    """Several independent :class:`ClipHeads`, one per seed, stored as stacked weights and trained in one loop.
+
+    Member ``i`` starts exactly as ``ClipHeads(..., seed=seeds[i])``; since AdamW updates every weight on its own
+    and the summed loss gives each member only its own gradient, training them together equals training them one
+    by one (up to float rounding), in the time of about one run.
+
+    Parameters
+    ----------
+    seeds : sequence of int
+    image_dim, text_dim, dim : int
+        As in :class:`ClipHeads`.
+    temperature : float
+        Initial temperature of every member.
+    """
+
+    def __init__(self, seeds, image_dim: int = 1280, text_dim: int = TEXT_DIM, dim: int = 128, *,
+                 temperature: float = 0.07):
+        super().__init__()
+        self.seeds = [int(s) for s in seeds]
+        if not self.seeds:
+            raise ValueError("need at least one seed")
+        singles = [ClipHeads(image_dim, text_dim, dim, temperature=temperature, seed=s) for s in self.seeds]
+
+        def stack(get):
+            return nn.Parameter(torch.stack([get(h).detach().clone() for h in singles]))
+
+        self.image_weight, self.image_bias = stack(lambda h: h.image.weight.T), stack(lambda h: h.image.bias)
+        self.text_weight, self.text_bias = stack(lambda h: h.text.weight.T), stack(lambda h: h.text.bias)
+        self.log_inv_temperature = stack(lambda h: h.log_inv_temperature)  # (k,)
+
+    @property
+    def temperature(self) -> torch.Tensor:
+        """τ of each member, shape (k,), clamped as in :class:`ClipHeads`."""
+        return 1 / self.log_inv_temperature.clamp(max=float(np.log(100))).exp()
+
+    def embed_images(self, features) -> torch.Tensor:
+        """Unit-norm embeddings ``(k, n, dim)`` of image features ``(n, image_dim)`` or ``(k, n, image_dim)``."""
+        f = torch.as_tensor(features, dtype=torch.float32)
+        return F.normalize(f @ self.image_weight + self.image_bias[:, None], dim=-1)
+
+    def embed_texts(self, features) -> torch.Tensor:
+        """Unit-norm embeddings ``(k, n, dim)`` of text features ``(n, text_dim)`` or ``(k, n, text_dim)``."""
+        f = torch.as_tensor(features, dtype=torch.float32)
+        return F.normalize(f @ self.text_weight + self.text_bias[:, None], dim=-1)
+
+    def member(self, i: int) -> ClipHeads:
+        """Member ``i`` as a plain :class:`ClipHeads` (a copy), e.g. for :func:`class_embeddings`."""
+        image_dim, dim = self.image_weight.shape[1:]
+        heads = ClipHeads(image_dim, self.text_weight.shape[1], dim, seed=self.seeds[i])
+        with torch.no_grad():
+            heads.image.weight.copy_(self.image_weight[i].T)
+            heads.image.bias.copy_(self.image_bias[i])
+            heads.text.weight.copy_(self.text_weight[i].T)
+            heads.text.bias.copy_(self.text_bias[i])
+            heads.log_inv_temperature.copy_(self.log_inv_temperature[i])
+        return heads
+
+
+def train_seed_heads(heads: SeedHeads, image_feats, caption_feats, groups, *, steps: int = 200, lr: float = 1e-3,
+                     weight_decay: float = 0.1) -> np.ndarray:
+    """Train every member of ``heads`` with the symmetric InfoNCE loss, one crop and one phrasing per concept.
+
+    Member ``i`` draws its batches with :func:`draw_batches` (``seed=heads.seeds[i]``), so it sees exactly the
+    batches of a single run with that seed.
+
+    Parameters
+    ----------
+    heads : SeedHeads
+    image_feats : torch.Tensor, shape (n, image_dim)
+        Frozen image features of all crops.
+    caption_feats : sequence of torch.Tensor, each (n_captions, text_dim)
+        Frozen text features of the captions of each concept in ``groups``' order.
+    groups : sequence of ndarray of int
+        Row indices into ``image_feats`` of each concept's training crops (one concept per entry).
+    steps, lr, weight_decay : training settings (AdamW, as in the notebook's single run)
+
+    Returns
+    -------
+    ndarray, shape (steps, k)
+        The loss of every member at every step.
+    """
+    if len(caption_feats) != len(groups):
+        raise ValueError(f"one caption set per concept: got {len(caption_feats)} sets for {len(groups)} concepts")
+    n_captions = len(caption_feats[0])
+    draws = [draw_batches([len(g) for g in groups], steps=steps, n_captions=n_captions, seed=s) for s in heads.seeds]
+    crops = np.stack([np.stack([g[d[0][:, j]] for j, g in enumerate(groups)], 1) for d in draws])  # (k, steps, c)
+    phrasing = np.stack([d[1] for d in draws])                                                     # (k, steps, c)
+    texts = torch.stack(list(caption_feats))                                                       # (c, n_cap, d)
+    concept = torch.arange(len(groups))
+    target = concept.expand(len(heads.seeds), -1)
+    opt = torch.optim.AdamW(heads.parameters(), lr=lr, weight_decay=weight_decay)
+    losses = np.empty((steps, len(heads.seeds)))
+    for step in range(steps):
+        img = heads.embed_images(image_feats[crops[:, step]])                         # (k, c, dim)
+        txt = heads.embed_texts(texts[concept, torch.as_tensor(phrasing[:, step])])   # (k, c, dim)
+        logits = img @ txt.transpose(1, 2) / heads.temperature[:, None, None]        # (k, c, c)
+        per_member = (F.cross_entropy(logits.transpose(1, 2), target, reduction="none").mean(1)
+                      + F.cross_entropy(logits, target, reduction="none").mean(1)) / 2
+        opt.zero_grad()
+        per_member.sum().backward()
+        opt.step()
+        losses[step] = per_member.detach().numpy()
+    return losses
+
+
+@torch.no_grad()
+def label_scores(heads: ClipHeads, encoder, image_feats, labels, templates) -> np.ndarray:
+    """Cosine similarity of every image with every label's class embedding (:func:`class_embeddings`).
+
+    Parameters
+    ----------
+    heads : ClipHeads
+    encoder : callable
+        The text tower (list of str → ``(n, text_dim)``).
+    image_feats : array_like, shape (n, image_dim)
+        Frozen image features, prepared as in training.
+    labels, templates : sequence of str
+        As in :func:`class_embeddings`.
+
+    Returns
+    -------
+    ndarray, shape (n, n_labels), float32
+        ``argmax(1)`` is the predicted label.
+    """
+    return (heads.embed_images(image_feats) @ class_embeddings(heads, encoder, labels, templates).T).numpy()

@@ -11,9 +11,11 @@ What the module offers:
 - :func:`efficientnet_lite0` builds the network and loads the ImageNet weights (no download);
 - :func:`prepare_images` turns grey or RGB images (any size, values in [0, 1]) into the network's input;
 - :func:`extract_features` runs the frozen network once and returns pooled 1280-d features (cache them!) or the
-  activations entering the last block (for cheap fine-tuning of that block);
-- :class:`LastBlockClassifier` is the network's last block + head with a new linear layer, fine-tuned on cached
-  activations; :func:`fit_classifier` trains it (and the linear heads) with :func:`helpers.nets.fit`.
+  activations entering block ``k`` (for cheap fine-tuning from there); :func:`pooled` continues from them;
+- :class:`BlockClassifier` is a trainable copy of pretrained blocks ``start .. stop-1`` with a new linear layer,
+  fine-tuned on cached activations; :func:`fit_classifier` trains it with :func:`helpers.nets.fit`;
+- :func:`three_ways` / :func:`learning_curve` compare a linear probe, a fine-tuned block and a small CNN from
+  scratch; :func:`probe_vs_scratch` repeats the probe and the CNN over seeds (:func:`draw_labelled`).
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ __all__ = [
     "EfficientNetLite0",
     "BlockClassifier",
     "class_probabilities",
+    "draw_labelled",
     "learning_curve",
     "linear_probe",
     "pooled",
+    "probe_vs_scratch",
     "score",
     "three_ways",
     "efficientnet_lite0",
@@ -268,7 +272,7 @@ def extract_features(model: EfficientNetLite0, images: np.ndarray, *, size: int 
         Input size in pixels.
     stop : int or None
         ``None``: pooled ``(n, 1280)`` features. An int ``k``: the activations after block ``k - 1``,
-        ``(n, c, s, s)``, e.g. ``stop=BLOCKS - 1`` = the input of the last block (for :class:`LastBlockClassifier`).
+        ``(n, c, s, s)``, e.g. ``stop=10`` = the input of block 10 (for ``BlockClassifier(start=10, ...)``).
     batch_size : int
     progress : bool
         Show a ``tqdm`` progress bar.
@@ -433,21 +437,85 @@ def three_ways(net: EfficientNetLite0, task: dict, idx: np.ndarray, *, tap: int,
     """
     y, test = task["labels"], task["test"]
     n_classes = int(y.max()) + 1
-    probe = linear_probe().fit(task["mid"][idx], y[idx])
-    out = {"linear probe": score(y[test], probe.predict_proba(task["mid"][test]))}
+    out = {"linear probe": _probe_score(task, idx)}
     tuned = BlockClassifier(net, start=tap, stop=tap + 1, n_classes=n_classes, seed=seed)
     fit_classifier(tuned, task["acts"][idx], y[idx], steps=steps, seed=seed)
     out["fine-tune block"] = score(y[test], class_probabilities(tuned, task["acts"][test]))
-    images = task["images"]
+    out["from scratch"] = _scratch_score(task, idx, steps=scratch_steps, seed=seed)
+    return out
+
+
+def _probe_score(task: dict, idx: np.ndarray) -> float:
+    """Held-out score of a linear probe fitted on the frozen features ``task["mid"][idx]``."""
+    y, test = task["labels"], task["test"]
+    return score(y[test], linear_probe().fit(task["mid"][idx], y[idx]).predict_proba(task["mid"][test]))
+
+
+def _scratch_score(task: dict, idx: np.ndarray, *, steps: int, seed: int) -> float:
+    """Held-out score of a small CNN (``nets.SmallCNN``, width 8) trained from scratch for about ``steps`` steps."""
+    y, test, images = task["labels"], task["test"], task["images"]
     x = images[:, None] if images.ndim == 3 else images.transpose(0, 3, 1, 2)  # (n, C, h, w) for the CNN
     nets.set_seed(seed)
-    cnn = nets.SmallCNN(x.shape[1], n_classes, width=8)
+    cnn = nets.SmallCNN(x.shape[1], int(y.max()) + 1, width=8)
     batch = min(32, len(idx))
-    epochs = max(2, -(-scratch_steps * batch // len(idx)))
+    epochs = max(2, -(-steps * batch // len(idx)))
     nets.train_classifier(cnn, x[idx], y[idx], epochs=epochs, batch_size=batch, seed=seed, progress=False)
     p = nets.predict_proba(cnn, x[test], batch_size=64)  # small batches: lower peak memory
-    out["from scratch"] = score(y[test], np.stack([1 - p, p], 1) if p.ndim == 1 else p)
-    return out
+    return score(y[test], np.stack([1 - p, p], 1) if p.ndim == 1 else p)
+
+
+def draw_labelled(labels: np.ndarray, pool: np.ndarray, *, n: int | None = None, per_class: int | None = None,
+                  seed: int = 0) -> np.ndarray:
+    """A random set of labelled training images from ``pool``: ``n`` of them, or ``per_class`` of every class.
+
+    Parameters
+    ----------
+    labels : ndarray, shape (N,), int
+        Class of every image.
+    pool : ndarray of int
+        Indices the draw may use (the training pool; never the test set).
+    n, per_class : int
+        Give exactly one: a plain random draw of ``n`` images, or ``per_class`` images of each class in ``pool``.
+    seed : int
+
+    Returns
+    -------
+    ndarray of int
+        Indices into ``labels``, without repeats.
+    """
+    if (n is None) == (per_class is None):
+        raise ValueError("give exactly one of n and per_class")
+    rng, pool, labels = np.random.default_rng(seed), np.asarray(pool), np.asarray(labels)
+    if n is not None:
+        if not 0 < n <= len(pool):
+            raise ValueError(f"n must be in 1..{len(pool)} (the pool's size), got {n}")
+        return rng.choice(pool, n, replace=False)
+    groups = [pool[labels[pool] == c] for c in np.unique(labels[pool])]
+    if per_class < 1 or min(len(g) for g in groups) < per_class:
+        raise ValueError(f"per_class must be in 1..{min(len(g) for g in groups)} (the smallest class), got {per_class}")
+    return np.concatenate([rng.choice(g, per_class, replace=False) for g in groups])
+
+
+def probe_vs_scratch(task: dict, pool: np.ndarray, *, seeds, n: int | None = None, per_class: int | None = None,
+                     scratch_steps: int = 45):
+    """The linear probe and the small CNN from scratch for several seeds: each seed draws other labelled images
+    (:func:`draw_labelled`) and another initialisation of the CNN.
+
+    The fine-tuned block of :func:`three_ways` is left out: it costs five times the other two together.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: the seeds; columns ``"linear probe"``, ``"from scratch"`` (:func:`score` on ``task["test"]``).
+    """
+    import pandas as pd
+
+    rows = {}
+    for seed in seeds:
+        idx = draw_labelled(task["labels"], pool, n=n, per_class=per_class, seed=seed)
+        rows[seed] = {"linear probe": _probe_score(task, idx),
+                      "from scratch": _scratch_score(task, idx, steps=scratch_steps, seed=seed)}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def learning_curve(net: EfficientNetLite0, task: dict, subsets, *, tap: int, progress: bool = True, **kwargs):

@@ -174,3 +174,61 @@ def test_text_tower_knows_synonyms(text_tower):
 def test_text_tower_rejects_a_bare_string(text_tower):
     with pytest.raises(TypeError, match="list of strings"):
         text_tower("a CT image")
+
+
+def test_draw_batches_shapes_ranges_and_seed():
+    crops, phrasing = clip.draw_batches([3, 5, 2], steps=50, n_captions=8, seed=4)
+    assert crops.shape == phrasing.shape == (50, 3)
+    assert (crops.max(0) < [3, 5, 2]).all() and crops.min() >= 0 and 0 <= phrasing.min() <= phrasing.max() < 8
+    again, _ = clip.draw_batches([3, 5, 2], steps=50, n_captions=8, seed=4)
+    other, _ = clip.draw_batches([3, 5, 2], steps=50, n_captions=8, seed=5)
+    assert np.array_equal(crops, again) and not np.array_equal(crops, other)
+    with pytest.raises(ValueError, match="at least two concepts"):
+        clip.draw_batches([3], steps=5, n_captions=2, seed=0)
+
+
+def test_seed_heads_train_like_separate_runs():
+    """Training stacked heads together equals training each seed alone with clip_loss and the same draws."""
+    rng = np.random.default_rng(0)
+    feats = torch.tensor(rng.normal(size=(40, 20)), dtype=torch.float32)
+    caps = [torch.tensor(rng.normal(size=(3, 12)), dtype=torch.float32) for _ in range(4)]
+    groups = [np.arange(i * 10, i * 10 + 10) for i in range(4)]
+    stacked = clip.SeedHeads([5, 6], image_dim=20, text_dim=12, dim=8)
+    losses = clip.train_seed_heads(stacked, feats, caps, groups, steps=30)
+    assert losses.shape == (30, 2) and losses[-5:].mean() < losses[:5].mean()  # it learns
+    for k, seed in enumerate(stacked.seeds):
+        single = clip.ClipHeads(20, 12, 8, seed=seed)
+        opt = torch.optim.AdamW(single.parameters(), lr=1e-3, weight_decay=0.1)
+        crops, phrasing = clip.draw_batches([10] * 4, steps=30, n_captions=3, seed=seed)
+        for step in range(30):
+            x = feats[[groups[j][crops[step, j]] for j in range(4)]]
+            t = torch.stack([caps[j][phrasing[step, j]] for j in range(4)])
+            loss = clip.clip_loss(single.image(x), single.text(t), single.temperature)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            assert loss.item() == pytest.approx(losses[step, k], abs=1e-5)
+        member = stacked.member(k)
+        assert torch.allclose(member.embed_images(feats), single.embed_images(feats), atol=1e-5)
+        assert torch.allclose(member.temperature, single.temperature, atol=1e-6)
+        assert torch.allclose(stacked.embed_texts(caps[0])[k], single.embed_texts(caps[0]), atol=1e-5)
+
+
+def test_train_seed_heads_validates():
+    heads = clip.SeedHeads([0], image_dim=4, text_dim=3, dim=2)
+    with pytest.raises(ValueError, match="one caption set per concept"):
+        clip.train_seed_heads(heads, torch.zeros(4, 4), [torch.zeros(2, 3)], [np.arange(2), np.arange(2, 4)])
+    with pytest.raises(ValueError, match="at least one seed"):
+        clip.SeedHeads([], image_dim=4, text_dim=3, dim=2)
+
+
+def test_label_scores_are_class_embedding_similarities():
+    heads = clip.ClipHeads(image_dim=6, text_dim=5, dim=4, seed=0)
+
+    def encoder(texts):
+        return np.stack([np.random.default_rng(len(t)).normal(size=5) for t in texts]).astype(np.float32)
+
+    feats = np.random.default_rng(1).normal(size=(7, 6)).astype(np.float32)
+    got = clip.label_scores(heads, encoder, feats, ["a", "bbb"], ["{}", "x {}"])
+    expected = heads.embed_images(feats) @ clip.class_embeddings(heads, encoder, ["a", "bbb"], ["{}", "x {}"]).T
+    assert got.shape == (7, 2) and np.allclose(got, expected.detach().numpy()) and np.abs(got).max() <= 1 + 1e-6

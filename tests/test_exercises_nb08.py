@@ -134,7 +134,7 @@ def body_context():
     concept = np.tile(np.arange(5), 8)
     split = np.where(np.arange(40) < 20, "train", "test")
     heads = clip.ClipHeads(image_dim=6, dim=4, seed=0)
-    body_labels = sorted({c.body for c in concepts})
+    body_labels = list(dict.fromkeys(c.body for c in concepts))  # CONCEPTS order, as in 08
     context = {"heads": heads, "text_tower": _hashed_text_tower, "body_labels": body_labels,
                "body_templates": ["a medical image of the {}"], "views": SimpleNamespace(
                    split=split, concept=concept, concepts=concepts)}

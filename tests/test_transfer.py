@@ -184,3 +184,36 @@ def test_three_ways_matches_the_steps_written_out(net):
     curve = transfer.learning_curve(net, task, [idx], tap=10, steps=5, scratch_steps=4, progress=False)
     assert list(curve.columns) == ["n", "method", "score"] and len(curve) == 3
     assert dict(zip(curve.method, curve.score, strict=True)) == pytest.approx(expected, abs=1e-9)
+
+
+def test_draw_labelled_plain_and_per_class():
+    labels = np.repeat(np.arange(3), 10)
+    pool = np.arange(24)  # classes 0 and 1 complete, class 2 only 4 images
+    plain = transfer.draw_labelled(labels, pool, n=7, seed=1)
+    assert len(set(plain)) == 7 and set(plain) <= set(pool)
+    assert not np.array_equal(plain, transfer.draw_labelled(labels, pool, n=7, seed=2))  # the seed matters
+    per = transfer.draw_labelled(labels, pool, per_class=2, seed=1)
+    assert sorted(np.bincount(labels[per]).tolist()) == [2, 2, 2] and set(per) <= set(pool)
+    with pytest.raises(ValueError, match="exactly one"):
+        transfer.draw_labelled(labels, pool, n=3, per_class=1)
+    with pytest.raises(ValueError, match="smallest class"):
+        transfer.draw_labelled(labels, pool, per_class=5)
+    with pytest.raises(ValueError, match="pool's size"):
+        transfer.draw_labelled(labels, pool, n=25)
+
+
+def test_probe_vs_scratch_repeats_three_ways_per_seed(net):
+    """Each seed's row is the probe and CNN rows of three_ways on that seed's draw."""
+    rng = np.random.default_rng(0)
+    images = rng.random((60, 32, 32)).astype(np.float32) * 0.2
+    labels = np.arange(60) % 2
+    images[labels == 1, 12:20, 12:20] += 0.8
+    acts = transfer.extract_features(net, images, size=32, stop=10)
+    task = {"acts": acts, "mid": transfer.pooled(net, acts, start=10, stop=11), "images": images,
+            "labels": labels, "test": np.arange(30, 60)}
+    table = transfer.probe_vs_scratch(task, np.arange(30), seeds=[3, 4], n=12, scratch_steps=4)
+    assert list(table.index) == [3, 4] and list(table.columns) == ["linear probe", "from scratch"]
+    for seed in (3, 4):
+        idx = transfer.draw_labelled(labels, np.arange(30), n=12, seed=seed)
+        full = transfer.three_ways(net, task, idx, tap=10, steps=2, scratch_steps=4, seed=seed)
+        assert table.loc[seed].to_dict() == pytest.approx({k: full[k] for k in table.columns}, abs=1e-9)

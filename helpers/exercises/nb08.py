@@ -69,7 +69,7 @@ def tissue_curve(tissue_curve, net, tissue, TAP):
 
 
 def _body_accuracy(split: str, heads, text_tower, body_labels, body_templates, image_emb, views) -> float:
-    """Zero-shot body-part accuracy over the crops of one split ("train" or "test")."""
+    """Body-part accuracy of the label-text classifier over the crops of one split ("train" or "test")."""
     from helpers import clip
 
     rows = views.split == split
@@ -82,7 +82,7 @@ def _body_accuracy(split: str, heads, text_tower, body_labels, body_templates, i
 
 @exercise("08-body-acc")
 def body_acc(body_acc, heads, text_tower, body_labels, body_templates, image_emb, views):
-    """Zero-shot body-part accuracy on the held-out crops, with the student's own labels and prompt templates."""
+    """Body-part accuracy (prompt classification of seen body parts) on the held-out crops, own labels and prompts."""
     context = (heads, text_tower, body_labels, body_templates, image_emb, views)
     tolerance = 0.5 / max(int(np.sum(views.split == "test")), 1)  # half of one crop
     wrong = number(body_acc, expected=_body_accuracy("test", *context), atol=tolerance, rtol=0)
