@@ -22,9 +22,16 @@ def test_shift_changes_only_seed_literals(tmp_path):
     assert changed, "no seed was shifted"
     for old, new in changed:
         assert seedshift.shift_seeds(old, 5) == new
-        assert seedshift.SEED_PATTERN.sub("", old) == seedshift.SEED_PATTERN.sub("", new)
+        assert seedshift.without_seeds(old) == seedshift.without_seeds(new)
 
 
 def test_unknown_notebook_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="no_such.ipynb"):
         seedshift.write_shifted(1, ["no_such.ipynb"], tmp_path)
+
+
+def test_a_range_of_seeds_moves_as_a_whole():
+    source = "sweep(seeds=range(0, 5)); rng = default_rng(2)"
+    assert seedshift.shift_seeds(source, 11) == "sweep(seeds=range(11, 16)); rng = default_rng(13)"
+    assert seedshift.count_seeds(source) == 2
+    assert seedshift.without_seeds(source) == seedshift.without_seeds(seedshift.shift_seeds(source, 11))

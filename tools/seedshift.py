@@ -4,10 +4,10 @@
     python -m tools.seedshift --shift 3 06_cnns.ipynb       # only the named notebooks
     python -m pytest build/seeds+3                           # nbval re-executes the re-seeded copies
 
-A seed is an integer literal in one of the forms the notebooks use to seed: ``seed=N``, ``seeds=range(N, ...)``,
-``default_rng(N)``, ``manual_seed(N)``, ``random_state=N``, ``np.random.seed(N)``, ``RandomState(N)`` and
-``SEED = N``. Each becomes ``N + shift``. Everything else is copied unchanged, so the copy runs what the student
-runs, with other random numbers (``make test-seeds``).
+A seed is an integer literal in one of the forms the notebooks use to seed: ``seed=N``, ``default_rng(N)``,
+``manual_seed(N)``, ``random_state=N``, ``np.random.seed(N)``, ``RandomState(N)``, ``SEED = N`` and
+``seeds=range(N, M)`` (both ends move). Each becomes ``N + shift``. Everything else is copied unchanged, so the
+copy runs what the student runs, with other random numbers (``make test-seeds``).
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ NOTEBOOKS = ROOT / "notebooks"
 
 SEED_PATTERN = re.compile(
     r"(?P<head>\b(?:seed|random_state|SEED)\s*=\s*"
-    r"|\bseeds\s*=\s*range\(\s*"
     r"|\b(?:default_rng|manual_seed|RandomState|random\.seed)\(\s*)"
     r"(?P<value>\d+)\b"
 )
+# seeds=range(a, b): both ends move, or the range would shrink (or empty) as the shift grows
+SEED_RANGE = re.compile(r"(?P<head>\bseeds\s*=\s*range\(\s*)(?P<start>\d+)(?P<sep>\s*,\s*)(?P<stop>\d+)\b")
 
 
 def shift_seeds(source: str, shift: int) -> str:
@@ -36,13 +37,22 @@ def shift_seeds(source: str, shift: int) -> str:
     --------
     >>> shift_seeds("rng = np.random.default_rng(0); fit(x, seed=1, epochs=3)", 3)
     'rng = np.random.default_rng(3); fit(x, seed=4, epochs=3)'
+    >>> shift_seeds("run(seeds=range(0, 5))", 11)
+    'run(seeds=range(11, 16))'
     """
+    source = SEED_RANGE.sub(lambda m: f"{m['head']}{int(m['start']) + shift}{m['sep']}{int(m['stop']) + shift}",
+                            source)
     return SEED_PATTERN.sub(lambda m: f"{m['head']}{int(m['value']) + shift}", source)
 
 
 def count_seeds(source: str) -> int:
-    """Number of seed literals in ``source``."""
-    return len(SEED_PATTERN.findall(source))
+    """Number of seed literals in ``source`` (a ``seeds=range(N, M)`` counts once)."""
+    return len(SEED_PATTERN.findall(source)) + len(SEED_RANGE.findall(source))
+
+
+def without_seeds(source: str) -> str:
+    """``source`` with every seed literal removed: equal for a notebook and its re-seeded copy."""
+    return SEED_PATTERN.sub("", SEED_RANGE.sub(r"\g<head>\g<sep>", source))
 
 
 def write_shifted(shift: int, names: list[str] | None = None, out: Path | None = None) -> list[Path]:
