@@ -23,7 +23,7 @@ from torch import nn
 
 from . import nets
 
-__all__ = ["SeedStack", "train_seeds", "predict_seeds"]
+__all__ = ["SeedStack", "train_seeds", "predict_seeds", "paired_difference"]
 
 
 def _stack_layer(layers: list[nn.Module]) -> nn.Module:
@@ -185,3 +185,36 @@ def train_seeds(images, labels, *, seeds: Sequence[int], epochs: int, batch_size
 def predict_seeds(models: Sequence[nn.Module], images) -> np.ndarray:
     """Probability of class 1 for every model and image, ``(K, n)`` float (one row per model)."""
     return np.stack([nets.predict_proba(m, images) for m in models])
+
+
+def paired_difference(a, b, *, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of ``a - b`` over paired runs (same seed) and its t confidence interval.
+
+    Parameters
+    ----------
+    a, b : sequence of float, (K,)
+        A metric of two conditions, run ``i`` of both with the same seed (same initial weights), ``K >= 2``.
+    level : float, optional
+        Confidence level of the interval.
+
+    Returns
+    -------
+    (mean, low, high) : tuple of float
+        Mean difference and the bounds of its Student-t interval (``K - 1`` degrees of freedom).
+
+    Examples
+    --------
+    >>> mean, low, high = paired_difference([0.9, 0.92, 0.95], [0.8, 0.8, 0.83])
+    >>> round(mean, 3), low > 0
+    (0.113, True)
+    """
+    from scipy import stats
+
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    if d.ndim != 1 or len(d) < 2:
+        raise ValueError(f"a and b must be paired sequences of at least 2 runs, got shapes {np.shape(a)} and "
+                         f"{np.shape(b)}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level!r}")
+    half = stats.t.ppf((1 + level) / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    return float(d.mean()), float(d.mean() - half), float(d.mean() + half)

@@ -86,3 +86,16 @@ def test_stack_rejects_mixed_or_foreign_models():
         multiseed.SeedStack([nets.SmallCNN(width=4), nets.SmallCNN(width=8)])
     with pytest.raises(ValueError, match="shape"):
         multiseed.SeedStack(_models(2))(torch.zeros(3, 2, 1, 16, 16))
+
+
+def test_paired_difference_matches_scipy_paired_t_interval():
+    from scipy import stats
+
+    a, b = np.array([0.91, 0.85, 0.95, 0.88, 0.9]), np.array([0.7, 0.8, 0.72, 0.75, 0.69])
+    mean, low, high = multiseed.paired_difference(a, b)
+    ci = stats.ttest_rel(a, b).confidence_interval(0.95)
+    assert np.isclose(mean, (a - b).mean()) and np.isclose(low, ci.low) and np.isclose(high, ci.high)
+    with pytest.raises(ValueError, match="paired"):
+        multiseed.paired_difference([0.9], [0.8])
+    with pytest.raises(ValueError, match="level"):
+        multiseed.paired_difference(a, b, level=95)
