@@ -334,23 +334,31 @@ test_col = data.centers[100:, 1]
 test_sets = {"trained side": (y_test == 0) | (test_col < 15.5), "other side": (y_test == 0) | (test_col > 15.5)}
 
 
+def side_aucs(augment_fn):
+    """Train one network per seed on the one-sided images; their test AUC on each side's lesions."""
+    models = multiseed.train_seeds(x_side, y_side, seeds=seeds, epochs=45, lr=5e-3, augment=augment_fn, width=8)
+    probs = multiseed.predict_seeds(models, x_test)
+    return {where: np.array([roc_auc_score(y_test[sel], p[sel]) for p in probs]) for where, sel in test_sets.items()}
+
+
 def flip_only(batch):
     """Random left/right flips only: no rotation, shift or zoom."""
     return augment.random_flip_affine(batch, degrees=0, translate=0, scale=(1, 1))
 
 
-side_auc = {}
-for name, fn in {"no augmentation": None, "flips": flip_only}.items():
-    models = multiseed.train_seeds(x_side, y_side, seeds=seeds, epochs=45, lr=5e-3, augment=fn, width=8)
-    probs = multiseed.predict_seeds(models, x_test)
-    for where, sel in test_sets.items():
-        side_auc[f"{name}\n{where}"] = np.array([roc_auc_score(y_test[sel], p[sel]) for p in probs])
+side_plain = side_aucs(None)
+{where: np.round(auc, 3) for where, auc in side_plain.items()}
+
+# %% slideshow={"slide_type": "fragment"}
+side_flip = side_aucs(flip_only)
+side_auc = {f"{name}\n{where}": auc for name, aucs in [("no augmentation", side_plain), ("flips", side_flip)]
+            for where, auc in aucs.items()}
 augment.plot_seed_results(side_auc, ylabel="test AUC",
                           title="Trained on right-hemisphere lesions only (simulated): tested on each side");
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-plain_side = side_auc["no augmentation\ntrained side"], side_auc["no augmentation\nother side"]
-flip_side = side_auc["flips\ntrained side"], side_auc["flips\nother side"]
+plain_side = side_plain["trained side"], side_plain["other side"]
+flip_side = side_flip["trained side"], side_flip["other side"]
 gap_plain, gap_flip = multiseed.paired_difference(*plain_side), multiseed.paired_difference(*flip_side)
 flip_gain = multiseed.paired_difference(flip_side[1], plain_side[1])
 print(f"trained side minus other side: {gap_plain[0]:+.3f} without, {gap_flip[0]:+.3f} with flips; "
