@@ -10,6 +10,8 @@ module holds the plumbing around them:
   (``tv_tensors.Image`` + ``tv_tensors.Mask``), seeded, numpy in and out;
 - :func:`per_sample`: a batch augmenter for ``helpers.nets.train_classifier(augment=...)`` that draws new random
   parameters for every image (a v2 transform called on a whole batch tensor draws them once for the batch);
+- :func:`random_flip_affine`: the same flips + affine changes as ``v2.RandomHorizontalFlip`` and
+  ``v2.RandomAffine``, drawn per image for a whole batch in one resampling call (fast enough for many seeds);
 - :class:`AugmentationGallery`: pick a transform and a seed, see an image and its mask augmented several times.
 
 Randomness: torchvision's random transforms draw from torch's global generator. :func:`augment_pair` and the
@@ -29,8 +31,8 @@ from torchvision.transforms import v2
 from ._checks import check_range
 from .widgets import Viewer, int_slider
 
-__all__ = ["RandomGamma", "RandomIntensity", "augment_pair", "per_sample", "draw_outline", "plot_seed_results",
-           "AugmentationGallery"]
+__all__ = ["RandomGamma", "RandomIntensity", "augment_pair", "per_sample", "random_flip_affine", "draw_outline",
+           "plot_seed_results", "AugmentationGallery"]
 
 
 def _is_plain_tensor(x) -> bool:
@@ -180,6 +182,57 @@ def per_sample(transform: Callable) -> Callable:
     if not callable(transform):
         raise TypeError(f"transform must be callable, got {type(transform).__name__}")
     return _PerSample(transform)
+
+
+def random_flip_affine(batch: torch.Tensor, *, degrees: float = 20.0, translate: float = 0.1,
+                       scale: tuple[float, float] = (0.85, 1.15), flip: bool = True) -> torch.Tensor:
+    """Random left/right flip, rotation, shift and scaling, drawn per image, for a whole batch at once.
+
+    The batched counterpart of ``v2.Compose([v2.RandomHorizontalFlip(), v2.RandomAffine(degrees, (translate,
+    translate), scale)])`` wrapped in :func:`per_sample`: the same kinds of random parameters, one set per image,
+    applied by one bilinear resampling (``affine_grid`` + ``grid_sample``, zeros outside the image, like v2)
+    instead of a Python loop over the images.
+
+    Parameters
+    ----------
+    batch : Tensor, (B, C, H, W) float
+        Images (not masks: the resampling is bilinear).
+    degrees : float, optional
+        Rotation angle drawn from ``[-degrees, degrees]``, in degrees.
+    translate : float, optional
+        Shift drawn from ``[-translate, translate]`` times the image width (and height), per axis.
+    scale : (float, float), optional
+        Zoom factor range (> 0).
+    flip : bool, optional
+        Mirror left/right with probability 0.5 first.
+
+    Returns
+    -------
+    Tensor, (B, C, H, W)
+        Uses torch's global generator (``train_classifier(seed=...)`` and ``multiseed.train_seeds`` seed it).
+
+    Examples
+    --------
+    >>> x = torch.arange(16.0).reshape(1, 1, 4, 4)
+    >>> torch.equal(random_flip_affine(x, degrees=0, translate=0, scale=(1, 1), flip=False), x)
+    True
+    """
+    if not isinstance(batch, torch.Tensor) or batch.ndim != 4 or not torch.is_floating_point(batch):
+        raise ValueError(f"expected a float (B, C, H, W) tensor, got {getattr(batch, 'shape', type(batch))}")
+    lo, hi = check_range("scale", scale, low=0.0, strict_low=True)
+    if degrees < 0 or translate < 0:
+        raise ValueError(f"degrees and translate must be >= 0, got {degrees!r} and {translate!r}")
+    n = len(batch)
+    angle = torch.deg2rad(torch.empty(n).uniform_(-degrees, degrees))
+    zoom = torch.empty(n).uniform_(lo, hi)
+    shift = torch.empty(n, 2).uniform_(-translate, translate) * 2  # normalised coordinates span [-1, 1]
+    mirror = torch.where(torch.rand(n) < 0.5, -1.0, 1.0) if flip else torch.ones(n)
+    cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
+    # affine_grid maps output to input coordinates: undo the shift, then the rotation and zoom, then the flip
+    theta = torch.stack([torch.stack([mirror * cos, mirror * sin], 1), torch.stack([-sin, cos], 1)], 1)
+    theta = torch.cat([theta, -(theta @ shift[:, :, None])], dim=2)  # (n, 2, 3)
+    grid = torch.nn.functional.affine_grid(theta.to(batch.dtype), list(batch.shape), align_corners=False)
+    return torch.nn.functional.grid_sample(batch, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
 def draw_outline(axes, mask, *, spacing_mm=None, color=None, linewidth: float = 1.0):

@@ -30,6 +30,7 @@ __all__ = [
     "Discriminator",
     "discriminator_loss",
     "generator_loss",
+    "adversarial_step",
     "train_gan",
     "sample",
     "diversity",
@@ -297,31 +298,65 @@ def _random_batches(x: torch.Tensor, y: torch.Tensor | None, batch_size: int, nz
         yield x[idx], (y[idx] if y is not None else None), torch.randn(batch_size, nz, generator=rng)
 
 
-def _adversarial_step(G: Generator, D: Discriminator, batch, state: dict, train_discriminator: bool) -> float:
-    """One GAN step: update D on real vs fake (unless frozen), then G to fool D; log the losses in ``state``."""
-    real, real_y, z = batch
-    # fake images get the real batch's labels, so both classes are generated as often as they occur
-    fake = G(z, real_y)
-    real_logits = D(real, real_y)
+def adversarial_step(G: Generator, D: Discriminator, opt_g, opt_d, real: torch.Tensor, labels, z: torch.Tensor, *,
+                     train_discriminator: bool = True) -> dict:
+    """One step of the GAN game: update D on real vs generated images, then G to fool the updated D.
+
+    Parameters
+    ----------
+    G : Generator
+    D : Discriminator
+    opt_g, opt_d : torch.optim.Optimizer
+        Optimisers of ``G``'s and ``D``'s parameters.
+    real : Tensor, (B, 1, 32, 32) float in [-1, 1]
+        A batch of real images.
+    labels : Tensor, (B,) int64, or None
+        Their classes (generated images get the same labels); ``None`` for unconditional networks.
+    z : Tensor, (B, nz) float
+        Noise for the generated batch.
+    train_discriminator : bool, optional
+        ``False`` leaves D unchanged (its loss is still reported).
+
+    Returns
+    -------
+    dict
+        ``"d_loss"``, ``"g_loss"`` (nats) and ``"d_real"``, ``"d_fake"`` (mean probability "real" that D gave the
+        real batch before its update and the generated batch after it), as floats.
+
+    Notes
+    -----
+    ``fake.detach()`` in D's loss stops D's update from reaching G; G's loss then back-propagates through D into G,
+    but only ``opt_g`` steps. Notebook 07 writes the same step out in plain code and checks it against this one.
+    """
+    fake = G(z, labels)
+    real_logits = D(real, labels)
     if train_discriminator:
-        d_loss = discriminator_loss(real_logits, D(fake.detach(), real_y))
-        state["opt_d"].zero_grad(set_to_none=True)
+        d_loss = discriminator_loss(real_logits, D(fake.detach(), labels))
+        opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
-        state["opt_d"].step()
-    fake_logits = D(fake, real_y)
+        opt_d.step()
+    fake_logits = D(fake, labels)
     g_loss = generator_loss(fake_logits)
-    state["opt_g"].zero_grad(set_to_none=True)
+    opt_g.zero_grad(set_to_none=True)
     g_loss.backward()
-    state["opt_g"].step()
+    opt_g.step()
     with torch.no_grad():
         if not train_discriminator:
             d_loss = discriminator_loss(real_logits, fake_logits)
-        state["d_loss"].append(float(d_loss))
-        state["g_loss"].append(float(g_loss))
-        state["d_real"].append(float(torch.sigmoid(real_logits).mean()))
-        state["d_fake"].append(float(torch.sigmoid(fake_logits).mean()))
+        return {"d_loss": float(d_loss), "g_loss": float(g_loss), "d_real": float(torch.sigmoid(real_logits).mean()),
+                "d_fake": float(torch.sigmoid(fake_logits).mean())}
+
+
+def _adversarial_step(G: Generator, D: Discriminator, batch, state: dict, train_discriminator: bool) -> float:
+    """:func:`adversarial_step` on a ``(real, labels, z)`` batch; log its losses in ``state``."""
+    real, real_y, z = batch
+    # fake images get the real batch's labels, so both classes are generated as often as they occur
+    logged = adversarial_step(G, D, state["opt_g"], state["opt_d"], real, real_y, z,
+                              train_discriminator=train_discriminator)
+    for key, value in logged.items():
+        state[key].append(value)
     state["step"] += 1
-    return state["g_loss"][-1]
+    return logged["g_loss"]
 
 
 def _resume_or_start(state, G, D, x, *, lr, seed) -> dict:

@@ -203,3 +203,56 @@ def test_plot_seed_results_shows_every_run_and_the_mean():
     plt.close(fig)
     with pytest.raises(ValueError, match="at least one value"):
         augment.plot_seed_results({"a": []})
+
+
+def _centroids(batch):
+    """(row, column) centre of mass of each image of a (B, 1, H, W) batch, in pixels from the image centre."""
+    h, w = batch.shape[-2:]
+    mass = batch.sum(dim=(1, 2, 3))
+    rows = (batch.sum(dim=(1, 3)) * (torch.arange(h) + 0.5)).sum(1) / mass - h / 2
+    cols = (batch.sum(dim=(1, 2)) * (torch.arange(w) + 0.5)).sum(1) / mass - w / 2
+    return rows, cols
+
+
+def test_random_flip_affine_is_a_flip_rotation_and_shift_of_the_stated_size():
+    x = torch.rand(1, 1, 8, 8)
+    torch.manual_seed(0)
+    flipped = [augment.random_flip_affine(x, degrees=0, translate=0, scale=(1, 1)) for _ in range(20)]
+    assert all(torch.allclose(f, x, atol=1e-5) or torch.allclose(f, x.flip(-1), atol=1e-5) for f in flipped)
+    assert any(torch.allclose(f, x.flip(-1), atol=1e-5) for f in flipped), "a flip half of the time"
+    assert any(torch.allclose(f, x, atol=1e-5) for f in flipped), "no flip the other half"
+    square = torch.zeros(200, 1, 32, 32)
+    square[:, :, 6:10, 14:18] = 1.0  # centre 8 px above the image centre
+    r0, c0 = _centroids(square)
+    rows, cols = _centroids(augment.random_flip_affine(square, degrees=20, translate=0, scale=(1, 1), flip=False))
+    angle = torch.rad2deg(torch.atan2(cols, -rows))  # 0 for the untouched square
+    assert torch.allclose(torch.hypot(rows, cols), torch.hypot(r0, c0), atol=0.3), "rotation about the centre"
+    assert angle.abs().max() <= 20.5 and angle.abs().max() > 15, "angles spread over ±20°"
+    rows, cols = _centroids(augment.random_flip_affine(square, degrees=0, translate=0.1, scale=(1, 1), flip=False))
+    assert (cols - c0).abs().max() <= 3.3 and (rows - r0).abs().max() <= 3.3, "shifts up to 10 % of 32 px"
+    assert (cols - c0).abs().max() > 2.5
+
+
+def test_random_flip_affine_draws_per_image_and_matches_v2_in_distribution():
+    torch.manual_seed(0)
+    x = torch.zeros(400, 1, 32, 32)
+    x[:, :, 4:8, 4:8] = 1.0  # a bright square near the top left (patient's right)
+    out = augment.random_flip_affine(x)
+    torch.manual_seed(0)
+    ref = augment.per_sample(v2.Compose([v2.RandomHorizontalFlip(), v2.RandomAffine(degrees=20, translate=(0.1, 0.1),
+                                                                                  scale=(0.85, 1.15))]))(x)
+    cols = torch.arange(32.0)
+    centre = lambda b: (b.sum(dim=(1, 2)) * cols).sum(1) / b.sum(dim=(1, 2, 3))  # noqa: E731
+    ours, theirs = centre(out), centre(ref)
+    assert len(torch.unique(ours.round(decimals=2))) > 300, "new parameters for every image"
+    assert abs(float((ours > 16).float().mean()) - float((theirs > 16).float().mean())) < 0.1, "flipped half the time"
+    assert abs(float(out.sum((1, 2, 3)).mean()) - float(ref.sum((1, 2, 3)).mean())) < 1.5, "the same zoom range"
+
+
+def test_random_flip_affine_rejects_bad_input():
+    with pytest.raises(ValueError, match="float"):
+        augment.random_flip_affine(torch.zeros(2, 8, 8))
+    with pytest.raises(ValueError, match="scale"):
+        augment.random_flip_affine(torch.zeros(2, 1, 8, 8), scale=(0.0, 1.0))
+    with pytest.raises(ValueError, match=">= 0"):
+        augment.random_flip_affine(torch.zeros(2, 1, 8, 8), degrees=-1)

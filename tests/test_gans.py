@@ -191,3 +191,17 @@ def test_plot_losses_draws_both_curves():
     plt.close(fig)
     with pytest.raises(ValueError, match="no losses"):
         gans.plot_losses({"d_loss": []})
+
+
+def test_adversarial_step_detaches_the_fake_images_for_the_discriminator_update():
+    G, D = _nets(n_classes=2)
+    opt_g, opt_d = torch.optim.SGD(G.parameters(), lr=0.0), torch.optim.SGD(D.parameters(), lr=0.1)
+    real = torch.rand(8, 1, 32, 32) * 2 - 1
+    labels = torch.arange(8) % 2
+    g_before = [p.detach().clone() for p in G.parameters()]
+    d_before = [p.detach().clone() for p in D.parameters()]
+    logged = gans.adversarial_step(G, D, opt_g, opt_d, real, labels, torch.randn(8, 8))
+    assert set(logged) == {"d_loss", "g_loss", "d_real", "d_fake"} and all(math.isfinite(v) for v in logged.values())
+    assert all(torch.equal(a, b) for a, b in zip(g_before, G.parameters(), strict=True)), "G's lr is 0: G must not move"
+    assert any(not torch.equal(a, b) for a, b in zip(d_before, D.parameters(), strict=True)), "D was updated"
+    assert all(p.grad is not None for p in G.parameters()), "G's loss reaches G through D"

@@ -24,12 +24,13 @@ def _matches(value, expected: float, tol: float) -> bool:
 
 
 @exercise("07-dice-separate")
-def dice_separate(dice, affine, image, mask):
-    """Dice overlap of the mask moved by a second, separate call of ``affine`` with the jointly moved mask."""
+def dice_separate(dice, affine, image, mask, seed):
+    """Dice overlap of the mask moved by a second, separate call of ``affine`` (seeded with the notebook's ``seed``)
+    with the jointly moved mask."""
     with preserved_random_state():
-        torch.manual_seed(1)
+        torch.manual_seed(int(seed))
         _, joint = affine(image, mask)
-        torch.manual_seed(1)
+        torch.manual_seed(int(seed))
         affine(image)  # the first call takes the first random draw ...
         separate = affine(mask)  # ... so the mask gets the second one
     a, b = separate[0].bool(), joint[0].bool()
@@ -65,25 +66,26 @@ def _trained_auc(exercise_id: str, train_and_test, images, labels, **options) ->
         with preserved_random_state():
             return float(train_and_test(images, labels, **options)[1])
 
-    key = (exercise_id, id(train_and_test), fingerprint(images), fingerprint(labels))
+    key = (exercise_id, id(train_and_test), fingerprint(images), fingerprint(labels), options.get("seed"),
+           options.get("epochs"))
     return memo(key, train)
 
 
 @exercise("07-trivial-augment")
-def trivial_augment(auc_trivial, train_and_test, x_train, y_train, auc_plain, auc_aug):
-    """Test AUC of one model (seed 0) trained with TrivialAugment applied to each image."""
+def trivial_augment(auc_trivial, train_and_test, x_train, y_train, auc_plain, auc_aug, seeds):
+    """Test AUC of one model (the first of the notebook's ``seeds``) trained with TrivialAugment on each image."""
     from torchvision.transforms import v2
 
     from helpers import augment
 
-    expected = _trained_auc("07-trivial-augment", train_and_test, x_train, y_train, seed=0,
+    expected = _trained_auc("07-trivial-augment", train_and_test, x_train, y_train, seed=int(seeds[0]),
                             augment_fn=augment.per_sample(v2.TrivialAugmentWide()))
     problem = number(auc_trivial, expected=expected, atol=0.01, rtol=0)
     if problem is None:
         return None
     for name, other in (("without augmentation", auc_plain[0]), ("with flips + affine", auc_aug[0])):
         if _matches(auc_trivial, float(other), 1e-6):
-            return hint(f"that is the AUC of the seed-0 run {name}: train one with TrivialAugment")
+            return hint(f"that is the AUC of the first seed's run {name}: train one with TrivialAugment")
     return problem
 
 
@@ -112,7 +114,7 @@ def copier_test(copier_fraction, x_gan, d_new):
 
 
 @exercise("07-synthetic-only")
-def synthetic_only(auc_synthetic_only, train_and_test, synthetic, syn_labels):
-    """Test AUC (real test images) of one model (seed 0, 11 epochs) trained on the 400 synthetic images only."""
-    expected = _trained_auc("07-synthetic-only", train_and_test, synthetic, syn_labels, seed=0, epochs=11)
+def synthetic_only(auc_synthetic_only, train_and_test, synthetic, syn_labels, seeds):
+    """Test AUC (real test images) of one model (first seed, 11 epochs) trained on the 400 synthetic images only."""
+    expected = _trained_auc("07-synthetic-only", train_and_test, synthetic, syn_labels, seed=int(seeds[0]), epochs=11)
     return number(auc_synthetic_only, expected=expected, atol=0.01, rtol=0)
