@@ -51,9 +51,9 @@ def labelled(problem, name: str):
     return None if problem is None else hint(f"`{name}`: {problem.text}")
 
 
-def _hidden_unit_accuracy(n_hidden, X, t, loss_and_gradients, forward, *, steps=2000, learning_rate=0.5):
+def _hidden_unit_accuracy(n_hidden, X, t, loss_and_gradients, forward, *, seed=1, steps=2000, learning_rate=0.5):
     """Training accuracy (0-1) of section 1's network with ``n_hidden`` units, trained as the exercise says."""
-    r = np.random.default_rng(1)
+    r = np.random.default_rng(seed)
     q = {"W": r.normal(size=(2, n_hidden)), "b": np.zeros(n_hidden), "W_": r.normal(size=(n_hidden, 2)),
          "b_": np.zeros(2)}
     for _ in range(steps):
@@ -63,7 +63,7 @@ def _hidden_unit_accuracy(n_hidden, X, t, loss_and_gradients, forward, *, steps=
 
 
 @exercise("06-hidden-units")
-def hidden_units(acc_by_units, X, t, loss_and_gradients, forward):
+def hidden_units(acc_by_units, X, t, loss_and_gradients, forward, SEED=1):  # noqa: N803 (the notebook's name)
     """Training accuracy of the two-layer network with 2, 3 and 8 hidden units, as a dict {units: accuracy}."""
     if not isinstance(acc_by_units, dict):
         return hint(f"your answer should be a dict {{hidden units: training accuracy}}, not a "
@@ -71,8 +71,8 @@ def hidden_units(acc_by_units, X, t, loss_and_gradients, forward):
     if set(acc_by_units) != set(HIDDEN_UNITS):
         return hint(f"the keys should be the numbers of hidden units {HIDDEN_UNITS}, not {list(acc_by_units)}")
     for n_hidden in HIDDEN_UNITS:
-        key = ("06-hidden-units", n_hidden, fingerprint(X), fingerprint(t), id(loss_and_gradients), id(forward))
-        expected = memo(key, lambda n=n_hidden: _hidden_unit_accuracy(n, X, t, loss_and_gradients, forward))
+        key = ("06-hidden-units", n_hidden, SEED, fingerprint(X), fingerprint(t), id(loss_and_gradients), id(forward))
+        expected = memo(key, lambda n=n_hidden: _hidden_unit_accuracy(n, X, t, loss_and_gradients, forward, seed=SEED))
         problem = number(acc_by_units[n_hidden], expected=expected, atol=0.01, rtol=0, unit="fraction correct")
         if problem is not None:
             return hint(f"{n_hidden} hidden units: {problem.text}")
