@@ -80,35 +80,54 @@ def lesion_outlines(n: int, *, size: int = 32, noise: float = 0.04, seed: int = 
         raise ValueError(f"noise must be a standard deviation >= 0, got {noise!r}")
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.arange(n) % 2).astype(np.int64)
+    shape = _random_shapes(rng, labels, size)
     up = 2  # draw at twice the resolution, then average: partial-volume edges
-    g = (np.arange(size * up) + 0.5) / up - size / 2
-    yy, xx = np.meshgrid(g, g, indexing="ij")
-    centre = rng.uniform(-2, 2, size=(n, 2, 1, 1))
-    r = np.hypot(yy - centre[:, 0], xx - centre[:, 1])                     # (n, H, W), pixels
-    theta = np.arctan2(yy - centre[:, 0], xx - centre[:, 1])
-    lobe_scale = np.where(labels == 1, 0.1, 0.4)[:, None, None]
-    radius = np.ones_like(r)
-    for k in (2, 3, 4):  # broad lobes, both classes (stronger when lobulated)
-        radius += lobe_scale * rng.uniform(0, 1, (n, 1, 1)) * np.cos(k * theta + rng.uniform(0, 2 * np.pi, (n, 1, 1)))
-    n_spikes = rng.integers(4, 9, n)
-    start = rng.uniform(0, 2 * np.pi, n)
-    for s in range(8):  # spikes: a narrow bump of r(θ) at angle a_s
-        on = (labels == 1) & (s < n_spikes)
-        angle = start + s * 2 * np.pi / n_spikes + rng.normal(0, 0.2, n)
-        height = np.where(on, rng.uniform(0.6, 1.2, n), 0.0)
-        d = (theta - angle[:, None, None] + np.pi) % (2 * np.pi) - np.pi  # angular distance, wrapped to ±π
-        radius += height[:, None, None] * np.exp(-0.5 * (d / 0.12) ** 2)
-    r0 = rng.uniform(4.0, 7.0, (n, 1, 1))
-    mass = r < r0 * radius
-    # a thin bright line (a vessel or overlapping tissue) crosses every image at a random angle and offset
-    phi, offset = rng.uniform(0, np.pi, (n, 1, 1)), rng.uniform(-size / 3, size / 3, (n, 1, 1))
-    line = np.abs(yy * np.cos(phi) - xx * np.sin(phi) - offset) < rng.uniform(0.5, 1.0, (n, 1, 1))
-    contrast = rng.uniform(0.25, 0.5, (n, 1, 1))
-    drawn = contrast * np.maximum(mass, rng.uniform(0.6, 1.0, (n, 1, 1)) * line)
-    images = ndi.gaussian_filter(drawn.reshape(n, size, up, size, up).mean((2, 4)), (0, 0.7, 0.7))
+    drawn = np.concatenate([_draw(shape, chunk, size, up) for chunk in np.array_split(np.arange(n), -(-n // 128))])
+    images = ndi.gaussian_filter(drawn, (0, 0.7, 0.7))
     texture = ndi.gaussian_filter(rng.normal(0, 1, images.shape), (0, 2.5, 2.5))
     images = 0.3 + images + 0.25 * texture + rng.normal(0, noise, images.shape)
     return Outlines(images.astype(np.float32), labels)
+
+
+def _random_shapes(rng: np.random.Generator, labels: np.ndarray, size: int) -> dict:
+    """Every random number that shapes the masses and lines, drawn up front, one array of n (or (n, 8)) each."""
+    n = len(labels)
+    shape = {"labels": labels, "centre": rng.uniform(-2, 2, size=(n, 2))}
+    shape["lobes"] = [(rng.uniform(0, 1, n), rng.uniform(0, 2 * np.pi, n)) for _k in (2, 3, 4)]
+    n_spikes, start = rng.integers(4, 9, n), rng.uniform(0, 2 * np.pi, n)
+    spikes = []
+    for s in range(8):  # spike s of each mass: its angle and height (0 where the mass has fewer spikes, or none)
+        angle = start + s * 2 * np.pi / n_spikes + rng.normal(0, 0.2, n)
+        spikes.append((angle, np.where((labels == 1) & (s < n_spikes), rng.uniform(0.6, 1.2, n), 0.0)))
+    shape["spikes"], shape["r0"] = spikes, rng.uniform(4.0, 7.0, n)
+    shape["phi"], shape["offset"] = rng.uniform(0, np.pi, n), rng.uniform(-size / 3, size / 3, n)
+    shape["line_width"], shape["contrast"] = rng.uniform(0.5, 1.0, n), rng.uniform(0.25, 0.5, n)
+    shape["line_level"] = rng.uniform(0.6, 1.0, n)
+    return shape
+
+
+def _draw(shape: dict, idx: np.ndarray, size: int, up: int) -> np.ndarray:
+    """Masses and lines of the images ``idx``, drawn at ``up``× resolution and averaged: (len(idx), size, size)."""
+    def per_image(key):  # (m, 1, 1), to broadcast over the pixels
+        return shape[key][idx][:, None, None]
+
+    g = (np.arange(size * up) + 0.5) / up - size / 2
+    yy, xx = np.meshgrid(g, g, indexing="ij")
+    cy, cx = shape["centre"][idx, 0][:, None, None], shape["centre"][idx, 1][:, None, None]
+    r, theta = np.hypot(yy - cy, xx - cx), np.arctan2(yy - cy, xx - cx)    # (m, H, W), pixels and radians
+    lobe_scale = np.where(per_image("labels") == 1, 0.1, 0.4)
+    radius = np.ones_like(r)
+    for k, (amplitude, phase) in zip((2, 3, 4), shape["lobes"], strict=True):  # broad lobes, stronger if lobulated
+        radius += lobe_scale * amplitude[idx][:, None, None] * np.cos(k * theta + phase[idx][:, None, None])
+    for angle, height in shape["spikes"]:  # spikes: a narrow bump of r(θ) at each spike's angle
+        d = (theta - angle[idx][:, None, None] + np.pi) % (2 * np.pi) - np.pi  # angular distance, wrapped to ±π
+        radius += height[idx][:, None, None] * np.exp(-0.5 * (d / 0.12) ** 2)
+    mass = r < per_image("r0") * radius
+    # a thin bright line (a vessel or overlapping tissue) crosses every image at a random angle and offset
+    phi = per_image("phi")
+    line = np.abs(yy * np.cos(phi) - xx * np.sin(phi) - per_image("offset")) < per_image("line_width")
+    drawn = per_image("contrast") * np.maximum(mass, per_image("line_level") * line)
+    return drawn.reshape(len(idx), size, up, size, up).mean((2, 4))
 
 
 def outline_features(images) -> np.ndarray:
