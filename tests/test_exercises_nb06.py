@@ -96,29 +96,33 @@ def test_checkers_leave_the_global_random_generators_alone(flip_context):
     assert torch.equal(torch.rand(3), expected)
 
 
-# ------------------------------------------------------------------------------------------ 06-hard-task
-def test_hard_task_plumbing(monkeypatch):
-    monkeypatch.setattr(nb06, "_hard_task_aucs", lambda hard, h_tr, h_te: (0.91, 0.62))
-    hard = SimpleNamespace(images=np.zeros((4, 8, 8), np.float32), labels=np.array([0, 1, 0, 1]))
-    context = {"hard": hard, "h_tr": np.arange(2), "h_te": np.arange(2, 4)}
-    assert _status("06-hard-task", auc_hard_base=None, auc_hard_cnn=None, **context).status == "unanswered"
-    right = _status("06-hard-task", auc_hard_base=0.912, auc_hard_cnn=0.61, **context)
-    assert right.status == "correct" and "baseline" in right.message
-    swapped = _status("06-hard-task", auc_hard_base=0.62, auc_hard_cnn=0.91, **context)
-    assert swapped.status == "wrong" and "swapped" in swapped.message
-    low = _status("06-hard-task", auc_hard_base=0.91, auc_hard_cnn=0.5, **context)
-    assert "`auc_hard_cnn`: too low" in low.message and not _leaks(low, 0.62)
-    percent = _status("06-hard-task", auc_hard_base=91.0, auc_hard_cnn=0.62, **context)
-    assert "between 0 and 1" in percent.message
-
-
-def test_hard_task_aucs_are_aucs_of_a_baseline_that_sees_easy_lesions():
+# ------------------------------------------------------------------------------------------ 06-best-feature
+@pytest.fixture
+def feature_context():
+    labels = np.arange(40) % 2
     rng = np.random.default_rng(0)
-    labels = np.arange(32) % 2
-    images = rng.normal(0.5, 0.05, size=(32, 32, 32)).astype(np.float32)
-    images[labels == 1, 12:20, 12:20] += 0.5  # a bright square "lesion" in every other image
-    base, cnn = nb06._hard_task_aucs(SimpleNamespace(images=images, labels=labels), np.arange(20), np.arange(20, 32))
-    assert base > 0.8 and 0 <= cnn <= 1
+    # column 0: noise; column 1: ranks the classes the wrong way round, almost perfectly; column 2: right way, weaker
+    feats = np.c_[rng.normal(size=40), -labels + 0.1 * rng.normal(size=40), labels + rng.normal(size=40)]
+    return {"o_feats": feats, "outl": SimpleNamespace(labels=labels), "o_te": np.arange(40),
+            "OUTLINE_FEATURES": ("noise", "reversed", "weak")}
+
+
+def test_best_feature(feature_context):
+    from sklearn.metrics import roc_auc_score
+
+    auc = 1 - roc_auc_score(np.arange(40) % 2, feature_context["o_feats"][:, 1])
+    assert auc > 0.95 and nb06.single_feature_aucs(feature_context["o_feats"], np.arange(40) % 2).argmax() == 1
+    assert _status("06-best-feature", best_feature=None, best_feature_auc=0.9, **feature_context).status == "unanswered"
+    right = _status("06-best-feature", best_feature="reversed", best_feature_auc=auc, **feature_context)
+    assert right.status == "correct"
+    one_way = _status("06-best-feature", best_feature="weak", best_feature_auc=0.8, **feature_context)
+    assert one_way.status == "wrong" and "either way" in one_way.message
+    flipped = _status("06-best-feature", best_feature="reversed", best_feature_auc=1 - auc, **feature_context)
+    assert flipped.status == "wrong" and "1 - AUC" in flipped.message
+    assert "one of the names" in _status("06-best-feature", best_feature="area", best_feature_auc=auc,
+                                         **feature_context).message
+    off = _status("06-best-feature", best_feature="reversed", best_feature_auc=auc - 0.05, **feature_context)
+    assert off.status == "wrong" and "`best_feature_auc`" in off.message and not _leaks(off, auc)
 
 
 # ------------------------------------------------------------------------------------------ 06-attention-params
