@@ -15,8 +15,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage as ndi
 
-__all__ = ["OUTLINE_FEATURES", "Outlines", "lesion_outlines", "outline_features", "paired_bootstrap_auc",
-           "paired_bootstrap_mean_diff"]
+__all__ = ["OUTLINE_FEATURES", "Outlines", "lesion_outlines", "outline_features", "paired_bootstrap_auc"]
 
 OUTLINE_FEATURES: tuple[str, ...] = (
     "area (pixels)",
@@ -233,34 +232,3 @@ def paired_bootstrap_auc(y_true, score_a, score_b, *, n_boot: int = 2000, level:
     ci = {key: tuple(float(v) for v in np.percentile(values, q))
           for key, values in (("ci_a", boot_a), ("ci_b", boot_b), ("ci_diff", boot_a - boot_b))}
     return {"auc_a": float(auc_a), "auc_b": float(auc_b), "diff": float(auc_a - auc_b), **ci}
-
-
-def paired_bootstrap_mean_diff(a, b, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0):
-    """Mean of ``a - b`` over paired cases, with a percentile bootstrap CI (e.g. per-case correctness of two models).
-
-    Parameters
-    ----------
-    a, b : array_like, (n,)
-        Paired per-case values (e.g. 1 = correct, 0 = wrong) of two models on the same cases.
-    n_boot, level, seed : keyword-only
-        Resamples (>= 100), confidence level in (0, 1) and seed, as in :func:`paired_bootstrap_auc`.
-
-    Returns
-    -------
-    (float, (float, float))
-        The mean difference on all cases and its (low, high) interval.
-
-    Examples
-    --------
-    >>> diff, (low, high) = paired_bootstrap_mean_diff([1, 1, 1, 0] * 25, [1, 0, 0, 0] * 25)
-    >>> diff, low > 0.3
-    (0.5, True)
-    """
-    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    if d.ndim != 1 or not len(d):
-        raise ValueError(f"a and b must be 1D, non-empty and of equal length, got shapes {np.shape(a)}, {np.shape(b)}")
-    if n_boot < 100 or not 0 < level < 1:
-        raise ValueError(f"need n_boot >= 100 and 0 < level < 1, got n_boot={n_boot}, level={level}")
-    means = d[np.random.default_rng(seed).integers(0, len(d), (n_boot, len(d)))].mean(1)
-    low, high = np.percentile(means, [100 * (1 - level) / 2, 100 * (1 + level) / 2])
-    return float(d.mean()), (float(low), float(high))

@@ -8,7 +8,7 @@ holds what the comparison needs around the network:
 - :func:`crops_around` cuts those crops (and their masks) from the lesion slices;
 - :func:`dice_bce_loss`, the training loss (soft Dice + binary cross-entropy, as in nnU-Net);
 - :func:`half_way_threshold`, 03's method (its code is shown in 03, this copy is checked against it there);
-- :func:`case_scores` (Dice, HD95 per case) and :func:`paired_mean_difference_ci` (bootstrap over cases).
+- :func:`case_scores` (Dice, HD95 per case); the paired interval is :func:`helpers.metrics.paired_bootstrap_difference`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from scipy import ndimage as ndi
 
 from . import metrics
 
-__all__ = ["crops_around", "dice_bce_loss", "half_way_threshold", "case_scores", "paired_mean_difference_ci"]
+__all__ = ["crops_around", "dice_bce_loss", "half_way_threshold", "case_scores"]
 
 
 def crops_around(images, masks, clicks, *, size: int = 32) -> tuple[np.ndarray, np.ndarray]:
@@ -137,38 +137,3 @@ def case_scores(predicted, truth, spacing_mm) -> dict[str, np.ndarray]:
     hd95 = np.array([metrics.hausdorff_mm(p, t, spacing_mm, percentile=95) for p, t in zip(predicted, truth,
                                                                                             strict=True)])
     return {"dice": dice, "hd95_mm": hd95}
-
-
-def paired_mean_difference_ci(a, b, *, statistic=np.mean, n_boot: int = 2000, level: float = 0.95,
-                              seed: int = 0) -> tuple[float, float, float]:
-    """Bootstrap (percentile) interval of ``statistic(a) − statistic(b)`` over cases scored by both methods.
-
-    Parameters
-    ----------
-    a, b : array_like, (n,)
-        One score per case for each method, same cases in the same order (paired).
-    statistic : callable
-        ``np.mean`` or ``np.median``.
-    n_boot, level, seed
-        Resamples (>= 100), confidence level in (0, 1), seed of the resampling.
-
-    Returns
-    -------
-    (float, float, float)
-        The observed difference, lower and upper bound.
-
-    Examples
-    --------
-    >>> diff, low, high = paired_mean_difference_ci([0.9, 0.8, 0.85, 0.7], [0.6, 0.7, 0.65, 0.5])
-    >>> round(diff, 3), low > 0
-    (0.2, True)
-    """
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    if a.shape != b.shape or a.ndim != 1 or len(a) < 2:
-        raise ValueError(f"need two paired 1D score arrays of one length >= 2, got {a.shape} and {b.shape}")
-    if n_boot < 100 or not 0 < level < 1:
-        raise ValueError(f"need n_boot >= 100 and 0 < level < 1, got n_boot={n_boot}, level={level}")
-    index = np.random.default_rng(seed).integers(0, len(a), size=(n_boot, len(a)))
-    diffs = statistic(a[index], axis=1) - statistic(b[index], axis=1)
-    low, high = np.percentile(diffs, [100 * (1 - level) / 2, 100 * (1 + level) / 2])
-    return float(statistic(a) - statistic(b)), float(low), float(high)

@@ -57,11 +57,3 @@ def test_paired_bootstrap_auc_matches_sklearn_and_brackets_it():
         cnn.paired_bootstrap_auc(np.ones(10), a[:10], b[:10])
     with pytest.raises(ValueError):
         cnn.paired_bootstrap_auc(y, a, b[:-1])
-
-
-def test_paired_bootstrap_mean_diff():
-    diff, (low, high) = cnn.paired_bootstrap_mean_diff(np.r_[np.ones(80), np.zeros(20)], np.r_[np.ones(50),
-                                                                                               np.zeros(50)])
-    assert diff == pytest.approx(0.3) and 0.15 < low < diff < high < 0.45
-    with pytest.raises(ValueError):
-        cnn.paired_bootstrap_mean_diff([], [])

@@ -53,14 +53,3 @@ def test_case_scores_agree_with_metrics_and_mark_a_miss_as_infinite():
     assert scores["dice"][0] == pytest.approx(metrics.dice(predicted[0], truth[0]))
     assert scores["hd95_mm"][0] == pytest.approx(metrics.hausdorff_mm(predicted[0], truth[0], (2, 2), percentile=95))
     assert scores["dice"][1] == 0 and np.isinf(scores["hd95_mm"][1])
-
-
-def test_paired_interval_covers_a_known_difference_and_is_reproducible():
-    rng = np.random.default_rng(1)
-    b = rng.uniform(0.5, 0.8, 200)
-    a = b + 0.05 + rng.normal(0, 0.02, 200)
-    diff, low, high = segmentation.paired_mean_difference_ci(a, b, seed=3)
-    assert low < 0.05 < high and low < diff < high and high - low < 0.02
-    assert segmentation.paired_mean_difference_ci(a, b, seed=3) == (diff, low, high)
-    with pytest.raises(ValueError, match="paired"):
-        segmentation.paired_mean_difference_ci(a, b[:-1])
