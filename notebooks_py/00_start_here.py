@@ -185,10 +185,18 @@ ct_viewer = widgets.ImageViewer(abdomen, spacing_mm=abdomen_meta.spacing_mm, win
 ct_viewer
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-assert viz.window_to_range(*presets["lung"]) == (-1350.0, 150.0)  # W1500/L-600
-ct_viewer.preset.value = "bone"
-assert ct_viewer.state["center"] == CT_WINDOW_PRESETS["bone"].center, "choosing a preset sets the level"
-ct_viewer.preset.value = "soft tissue"  # leave the figure in the soft-tissue window
+# the section's claim: the window decides what you see. Grey level shown (0 black .. 255 white) per window:
+def grey_levels(hu, preset):
+    low, high = viz.window_to_range(*presets[preset])
+    return np.clip((hu - low) / (high - low), 0, 1) * 255
+
+
+bone, soft_tissue = abdomen > 300, (abdomen > 0) & (abdomen < 100)
+assert (grey_levels(abdomen[bone], "soft tissue") == 255).mean() > 0.9, "soft-tissue window: bone is all white"
+assert (grey_levels(abdomen[bone], "bone") == 255).mean() < 0.1, "bone window: bone keeps its grey levels"
+spread = {window: np.subtract(*np.percentile(grey_levels(abdomen[soft_tissue], window), [95, 5]))
+          for window in ("soft tissue", "bone")}
+assert spread["soft tissue"] > 3 * spread["bone"], f"organs differ visibly only in the soft-tissue window: {spread}"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## A volume in three planes
@@ -204,11 +212,13 @@ brain_viewer = widgets.OrthoViewer(t1, spacing_mm=t1_meta.spacing_mm, title="MNI
 brain_viewer
 
 # %% slideshow={"slide_type": "skip"} tags=["check"]
-before = brain_viewer.png
-brain_viewer.z.value += 5  # moving a slider redraws the figure
-assert brain_viewer.png != before and brain_viewer.state["z"] == t1.shape[0] // 2 + 5
-brain_viewer.z.value -= 5
-assert t1_meta.spacing_mm == (2.0, 2.0, 2.0)
+# the axes are (z, y, x) = (inferior-superior, anterior-posterior, right-left) with 2 mm voxels: the brain's extent in
+# mm along each axis must then be an adult brain's, longest from front to back
+brain_mask, _ = samples["mri_brain_mask"]
+extent_mm = [np.ptp(np.flatnonzero(brain_mask.any(axis=tuple(a for a in range(3) if a != axis)))) * 2 + 2
+             for axis in range(3)]
+assert t1_meta.spacing_mm == (2.0, 2.0, 2.0) and all(120 < e < 200 for e in extent_mm), extent_mm
+assert extent_mm[1] > max(extent_mm[0], extent_mm[2]), f"front to back is the brain's longest axis: {extent_mm}"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## A time series
