@@ -991,8 +991,6 @@ assert np.median(unet_scores["dice"]) > 0.8 and np.median(threshold_scores["dice
 # the claim: the U-Net does not beat the matched threshold here (its mean Dice is at most 0.02 above, with 95 %
 # confidence) and stays close (within 0.1 below)
 assert dice_ci[1] < 0.02 and dice_gap > -0.1, (dice_gap, dice_ci)
-# the skip connections matter: the decoder's first layer takes twice the channels the upsampling gives it
-assert unet.dec1[0].in_channels == 2 * unet.up1.out_channels
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Aside: CNNs for non-image spatial data
