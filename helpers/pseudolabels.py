@@ -123,6 +123,9 @@ class PseudoLabelViewer(Viewer):
             raise ValueError(f"curve must be a non-empty pseudo_label_curve table; missing columns {sorted(missing)}")
         self.curve, self.title = curve, title
         self.threshold = float_slider("threshold", threshold, float(curve.index.min()), float(curve.index.max()))
+        gaps = np.diff(np.unique(curve.index.to_numpy(dtype=float)))
+        if len(gaps):  # one step = the closest two computed thresholds, so every move can show a new row
+            self.threshold.step = float(gaps.min())
         self.watch(self.threshold)
         self.redraw()
 
