@@ -317,10 +317,10 @@ tissue_task = {"acts": tissue_acts, "mid": transfer.pooled(net, tissue_acts, sta
                "images": tissue.images, "labels": tissue.labels, "test": np.arange(200, 500)}
 tissue_curve = transfer.learning_curve(net, tissue_task, [np.arange(20), np.arange(200)], tap=TAP, progress=False)
 tissue_table = tissue_curve.pivot(index="n", columns="method", values="score")
-# The class is the intensity of the centre voxel: a small CNN reads it directly, ImageNet features blur it. With
-# 200 labels the CNN from scratch matches or beats the probe: by about 0.15-0.2 in most of our runs, a tie in one.
-assert (tissue_table.to_numpy() > 1 / 3).all(), tissue_table
-assert tissue_table.loc[200, "from scratch"] > tissue_table.loc[200, "linear probe"] - 0.05, tissue_table
+# The class is the intensity of the centre voxel: a small CNN can read it directly, ImageNet features blur it. In
+# our runs the CNN from scratch, with 200 labels, usually beat the probe by 0.15-0.2, and tied in one; this is one
+# run, so it is a hint, not a result: repeat it with other seeds (as section 2 does) before trusting a direction.
+assert (tissue_table.to_numpy() > 1 / 3).all(), f"every method beats chance (1/3): {tissue_table}"
 tissue_table.round(3)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
