@@ -14,7 +14,7 @@ instead, chosen automatically, with a one-line note:
 - the browser has no WebGL2: a small companion widget checks ``getContext("webgl2")`` in the browser and shows
   the PNG instead.
 
-On Colab, third-party widgets need Colab's custom widget manager; anywidget switches it on at the first display.
+On Colab, third-party widgets need Colab's custom widget manager, which is switched on before the first display.
 """
 
 from __future__ import annotations
@@ -296,15 +296,35 @@ class VolumeViewer3D:
                           alt=f"Slices of {self.title or 'the volume'}")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
+        """The display data: the live widget (NiiVue and the controls) with the slices' PNG and a note beside it.
+
+        Front ends with a widget manager show the widget; the others (static site, nbviewer) the PNG and the note.
+        Built by hand because ipywidgets 7 (Colab) widgets have no ``_repr_mimebundle_``.
+        """
         import ipywidgets as w
 
+        _enable_colab_widgets()
+        png = base64.b64encode(self.fallback.png).decode("ascii")
         if self.nv is None:
-            box = w.VBox([w.HTML(FALLBACK_NOTE.format(reason=self.missing)), *self.fallback.controls])
+            return {"image/png": png, "text/plain": FALLBACK_NOTE.format(reason=self.missing)}
+        box = w.VBox([*self.controls, self.nv, self._webgl_check()])
+        return {"application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
+                                                             "model_id": box.model_id},
+                "image/png": png, "text/plain": FALLBACK_NOTE.format(reason="no live widgets in this view")}
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        if self.nv is None:  # the live slice viewer (controls and image), after the note
+            print(FALLBACK_NOTE.format(reason=self.missing))
+            display(self.fallback)
         else:
-            box = w.VBox([*self.controls, self.nv, self._webgl_check()])
-        bundle = box._repr_mimebundle_(include=include, exclude=exclude)
-        # front ends without a widget manager (static site, nbviewer) show the PNG and the note instead
-        bundle["image/png"] = base64.b64encode(self.fallback.png).decode("ascii")
-        reason = self.missing or "no live widgets in this view"
-        bundle["text/plain"] = FALLBACK_NOTE.format(reason=reason)
-        return bundle
+            display(self._repr_mimebundle_(), raw=True)
+
+
+def _enable_colab_widgets() -> None:
+    """On Colab, switch on the custom widget manager that third-party widgets such as NiiVue need (idempotent)."""
+    import sys
+
+    if "google.colab" in sys.modules:
+        sys.modules["google.colab"].output.enable_custom_widget_manager()
